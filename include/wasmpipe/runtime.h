@@ -1,0 +1,327 @@
+/* wasmpipe runtime: a WebAssembly 2.0 engine.
+ *
+ * This header is the whole contract of the runtime layer. The model:
+ *
+ *   wp_engine    configuration, allocator, canonical function types.
+ *                Thread-safe; create one and share it.
+ *   wp_module    a decoded, validated and translated module. Immutable after
+ *                wp_module_compile; any number of threads may instantiate it.
+ *   wp_instance  memories, tables, globals and a call stack made from a
+ *                module. Used by one thread at a time (except
+ *                wp_instance_interrupt, which any thread may call).
+ *   wp_imports   a name -> extern map used to satisfy a module's imports.
+ *
+ * Ownership words used below: "borrowed" (the callee does not keep it past
+ * the call), "transferred" (the callee now owns it), "view" (a pointer into
+ * an object owned elsewhere, valid as long as that object and the stated
+ * condition hold). Every destroy function accepts NULL and does nothing.
+ */
+#ifndef WASMPIPE_RUNTIME_H
+#define WASMPIPE_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define WP_API __attribute__((visibility("default")))
+#define WP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define WP_API
+#define WP_PRINTF(a, b)
+#endif
+
+#define WP_VERSION_MAJOR 0
+#define WP_VERSION_MINOR 1
+#define WP_VERSION_PATCH 0
+/* major*1000000 + minor*1000 + patch */
+#define WP_VERSION_NUMBER 1000
+#define WP_VERSION_STRING "0.1.0"
+WP_API int wp_version_number(void);
+WP_API const char *wp_version_string(void);
+
+/* ---------------------------------------------------------------- errors */
+
+typedef enum wp_status {
+    WP_OK = 0,
+    WP_ERR_MALFORMED,   /* module bytes are not a well-formed binary */
+    WP_ERR_INVALID,     /* well-formed but fails validation */
+    WP_ERR_LINK,        /* an import is missing or has the wrong type */
+    WP_ERR_TRAP,        /* the guest trapped; detail is a wp_trap_kind */
+    WP_EXIT,            /* the guest asked to exit; detail is the exit code */
+    WP_ERR_NOMEM,       /* allocation failed or a configured cap was hit */
+    WP_ERR_ARG,         /* the caller passed something unusable */
+    WP_ERR_NOT_FOUND,   /* a name that was looked up does not exist */
+    WP_ERR_IO,          /* reading a file failed */
+    WP_ERR_INTERNAL     /* a bug in wasmpipe: please report it */
+} wp_status;
+
+typedef enum wp_trap_kind {
+    WP_TRAP_NONE = 0,
+    WP_TRAP_UNREACHABLE,        /* "unreachable" */
+    WP_TRAP_MEMORY_OOB,         /* "out of bounds memory access" */
+    WP_TRAP_TABLE_OOB,          /* "out of bounds table access" */
+    WP_TRAP_UNDEFINED_ELEMENT,  /* "undefined element" (call_indirect index >= table size) */
+    WP_TRAP_UNINITIALIZED,      /* "uninitialized element" (null in call_indirect) */
+    WP_TRAP_INDIRECT_TYPE,      /* "indirect call type mismatch" */
+    WP_TRAP_DIV_ZERO,           /* "integer divide by zero" */
+    WP_TRAP_INT_OVERFLOW,       /* "integer overflow" */
+    WP_TRAP_INVALID_CONVERSION, /* "invalid conversion to integer" */
+    WP_TRAP_STACK_EXHAUSTED,    /* "call stack exhausted" */
+    WP_TRAP_INTERRUPTED,        /* "interrupted" (wp_instance_interrupt) */
+    WP_TRAP_HOST,               /* a host function failed; msg says why */
+    WP_TRAP_SEGMENT_OOB,        /* start-up: segment does not fit ("out of bounds ...") */
+    WP_TRAP_NULL_REFERENCE      /* reserved for typed references */
+} wp_trap_kind;
+
+/* The canonical text of a trap kind, as the spec tests spell it. */
+WP_API const char *wp_trap_kind_text(wp_trap_kind kind);
+
+typedef struct wp_error {
+    wp_status code;
+    int       detail;   /* wp_trap_kind for WP_ERR_TRAP, exit code for WP_EXIT */
+    uint32_t  offset;   /* byte offset in the module, UINT32_MAX if none */
+    char      msg[256]; /* what is wrong and where; never compare it, use code/detail */
+} wp_error;
+
+WP_API const char *wp_status_text(wp_status s);
+
+/* ---------------------------------------------------------------- values */
+
+typedef enum wp_valtype {
+    WP_I32 = 0x7f,
+    WP_I64 = 0x7e,
+    WP_F32 = 0x7d,
+    WP_F64 = 0x7c,
+    WP_V128 = 0x7b,
+    WP_FUNCREF = 0x70,
+    WP_EXTERNREF = 0x6f
+} wp_valtype;
+
+typedef struct wp_func wp_func;
+
+/* A typed value. Floats are carried as their bit patterns so that NaN
+ * payloads survive. A null reference is NULL. */
+typedef struct wp_value {
+    wp_valtype type;
+    union {
+        int32_t  i32;
+        int64_t  i64;
+        uint32_t f32_bits;
+        uint64_t f64_bits;
+        uint8_t  v128[16];
+        wp_func *funcref;
+        void    *externref;
+    } of;
+} wp_value;
+
+typedef struct wp_functype {
+    const wp_valtype *params;   /* view */
+    uint32_t          nparams;
+    const wp_valtype *results;  /* view */
+    uint32_t          nresults;
+} wp_functype;
+
+/* ---------------------------------------------------------------- engine */
+
+/* Lua-style allocator: new_size 0 frees and returns NULL; ptr NULL allocates.
+ * old_size is the size previously requested for ptr (0 for NULL). */
+typedef void *(*wp_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_size);
+
+typedef struct wp_engine_config {
+    wp_alloc_fn alloc;            /* NULL: libc */
+    void       *alloc_ud;
+    uint32_t    max_memory_pages; /* default cap per memory, 0: 65536 (4 GiB) */
+    uint32_t    stack_slots;      /* value stack per instance, in 8-byte slots; 0: 1M */
+    uint32_t    max_call_depth;   /* 0: 10000 */
+} wp_engine_config;
+
+typedef struct wp_engine wp_engine;
+
+WP_API wp_status wp_engine_create(const wp_engine_config *cfg, wp_engine **out, wp_error *err);
+/* The engine must outlive every module, instance and host object made from it. */
+WP_API void wp_engine_destroy(wp_engine *e);
+
+/* ---------------------------------------------------------------- modules */
+
+typedef struct wp_module wp_module;
+
+typedef enum wp_extern_kind {
+    WP_EXTERN_FUNC = 0,
+    WP_EXTERN_TABLE = 1,
+    WP_EXTERN_MEMORY = 2,
+    WP_EXTERN_GLOBAL = 3
+} wp_extern_kind;
+
+typedef struct wp_limits {
+    uint32_t min;
+    uint32_t max;
+    bool     has_max;
+} wp_limits;
+
+/* Description of one import or export. Strings are views into the module
+ * (not NUL-terminated in general: use the lengths). */
+typedef struct wp_extern_desc {
+    const char    *module;      /* imports only */
+    uint32_t       module_len;
+    const char    *name;
+    uint32_t       name_len;
+    wp_extern_kind kind;
+    wp_functype    func;        /* WP_EXTERN_FUNC */
+    wp_valtype     type;        /* WP_EXTERN_GLOBAL: value type; TABLE: element type */
+    bool           mutable_;    /* WP_EXTERN_GLOBAL */
+    wp_limits      limits;      /* WP_EXTERN_TABLE, WP_EXTERN_MEMORY */
+} wp_extern_desc;
+
+/* bytes: borrowed for this call only; the module keeps what it needs.
+ * Decodes, validates and translates every function once. */
+WP_API wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
+                                   wp_module **out, wp_error *err);
+WP_API void wp_module_destroy(wp_module *m);
+
+WP_API uint32_t wp_module_import_count(const wp_module *m);
+WP_API uint32_t wp_module_export_count(const wp_module *m);
+WP_API wp_status wp_module_import(const wp_module *m, uint32_t i, wp_extern_desc *out);
+WP_API wp_status wp_module_export(const wp_module *m, uint32_t i, wp_extern_desc *out);
+
+/* ---------------------------------------------------------------- externs */
+
+typedef struct wp_memory wp_memory;
+typedef struct wp_table wp_table;
+typedef struct wp_global wp_global;
+typedef struct wp_instance wp_instance;
+
+typedef struct wp_extern {
+    wp_extern_kind kind;
+    union {
+        wp_func   *func;
+        wp_table  *table;
+        wp_memory *memory;
+        wp_global *global;
+    } of;
+} wp_extern;
+
+/* ---------------------------------------------------------------- host functions */
+
+/* The context of one host-function call. */
+typedef struct wp_call wp_call;
+
+/* slots: the arguments on entry, one 8-byte slot each (i32/f32 in the low
+ * 32 bits, references as pointers); the function writes its results from
+ * slots[0] on. The array has room for max(nparams, nresults) slots.
+ * Return WP_OK, or the status from wp_call_trap / wp_call_exit. */
+typedef wp_status (*wp_host_fn)(wp_call *call, void *user, uint64_t *slots);
+
+/* type: borrowed. user: borrowed, must outlive the function. */
+WP_API wp_status wp_func_create_host(wp_engine *e, const wp_functype *type,
+                                     wp_host_fn fn, void *user,
+                                     wp_func **out, wp_error *err);
+/* Only for functions from wp_func_create_host; they must outlive every
+ * instance that imports them. */
+WP_API void wp_func_destroy(wp_func *f);
+
+/* The instance whose code made the call (NULL when a host calls a host
+ * function directly). */
+WP_API wp_instance *wp_call_instance(wp_call *call);
+/* View of the calling instance's memory 0, valid until the guest runs
+ * again (memory.grow may move it). NULL and *len = 0 if it has none. */
+WP_API uint8_t *wp_call_memory(wp_call *call, size_t *len);
+/* Record a trap with a message; return the result from the host function. */
+WP_API wp_status wp_call_trap(wp_call *call, const char *fmt, ...) WP_PRINTF(2, 3);
+/* Ask the guest to exit with a code (WASI proc_exit); return the result. */
+WP_API wp_status wp_call_exit(wp_call *call, int code);
+
+/* ---------------------------------------------------------------- memories, tables, globals */
+
+/* Standalone objects, for hosts that provide imports (e.g. the spectest
+ * module). Objects owned by an instance die with it. */
+WP_API wp_status wp_memory_create(wp_engine *e, wp_limits limits, wp_memory **out, wp_error *err);
+WP_API void wp_memory_destroy(wp_memory *m);
+/* View, valid until the memory grows or dies. */
+WP_API uint8_t *wp_memory_data(wp_memory *m, size_t *len);
+WP_API uint32_t wp_memory_pages(const wp_memory *m);
+/* Returns the old size in pages, or -1 if it cannot grow. */
+WP_API int64_t wp_memory_grow(wp_memory *m, uint32_t delta_pages);
+
+WP_API wp_status wp_table_create(wp_engine *e, wp_valtype elem, wp_limits limits,
+                                 wp_table **out, wp_error *err);
+WP_API void wp_table_destroy(wp_table *t);
+WP_API uint32_t wp_table_size(const wp_table *t);
+WP_API wp_status wp_table_get(const wp_table *t, uint32_t i, wp_value *out, wp_error *err);
+WP_API wp_status wp_table_set(wp_table *t, uint32_t i, const wp_value *v, wp_error *err);
+
+WP_API wp_status wp_global_create(wp_engine *e, const wp_value *init, bool mutable_,
+                                  wp_global **out, wp_error *err);
+WP_API void wp_global_destroy(wp_global *g);
+WP_API wp_value wp_global_get(const wp_global *g);
+WP_API wp_status wp_global_set(wp_global *g, const wp_value *v, wp_error *err);
+
+/* ---------------------------------------------------------------- imports */
+
+typedef struct wp_imports wp_imports;
+
+WP_API wp_status wp_imports_create(wp_engine *e, wp_imports **out, wp_error *err);
+WP_API void wp_imports_destroy(wp_imports *im);
+/* module, name: borrowed (copied). The extern's object is borrowed and must
+ * outlive every instance created with these imports. A later definition of
+ * the same (module, name) replaces an earlier one. */
+WP_API wp_status wp_imports_define(wp_imports *im, const char *module, const char *name,
+                                   wp_extern ext, wp_error *err);
+/* Defines every export of inst under module name `module`. */
+WP_API wp_status wp_imports_define_instance(wp_imports *im, const char *module,
+                                            wp_instance *inst, wp_error *err);
+
+/* ---------------------------------------------------------------- instances */
+
+typedef struct wp_instance_config {
+    uint32_t max_memory_pages; /* 0: the engine's default */
+    uint32_t stack_slots;      /* 0: the engine's default */
+    uint32_t max_call_depth;   /* 0: the engine's default */
+    void    *user;             /* free for the embedder: wp_instance_user */
+} wp_instance_config;
+
+/* imports: borrowed (may be NULL if the module imports nothing); cfg may be
+ * NULL. Links, initialises memories/tables/globals and runs the start
+ * function. On WP_ERR_TRAP during start-up, nothing is returned. */
+WP_API wp_status wp_instance_create(wp_module *m, const wp_imports *imports,
+                                    const wp_instance_config *cfg,
+                                    wp_instance **out, wp_error *err);
+WP_API void wp_instance_destroy(wp_instance *in);
+WP_API void *wp_instance_user(const wp_instance *in);
+WP_API const wp_module *wp_instance_module(const wp_instance *in);
+
+/* Looks an export up by NUL-terminated name. The object is a view owned by
+ * the instance (or by whoever it was imported from). */
+WP_API wp_status wp_instance_export(wp_instance *in, const char *name, wp_extern *out,
+                                    wp_error *err);
+/* Memory 0 of the instance, or NULL. */
+WP_API wp_memory *wp_instance_memory(wp_instance *in);
+
+/* Thread-safe: makes the running (or next) call on this instance return
+ * WP_ERR_TRAP / WP_TRAP_INTERRUPTED at the next loop back-edge or call.
+ * The flag is cleared when an outermost call begins. */
+WP_API void wp_instance_interrupt(wp_instance *in);
+
+/* ---------------------------------------------------------------- calls */
+
+WP_API wp_functype wp_func_type(const wp_func *f);
+/* Name from the name section or the export, for messages; may be NULL. */
+WP_API const char *wp_func_name(const wp_func *f);
+
+/* Calls f with typed arguments (checked against its type). */
+WP_API wp_status wp_func_call(wp_func *f, const wp_value *args, uint32_t nargs,
+                              wp_value *results, uint32_t nresults, wp_error *err);
+/* Fast path: slots holds the arguments on entry and the results on return,
+ * laid out as for wp_host_fn; it needs max(nparams, nresults) entries. The
+ * types are not checked. May be called from inside a host function of the
+ * same instance (re-entrant). */
+WP_API wp_status wp_func_call_raw(wp_func *f, uint64_t *slots, wp_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

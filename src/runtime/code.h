@@ -1,0 +1,101 @@
+/* The internal code: what the translator emits and the interpreter runs.
+ *
+ * A function's code is an array of 32-bit words. Each instruction is one
+ * opcode word (an rt_iop) followed by its operands, all 32-bit:
+ *
+ *   S  a slot index, relative to the frame pointer fp (fp[S] is a uint64_t)
+ *   I  a 32-bit immediate
+ *   T  a branch target: an absolute word index into this function's code
+ *   X  an index into one of the module's index spaces (func, type, table,
+ *      global, elem, data)
+ *
+ * Frame layout (slots of 8 bytes, fp[0] first):
+ *
+ *   | params | declared locals | operand stack ...          |
+ *   0        nparams           nlocals                       frame_slots
+ *
+ * Every value of the operand stack has a fixed slot, decided at
+ * translation; a local is just a slot below nlocals, so an instruction may
+ * name a local directly as an operand. i32 and f32 values live in the low
+ * 32 bits of their slot (writers zero-extend; readers read only the low 32
+ * bits), i64 and f64 use the whole slot, references are pointers (NULL is
+ * the null reference; a funcref is a wp_func *), and a v128 will take two
+ * adjacent slots.
+ *
+ * Calls: the caller puts the arguments in consecutive slots base..; the
+ * callee's frame starts there (fp' = fp + base), so the arguments are its
+ * params. On return the results are at fp'[0..nresults), i.e. the caller's
+ * base.. slots. The interpreter zeroes the callee's declared locals.
+ * Before `return` the translator has moved the results to fp[0..nresults).
+ *
+ * Branches: the translator has already emitted the `mov`s that put a
+ * block's result values into the target's slots; branches only jump.
+ *
+ * Operand layouts:
+ *
+ *   UN rows of opcodes.def       op S:dst S:src
+ *   BIN rows                     op S:dst S:a S:b
+ *   LOAD rows                    op S:dst S:addr I:offset
+ *   STORE rows                   op S:addr S:value I:offset
+ *   internal rows (below)        as written at each row
+ *
+ * Memory accesses address memory 0; the effective address is the 64-bit
+ * sum (uint64_t)(uint32_t)fp[addr] + offset, bounds-checked against the
+ * memory's size in bytes.
+ */
+#ifndef WP_CODE_H
+#define WP_CODE_H
+
+#include <stdint.h>
+
+/* Operations that exist only in the internal code. */
+#define RT_INTERNAL_OPS(X)                                                    \
+    X(mov)            /* S:dst S:src            copy one slot */              \
+    X(const32)        /* S:dst I:value          slot = (uint64_t)value */     \
+    X(const64)        /* S:dst I:lo I:hi */                                   \
+    X(br)             /* T */                                                 \
+    X(br_if)          /* S:cond T               jump if (uint32_t)cond != 0 */\
+    X(br_unless)      /* S:cond T               jump if (uint32_t)cond == 0 */\
+    X(br_table)       /* S:index I:n T*(n+1)    index >= n: the last target */\
+    X(loop_check)     /* -                      interrupt check at a loop header */\
+    X(call)           /* X:func S:base */                                     \
+    X(call_indirect)  /* X:type X:table S:index S:base */                     \
+    X(return)         /* -                      results are at fp[0..n) */    \
+    X(unreachable)    /* - */                                                 \
+    X(select)         /* S:dst S:a S:b S:cond   dst = cond ? a : b */         \
+    X(global_get)     /* S:dst X:global */                                    \
+    X(global_set)     /* X:global S:src */                                    \
+    X(memory_size)    /* S:dst */                                             \
+    X(memory_grow)    /* S:dst S:delta */                                     \
+    X(memory_fill)    /* S:d S:value S:n */                                   \
+    X(memory_copy)    /* S:d S:s S:n */                                       \
+    X(memory_init)    /* X:data S:d S:s S:n */                                \
+    X(data_drop)      /* X:data */                                            \
+    X(table_get)      /* S:dst X:table S:i */                                 \
+    X(table_set)      /* X:table S:i S:value */                               \
+    X(table_size)     /* S:dst X:table */                                     \
+    X(table_grow)     /* S:dst X:table S:init S:n */                          \
+    X(table_fill)     /* X:table S:i S:value S:n */                           \
+    X(table_copy)     /* X:dst_table X:src_table S:d S:s S:n */               \
+    X(table_init)     /* X:table X:elem S:d S:s S:n */                        \
+    X(elem_drop)      /* X:elem */                                            \
+    X(ref_null)       /* S:dst */                                             \
+    X(ref_is_null)    /* S:dst S:src */                                       \
+    X(ref_func)       /* S:dst X:func */
+
+typedef enum rt_iop {
+#define UN(code, id, name, a, r) IOP_##id,
+#define BIN(code, id, name, a, r) IOP_##id,
+#define LOAD(code, id, name, r, al) IOP_##id,
+#define STORE(code, id, name, a, al) IOP_##id,
+#include "opcodes.def"
+#define X(id) IOP_##id,
+    RT_INTERNAL_OPS(X)
+#undef X
+    IOP__COUNT
+} rt_iop;
+
+/* Name of an internal op, for dumps and messages (code.c). */
+const char *rt_iop_name(uint32_t op);
+
+#endif

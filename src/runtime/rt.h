@@ -1,0 +1,340 @@
+/* Internal model of the runtime, shared by every file in src/runtime.
+ *
+ * A module (struct wp_module) is what the decoder produces: types, imports,
+ * declarations, segments, and for each defined function its translated code
+ * (rt_code, see code.h). It lives in one arena and never changes after
+ * wp_module_compile returns. An instance (struct wp_instance) holds only
+ * run-time state: function instances, memories, tables, globals, segment
+ * state and the execution stack.
+ */
+#ifndef WP_RT_H
+#define WP_RT_H
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <pthread.h>
+
+#include "wasmpipe/runtime.h"
+#include "config.h"
+
+/* ---------------------------------------------------------------- checks */
+
+#ifdef NDEBUG
+#define WP_ASSERT(c) ((void)0)
+#define NEVER(c) (c)
+#else
+#include <assert.h>
+#define WP_ASSERT(c) assert(c)
+/* Defensive check: asserts in debug builds, is a plain test in release. */
+#define NEVER(c) ((c) ? (assert(!#c), 1) : 0)
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+/* Fills err (may be NULL) and returns code. offset UINT32_MAX: none. */
+wp_status rt_fail(wp_error *err, wp_status code, uint32_t offset, const char *fmt, ...)
+    WP_PRINTF(4, 5);
+wp_status rt_failv(wp_error *err, wp_status code, uint32_t offset, const char *fmt, va_list ap);
+wp_status rt_trap(wp_error *err, wp_trap_kind kind, const char *where);
+/* Prepends "prefix: " to err->msg, so context is added as an error rises. */
+void rt_error_prefix(wp_error *err, const char *fmt, ...) WP_PRINTF(2, 3);
+
+/* ---------------------------------------------------------------- allocation */
+
+struct wp_engine {
+    wp_engine_config cfg;        /* defaults filled in */
+    pthread_mutex_t  types_lock; /* guards the canonical type table */
+    struct rt_type_entry *types; /* canonical function types (types.c) */
+    uint32_t         ntypes, cap_types;
+};
+
+void *rt_alloc(wp_engine *e, size_t size);                 /* zeroed */
+void *rt_realloc(wp_engine *e, void *p, size_t old_size, size_t new_size);
+void  rt_free(wp_engine *e, void *p, size_t size);
+
+/* Bump arena: module data is allocated here and released at once. */
+typedef struct rt_arena_chunk rt_arena_chunk;
+typedef struct rt_arena {
+    wp_engine      *engine;
+    rt_arena_chunk *head;
+    size_t          total;  /* bytes requested from the allocator */
+} rt_arena;
+
+void  rt_arena_init(rt_arena *a, wp_engine *e);
+void *rt_arena_alloc(rt_arena *a, size_t size, size_t align);  /* zeroed; NULL on OOM */
+void  rt_arena_release(rt_arena *a);
+#define RT_ARENA_NEW(a, T) ((T *)rt_arena_alloc((a), sizeof(T), _Alignof(T)))
+#define RT_ARENA_ARRAY(a, T, n) ((T *)rt_arena_alloc((a), sizeof(T) * (size_t)(n), _Alignof(T)))
+
+/* ---------------------------------------------------------------- types */
+
+typedef uint8_t rt_valtype;   /* a wp_valtype byte */
+
+/* Slots a value of this type occupies on the value stack (v128: 2). */
+static inline uint32_t rt_slots_of(rt_valtype t) { return t == WP_V128 ? 2u : 1u; }
+static inline bool rt_is_ref(rt_valtype t) { return t == WP_FUNCREF || t == WP_EXTERNREF; }
+
+typedef struct rt_functype {
+    uint32_t    nparams, nresults;
+    rt_valtype *params;    /* nparams */
+    rt_valtype *results;   /* nresults */
+    uint32_t    param_slots, result_slots;
+    uint32_t    id;        /* canonical id in the engine: equal ids <=> equal types */
+} rt_functype;
+
+/* Interns a type in the engine; returns its canonical id (thread-safe). */
+wp_status rt_type_intern(wp_engine *e, const rt_valtype *params, uint32_t np,
+                         const rt_valtype *results, uint32_t nr, uint32_t *id_out,
+                         wp_error *err);
+/* The canonical type for an id, for wp_func_type (valid while the engine lives). */
+const rt_functype *rt_type_canonical(wp_engine *e, uint32_t id);
+
+typedef struct rt_limits {
+    uint32_t min, max;
+    bool     has_max;
+} rt_limits;
+
+typedef struct rt_tabletype {
+    rt_valtype elem;
+    rt_limits  limits;
+} rt_tabletype;
+
+typedef struct rt_globaltype {
+    rt_valtype type;
+    bool       mut;
+} rt_globaltype;
+
+/* A constant expression of WebAssembly 2.0: exactly one instruction. */
+typedef enum rt_const_kind {
+    RT_CONST_VALUE,       /* bits holds the value (i32/f32 in the low 32 bits) */
+    RT_CONST_GLOBAL_GET,  /* index of an imported global */
+    RT_CONST_REF_NULL,    /* type is the reference type */
+    RT_CONST_REF_FUNC     /* index of a function */
+} rt_const_kind;
+
+typedef struct rt_const_expr {
+    uint8_t    kind;      /* rt_const_kind */
+    rt_valtype type;      /* the result type */
+    uint32_t   index;
+    uint64_t   bits[2];   /* bits[1] only for v128 */
+} rt_const_expr;
+
+typedef struct rt_name {
+    const char *str;      /* in the arena; NUL-terminated as well */
+    uint32_t    len;
+} rt_name;
+
+typedef struct rt_import {
+    rt_name        module, name;
+    wp_extern_kind kind;
+    uint32_t       index;       /* kind-space index this import defines */
+    union {
+        uint32_t      type_index;   /* func */
+        rt_tabletype  table;
+        rt_limits     memory;
+        rt_globaltype global;
+    } desc;
+} rt_import;
+
+typedef struct rt_export {
+    rt_name        name;
+    wp_extern_kind kind;
+    uint32_t       index;
+} rt_export;
+
+typedef enum rt_seg_mode { RT_SEG_ACTIVE, RT_SEG_PASSIVE, RT_SEG_DECLARATIVE } rt_seg_mode;
+
+typedef struct rt_elem {
+    uint8_t        mode;      /* rt_seg_mode */
+    rt_valtype     type;      /* funcref or externref */
+    uint32_t       table;     /* active only */
+    rt_const_expr  offset;    /* active only, i32 */
+    uint32_t       nitems;
+    rt_const_expr *items;     /* each a ref.func, ref.null or global.get */
+} rt_elem;
+
+typedef struct rt_data {
+    uint8_t        mode;      /* RT_SEG_ACTIVE or RT_SEG_PASSIVE */
+    uint32_t       memory;
+    rt_const_expr  offset;
+    uint32_t       len;
+    const uint8_t *bytes;     /* in the arena */
+} rt_data;
+
+/* Translated code of one defined function; see code.h for the format. */
+typedef struct rt_code {
+    const uint32_t *words;       /* instruction stream */
+    uint32_t        nwords;
+    uint32_t        nparams;     /* slots taken by parameters */
+    uint32_t        nlocals;     /* slots taken by params + declared locals */
+    uint32_t        frame_slots; /* slots the frame needs at most (locals + operands + temps) */
+    uint32_t        nresults;    /* result slots */
+    uint32_t        body_offset; /* offset of the body in the module, for messages */
+} rt_code;
+
+struct wp_module {
+    wp_engine    *engine;
+    rt_arena      arena;
+
+    uint32_t      ntypes;
+    rt_functype  *types;
+
+    uint32_t      nimports;
+    rt_import    *imports;
+
+    /* Index spaces: imports first, then definitions. */
+    uint32_t      nfuncs, nfunc_imports;
+    uint32_t     *func_type;     /* nfuncs: type index of each function */
+    rt_code      *codes;         /* nfuncs - nfunc_imports */
+    rt_name      *func_names;    /* nfuncs, from the name section; len 0 if none */
+    uint8_t      *func_declared; /* nfuncs: 1 if ref.func may name it (C.refs) */
+
+    uint32_t      ntables, ntable_imports;
+    rt_tabletype *tables;
+
+    uint32_t      nmemories, nmemory_imports;
+    rt_limits    *memories;
+
+    uint32_t      nglobals, nglobal_imports;
+    rt_globaltype *globals;
+    rt_const_expr *global_init;  /* nglobals; entries for imports unused */
+
+    uint32_t      nexports;
+    rt_export    *exports;
+
+    uint32_t      start;         /* UINT32_MAX: none */
+
+    uint32_t      nelems;
+    rt_elem      *elems;
+
+    uint32_t      ndatas;
+    rt_data      *datas;
+    bool          has_data_count;
+    uint32_t      data_count;
+};
+
+/* Decode + validate + translate (decode.c and friends). */
+wp_status rt_decode_module(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err);
+
+/* Validate one function body and translate it to rt_code (translate.c).
+ * body/len: the body without its size prefix (locals declarations first).
+ * body_offset: its offset in the module, for error messages. Everything the
+ * decoder knows by the code section (types, functions, tables, memories,
+ * globals, elems, data count, func_declared) is filled in. */
+wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t *body,
+                                size_t len, uint32_t body_offset, wp_error *err);
+
+/* ---------------------------------------------------------------- run-time objects */
+
+typedef enum rt_func_kind { RT_FUNC_WASM, RT_FUNC_HOST } rt_func_kind;
+
+struct wp_func {
+    uint8_t             kind;      /* rt_func_kind */
+    uint32_t            type_id;   /* canonical, compared by call_indirect */
+    const rt_functype  *type;      /* view: module's or the engine's canonical */
+    wp_instance        *inst;      /* WASM: the owning instance; HOST: NULL */
+    const rt_code      *code;      /* WASM */
+    wp_host_fn          host;      /* HOST */
+    void               *user;      /* HOST */
+    wp_engine          *engine;    /* HOST: for destroy */
+    const char         *name;      /* for messages; may be NULL */
+};
+
+struct wp_memory {
+    wp_engine *engine;
+    uint8_t   *data;       /* reserved region; [0, size) is accessible */
+    uint64_t   size;       /* bytes */
+    uint32_t   pages;
+    uint32_t   max_pages;  /* the effective maximum (declared and cap) */
+    size_t     reserved;   /* bytes reserved at data */
+    bool       owned_by_instance;
+};
+
+struct wp_table {
+    wp_engine *engine;
+    void     **elems;      /* wp_func* for funcref, host pointer for externref */
+    uint32_t   size;
+    uint32_t   max;        /* effective maximum */
+    uint32_t   cap;        /* allocated entries */
+    rt_valtype elem;
+    bool       owned_by_instance;
+};
+
+struct wp_global {
+    wp_engine *engine;
+    uint64_t   val[2];     /* val[1] only for v128 */
+    rt_valtype type;
+    bool       mut;
+    bool       owned_by_instance;
+};
+
+/* Memory helpers (memory.c). Reserves virtual space up to the maximum so
+ * that growing never moves the data. */
+wp_status rt_memory_init(wp_memory *mem, wp_engine *e, rt_limits limits, uint32_t cap_pages,
+                         wp_error *err);
+void      rt_memory_fini(wp_memory *mem);
+int64_t   rt_memory_grow(wp_memory *mem, uint32_t delta);   /* old pages or -1 */
+
+/* Table helpers (table.c). */
+wp_status rt_table_init(wp_table *t, wp_engine *e, rt_tabletype type, wp_error *err);
+void      rt_table_fini(wp_table *t);
+int64_t   rt_table_grow(wp_table *t, uint32_t delta, void *init);   /* old size or -1 */
+
+/* One activation record on the control stack. */
+typedef struct rt_frame {
+    const uint32_t *ret_ip;    /* where the caller continues */
+    uint64_t       *fp;        /* the caller's frame pointer */
+    wp_func        *func;      /* the caller's function */
+} rt_frame;
+
+/* Execution stack of an instance. Calls into functions of other instances
+ * continue on the stack of the instance where the outermost call began. */
+typedef struct rt_exec {
+    uint64_t   *stack, *stack_end;   /* value stack */
+    uint64_t   *top;                 /* first free slot for a new (re-entrant) call */
+    rt_frame   *frames, *frames_end;
+    rt_frame   *frame_top;           /* first free frame */
+    uint32_t    depth;               /* nested host->guest entries */
+    atomic_int  interrupt;
+} rt_exec;
+
+struct wp_call {
+    wp_instance *inst;     /* caller instance (may be NULL) */
+    rt_exec     *exec;
+    wp_error    *err;
+};
+
+struct wp_instance {
+    wp_module   *module;
+    wp_engine   *engine;
+    void        *user;
+
+    wp_func    **funcs;          /* nfuncs; imported ones point elsewhere */
+    wp_func     *own_funcs;      /* the module's defined functions */
+    wp_table   **tables;
+    wp_table    *own_tables;
+    wp_memory  **memories;
+    wp_memory   *own_memories;
+    wp_global  **globals;
+    wp_global   *own_globals;
+
+    /* Passive segment state: a dropped segment has length 0. */
+    void       **elem_items;     /* per elem segment: resolved references */
+    uint32_t    *elem_len;
+    uint32_t    *data_len;
+
+    /* Copies of memory 0's base and size are not kept here: the
+     * interpreter reads memories[0] directly and caches it in registers. */
+    rt_exec      exec;
+    uint32_t     max_call_depth;
+};
+
+/* The interpreter (interp.c). Runs f (a WASM function) on exec; slots holds
+ * the arguments on entry and the results on return (as wp_func_call_raw).
+ * The caller has checked nothing about the stack; interp does. */
+wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *err);
+
+/* Calls any function (host or WASM) with raw slots: the one entry point. */
+wp_status rt_call(wp_func *f, uint64_t *slots, wp_error *err);
+
+#endif
