@@ -47,6 +47,7 @@
 #define WP_CODE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 /* Operations that exist only in the internal code. */
 #define RT_INTERNAL_OPS(X)                                                    \
@@ -97,5 +98,10 @@ typedef enum rt_iop {
 
 /* Name of an internal op, for dumps and messages (code.c). */
 const char *rt_iop_name(uint32_t op);
+
+/* Prints a listing of translated code, one instruction per line with its
+ * operands (code_dump.c). */
+struct rt_code;
+void rt_code_dump(FILE *out, const struct rt_code *code);
 
 #endif

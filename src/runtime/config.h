@@ -24,6 +24,12 @@
 #define WP_DEFAULT_MAX_CALL_DEPTH 10000u
 #endif
 
+/* Nesting of host -> guest re-entries (a host function calling back into
+ * the guest) before "call stack exhausted": each one costs C stack. */
+#ifndef WP_MAX_REENTRY_DEPTH
+#define WP_MAX_REENTRY_DEPTH 1000u
+#endif
+
 /* Cap on any memory, in 64 KiB pages (65536 = 4 GiB, the wasm32 limit). */
 #ifndef WP_DEFAULT_MAX_MEMORY_PAGES
 #define WP_DEFAULT_MAX_MEMORY_PAGES 65536u

@@ -88,6 +88,10 @@ wp_status rt_type_intern(wp_engine *e, const rt_valtype *params, uint32_t np,
                          wp_error *err);
 /* The canonical type for an id, for wp_func_type (valid while the engine lives). */
 const rt_functype *rt_type_canonical(wp_engine *e, uint32_t id);
+/* The same type with wp_valtype arrays (view, valid while the engine lives). */
+wp_functype rt_type_public(wp_engine *e, uint32_t id);
+/* Frees the canonical type table (wp_engine_destroy). */
+void rt_types_free(wp_engine *e);
 
 typedef struct rt_limits {
     uint32_t min, max;
@@ -248,6 +252,7 @@ struct wp_memory {
     uint32_t   max_pages;  /* the effective maximum (declared and cap) */
     size_t     reserved;   /* bytes reserved at data */
     bool       owned_by_instance;
+    rt_limits  declared;   /* limits as created: import matching compares the max */
 };
 
 struct wp_table {
@@ -258,6 +263,9 @@ struct wp_table {
     uint32_t   cap;        /* allocated entries */
     rt_valtype elem;
     bool       owned_by_instance;
+    rt_limits  declared;   /* limits as created: import matching compares the max */
+    wp_instance *kept;     /* failed instantiations whose functions this table
+                            * still holds; destroyed with the table (instance.c) */
 };
 
 struct wp_global {
@@ -279,6 +287,11 @@ int64_t   rt_memory_grow(wp_memory *mem, uint32_t delta);   /* old pages or -1 *
 wp_status rt_table_init(wp_table *t, wp_engine *e, rt_tabletype type, wp_error *err);
 void      rt_table_fini(wp_table *t);
 int64_t   rt_table_grow(wp_table *t, uint32_t delta, void *init);   /* old size or -1 */
+
+/* Import map lookup (imports.c): the extern defined for (module, name), or
+ * NULL. Names are byte strings with lengths. */
+const wp_extern *rt_imports_find(const wp_imports *im, const char *module, uint32_t module_len,
+                                 const char *name, uint32_t name_len);
 
 /* One activation record on the control stack. */
 typedef struct rt_frame {
@@ -319,7 +332,8 @@ struct wp_instance {
     wp_global   *own_globals;
 
     /* Passive segment state: a dropped segment has length 0. */
-    void       **elem_items;     /* per elem segment: resolved references */
+    void       **elem_items;     /* per elem segment: a void ** array of its resolved
+                                  * references (NULL when it has none), stored as void * */
     uint32_t    *elem_len;
     uint32_t    *data_len;
 
@@ -327,6 +341,7 @@ struct wp_instance {
      * interpreter reads memories[0] directly and caches it in registers. */
     rt_exec      exec;
     uint32_t     max_call_depth;
+    wp_instance *next_kept;      /* chain of wp_table.kept */
 };
 
 /* The interpreter (interp.c). Runs f (a WASM function) on exec; slots holds

@@ -1,0 +1,154 @@
+/* The word buffer of a function being translated, its forward-branch
+ * chains, and the copies that move operand values into place (emit.h).
+ */
+#include <string.h>
+
+#include "emit.h"
+
+void rt_emit_init(rt_emit *e, wp_engine *eng, uint32_t limit)
+{
+    memset(e, 0, sizeof *e);
+    e->engine = eng;
+    e->limit = limit;
+    e->last_end = RT_NONE;
+}
+
+void rt_emit_fini(rt_emit *e)
+{
+    rt_free(e->engine, e->words, (size_t)e->cap * sizeof *e->words);
+    e->words = NULL;
+    e->cap = e->n = 0;
+}
+
+bool rt_emit_reserve(rt_emit *e, uint32_t nwords)
+{
+    if (e->failed)
+        return false;
+    uint64_t need = (uint64_t)e->n + nwords;
+    if (need > e->limit) {
+        e->failed = true;
+        return false;
+    }
+    uint64_t ncap = e->cap ? (uint64_t)e->cap * 2 : 256;
+    while (ncap < need)
+        ncap *= 2;
+    if (ncap > e->limit)
+        ncap = e->limit;
+    uint32_t *w = rt_realloc(e->engine, e->words, (size_t)e->cap * sizeof *w,
+                             (size_t)ncap * sizeof *w);
+    if (w == NULL) {
+        e->failed = true;
+        return false;
+    }
+    e->words = w;
+    e->cap = (uint32_t)ncap;
+    return true;
+}
+
+void rt_emit_link(rt_emit *e, uint32_t *chain)
+{
+    if (e->off)
+        return;
+    uint32_t at = e->n;
+    uint32_t w[1] = { *chain };
+    rt_emit_words(e, w, 1);
+    if (e->n == at + 1)
+        *chain = at;
+}
+
+void rt_emit_resolve(rt_emit *e, uint32_t chain, uint32_t target)
+{
+    while (chain != RT_NONE) {
+        if (NEVER(chain >= e->n))
+            return;
+        uint32_t next = e->words[chain];
+        e->words[chain] = target;
+        chain = next;
+    }
+}
+
+static void emit_const(rt_emit *e, rt_valtype t, uint32_t dst, uint64_t bits)
+{
+    if (rt_is_ref(t)) {
+        rt_emit1(e, IOP_ref_null, dst);
+    } else if ((bits >> 32) == 0) {
+        /* const32 zero-extends, which also serves i64/f64 values whose
+         * upper half is zero. */
+        rt_emit2(e, IOP_const32, dst, (uint32_t)bits);
+    } else {
+        WP_ASSERT(t == WP_I64 || t == WP_F64);
+        rt_emit3(e, IOP_const64, dst, (uint32_t)bits, (uint32_t)(bits >> 32));
+    }
+}
+
+static void emit_copy(rt_emit *e, rt_valtype t, uint32_t dst, uint32_t src)
+{
+    if (dst == src)
+        return;
+    rt_emit2(e, IOP_mov, dst, src);
+    if (rt_slots_of(t) == 2)
+        rt_emit2(e, IOP_mov, dst + 1, src + 1);
+}
+
+void rt_emit_move(rt_emit *e, rt_valtype t, uint32_t dst, const rt_operand *o)
+{
+    switch (o->loc) {
+    case RT_LOC_CONST:
+        emit_const(e, t, dst, o->bits);
+        break;
+    case RT_LOC_LOCAL:
+        emit_copy(e, t, dst, o->src);
+        break;
+    default:
+        emit_copy(e, t, dst, o->slot);
+        break;
+    }
+}
+
+void rt_emit_materialize(rt_emit *e, rt_operand *o)
+{
+    if (o->loc == RT_LOC_SLOT)
+        return;
+    rt_emit_move(e, o->type, o->slot, o);
+    o->loc = RT_LOC_SLOT;
+}
+
+uint32_t rt_emit_operand(rt_emit *e, rt_operand *o)
+{
+    if (o->loc == RT_LOC_LOCAL)
+        return o->src;
+    rt_emit_materialize(e, o);
+    return o->slot;
+}
+
+void rt_emit_before_local_write(rt_emit *e, rt_validator *v, uint32_t local_slot)
+{
+    uint32_t i = v->local_head[local_slot];
+    while (i != RT_NONE) {
+        rt_operand *o = &v->vals[i];
+        uint32_t next = o->next;
+        emit_copy(e, o->type, o->slot, local_slot);
+        o->loc = RT_LOC_SLOT;
+        o->next = RT_NONE;
+        v->nrefs--;
+        i = next;
+    }
+    v->local_head[local_slot] = RT_NONE;
+}
+
+void rt_emit_spill_locals(rt_emit *e, rt_validator *v)
+{
+    /* Walks down only as far as the deepest entry that names a local; the
+     * entries walked were all pushed since the previous spill, so the
+     * total work stays linear in the body. */
+    for (uint32_t i = v->nvals; i-- > 0 && v->nrefs > 0;) {
+        rt_operand *o = &v->vals[i];
+        if (o->loc != RT_LOC_LOCAL)
+            continue;
+        emit_copy(e, o->type, o->slot, o->src);
+        v->local_head[o->src] = RT_NONE;
+        o->loc = RT_LOC_SLOT;
+        o->next = RT_NONE;
+        v->nrefs--;
+    }
+}

@@ -1,0 +1,871 @@
+/* The interpreter: runs the internal code of code.h. One call of
+ * rt_interp_call runs a WebAssembly function and every wasm function it
+ * calls, in one C function and one loop, so that the instruction pointer,
+ * the frame pointer and memory 0's base and size stay in registers. A wasm
+ * call pushes an rt_frame on the exec's frame stack and moves fp up the
+ * value stack; it never recurses in C, so deep recursion is a trap and not
+ * a host stack overflow. Only host functions that call back into the guest
+ * nest rt_interp_call, and that nesting is capped.
+ *
+ * Dispatch is a computed goto per handler where the compiler has it (every
+ * handler ends in its own indirect jump, which predicts far better than a
+ * shared one), a switch otherwise; the choice is made by the few macros
+ * below and nowhere else. Handlers are written out one by one in the order
+ * of the rt_iop enum; the label table is generated from the same X-macros
+ * as the enum, so a missing handler does not compile.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rt.h"
+#include "code.h"
+#include "numeric.h"
+
+/* ---------------------------------------------------------------- linear memory */
+
+/* Loads and stores are unaligned and little-endian; memcpy compiles to one
+ * move on the targets that matter. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+static inline uint16_t le16(uint16_t v) { return __builtin_bswap16(v); }
+static inline uint32_t le32(uint32_t v) { return __builtin_bswap32(v); }
+static inline uint64_t le64(uint64_t v) { return __builtin_bswap64(v); }
+#else
+static inline uint16_t le16(uint16_t v) { return v; }
+static inline uint32_t le32(uint32_t v) { return v; }
+static inline uint64_t le64(uint64_t v) { return v; }
+#endif
+
+static inline uint32_t load16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return le16(v);
+}
+
+static inline uint32_t load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return le32(v);
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return le64(v);
+}
+
+static inline void store16(uint8_t *p, uint64_t v)
+{
+    uint16_t x = le16((uint16_t)v);
+    memcpy(p, &x, sizeof x);
+}
+
+static inline void store32(uint8_t *p, uint64_t v)
+{
+    uint32_t x = le32((uint32_t)v);
+    memcpy(p, &x, sizeof x);
+}
+
+static inline void store64(uint8_t *p, uint64_t v)
+{
+    uint64_t x = le64(v);
+    memcpy(p, &x, sizeof x);
+}
+
+/* Memory 0 of an instance, or an empty one if it has none, so the loop can
+ * cache base and size unconditionally (every access to an empty memory is
+ * out of bounds). */
+static inline const wp_memory *memory0(const wp_instance *inst)
+{
+    static const wp_memory no_memory;
+    return inst->module->nmemories > 0 ? inst->memories[0] : &no_memory;
+}
+
+/* ---------------------------------------------------------------- traps */
+
+/* Names the function for a trap message: its name if it has one, else its
+ * index in its module's function space. */
+static const char *func_where(const wp_func *f, char *buf, size_t size)
+{
+    if (f->name != NULL && f->name[0] != '\0')
+        return f->name;
+    const wp_module *m = f->inst->module;
+    uint32_t index = (uint32_t)(f->code - m->codes) + m->nfunc_imports;
+    snprintf(buf, size, "function #%u", index);
+    return buf;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+/* Operands of the current instruction: OP(n) is the n-th word after the
+ * opcode, SLOT(n) the frame slot it names, and U32/F32/F64 that slot's
+ * value read as the type (i32 and f32 in the low 32 bits). */
+#define OP(n)  (ip[n])
+#define SLOT(n) (fp[ip[n]])
+#define U32(n) ((uint32_t)fp[ip[n]])
+#define F32(n) (rt_f32_from_bits((uint32_t)fp[ip[n]]))
+#define F64(n) (rt_f64_from_bits(fp[ip[n]]))
+
+#if WP_USE_COMPUTED_GOTO
+#define CASE(id)         L_##id:
+#define NEXT()           goto *labels[*ip]
+#define DISPATCH_BEGIN() NEXT();
+#define DISPATCH_END()
+#else
+#define CASE(id)         case IOP_##id:
+#define NEXT()           goto dispatch
+#define DISPATCH_BEGIN() dispatch: switch ((rt_iop)*ip) {
+/* An op the enum does not know falls out of the switch and is reported as
+ * an internal error by the trap path (trap_kind still WP_TRAP_NONE). */
+#define DISPATCH_END()   case IOP__COUNT: break; } goto trap;
+#endif
+
+#define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
+
+wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *err)
+{
+#if WP_USE_COMPUTED_GOTO
+    static const void *const labels[] = {
+#define UN(code, id, name, a, r) &&L_##id,
+#define BIN(code, id, name, a, r) &&L_##id,
+#define LOAD(code, id, name, r, al) &&L_##id,
+#define STORE(code, id, name, a, al) &&L_##id,
+#include "opcodes.def"
+#define X(id) &&L_##id,
+        RT_INTERNAL_OPS(X)
+#undef X
+    };
+    _Static_assert(sizeof labels / sizeof labels[0] == IOP__COUNT,
+                   "every internal op needs exactly one handler");
+#endif
+
+    if (NEVER(f == NULL || f->kind != RT_FUNC_WASM || f->code == NULL || f->inst == NULL))
+        return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX,
+                       "interpreter: called with something that is not a wasm function");
+
+    /* What the caller sees again when this call ends, however it ends. */
+    uint64_t *const top0 = exec->top;
+    rt_frame *const frame0 = exec->frame_top;
+
+    /* The machine: current function, its code, its frame, its instance and
+     * that instance's memory 0. */
+    wp_func *func = f;
+    wp_instance *inst = f->inst;
+    const uint32_t *words = f->code->words;
+    const uint32_t *ip = words;
+    uint64_t *fp = top0;
+    rt_frame *frame = frame0;
+    const wp_memory *m0 = memory0(inst);
+    uint8_t *mem = m0->data;
+    uint64_t mem_size = m0->size;
+
+    /* Set by a call instruction for the shared call path (do_call). */
+    wp_func *callee = NULL;
+    uint64_t *call_fp = NULL;
+    const uint32_t *next_ip = NULL;
+
+    wp_trap_kind trap_kind = WP_TRAP_NONE;
+    wp_status status = WP_OK;
+
+    exec->depth++;
+    /* Each host -> guest re-entry costs C stack that the frame stack does
+     * not see, so their nesting has its own cap. */
+    if (exec->depth > WP_MAX_REENTRY_DEPTH ||
+        (size_t)(exec->stack_end - fp) < f->code->frame_slots)
+        TRAP(WP_TRAP_STACK_EXHAUSTED);
+    if (f->code->nparams > 0)
+        memmove(fp, slots, (size_t)f->code->nparams * sizeof *fp);
+    for (uint32_t i = f->code->nparams; i < f->code->nlocals; i++)
+        fp[i] = 0;
+
+    DISPATCH_BEGIN()
+
+    /* ------------------------------------------------ memory: loads (S:dst S:addr I:offset) */
+
+    CASE(i32_load) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load32(mem + ea);
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_load) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 8 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load64(mem + ea);
+        ip += 4;
+        NEXT();
+    }
+    CASE(f32_load) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load32(mem + ea);
+        ip += 4;
+        NEXT();
+    }
+    CASE(f64_load) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 8 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load64(mem + ea);
+        ip += 4;
+        NEXT();
+    }
+    CASE(i32_load8_s) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = rt_i32_extend8_s(mem[ea]);
+        ip += 4;
+        NEXT();
+    }
+    CASE(i32_load8_u) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = mem[ea];
+        ip += 4;
+        NEXT();
+    }
+    CASE(i32_load16_s) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = rt_i32_extend16_s(load16(mem + ea));
+        ip += 4;
+        NEXT();
+    }
+    CASE(i32_load16_u) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load16(mem + ea);
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_load8_s) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = rt_i64_extend8_s(mem[ea]);
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_load8_u) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = mem[ea];
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_load16_s) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = rt_i64_extend16_s(load16(mem + ea));
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_load16_u) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load16(mem + ea);
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_load32_s) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = rt_i64_extend32_s(load32(mem + ea));
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_load32_u) {
+        uint64_t ea = (uint64_t)U32(2) + OP(3);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load32(mem + ea);
+        ip += 4;
+        NEXT();
+    }
+
+    /* ------------------------------------------------ memory: stores (S:addr S:value I:offset) */
+
+    CASE(i32_store) {
+        uint64_t ea = (uint64_t)U32(1) + OP(3);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store32(mem + ea, SLOT(2));
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_store) {
+        uint64_t ea = (uint64_t)U32(1) + OP(3);
+        if (ea + 8 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store64(mem + ea, SLOT(2));
+        ip += 4;
+        NEXT();
+    }
+    CASE(f32_store) {
+        uint64_t ea = (uint64_t)U32(1) + OP(3);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store32(mem + ea, SLOT(2));
+        ip += 4;
+        NEXT();
+    }
+    CASE(f64_store) {
+        uint64_t ea = (uint64_t)U32(1) + OP(3);
+        if (ea + 8 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store64(mem + ea, SLOT(2));
+        ip += 4;
+        NEXT();
+    }
+    CASE(i32_store8) {
+        uint64_t ea = (uint64_t)U32(1) + OP(3);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        mem[ea] = (uint8_t)SLOT(2);
+        ip += 4;
+        NEXT();
+    }
+    CASE(i32_store16) {
+        uint64_t ea = (uint64_t)U32(1) + OP(3);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store16(mem + ea, SLOT(2));
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_store8) {
+        uint64_t ea = (uint64_t)U32(1) + OP(3);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        mem[ea] = (uint8_t)SLOT(2);
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_store16) {
+        uint64_t ea = (uint64_t)U32(1) + OP(3);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store16(mem + ea, SLOT(2));
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_store32) {
+        uint64_t ea = (uint64_t)U32(1) + OP(3);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store32(mem + ea, SLOT(2));
+        ip += 4;
+        NEXT();
+    }
+
+    /* ------------------------------------------------ i32 / i64 comparisons */
+
+    CASE(i32_eqz)  { SLOT(1) = U32(2) == 0; ip += 3; NEXT(); }
+    CASE(i32_eq)   { SLOT(1) = U32(2) == U32(3); ip += 4; NEXT(); }
+    CASE(i32_ne)   { SLOT(1) = U32(2) != U32(3); ip += 4; NEXT(); }
+    CASE(i32_lt_s) { SLOT(1) = rt_i32_signed(U32(2)) < rt_i32_signed(U32(3)); ip += 4; NEXT(); }
+    CASE(i32_lt_u) { SLOT(1) = U32(2) < U32(3); ip += 4; NEXT(); }
+    CASE(i32_gt_s) { SLOT(1) = rt_i32_signed(U32(2)) > rt_i32_signed(U32(3)); ip += 4; NEXT(); }
+    CASE(i32_gt_u) { SLOT(1) = U32(2) > U32(3); ip += 4; NEXT(); }
+    CASE(i32_le_s) { SLOT(1) = rt_i32_signed(U32(2)) <= rt_i32_signed(U32(3)); ip += 4; NEXT(); }
+    CASE(i32_le_u) { SLOT(1) = U32(2) <= U32(3); ip += 4; NEXT(); }
+    CASE(i32_ge_s) { SLOT(1) = rt_i32_signed(U32(2)) >= rt_i32_signed(U32(3)); ip += 4; NEXT(); }
+    CASE(i32_ge_u) { SLOT(1) = U32(2) >= U32(3); ip += 4; NEXT(); }
+
+    CASE(i64_eqz)  { SLOT(1) = SLOT(2) == 0; ip += 3; NEXT(); }
+    CASE(i64_eq)   { SLOT(1) = SLOT(2) == SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_ne)   { SLOT(1) = SLOT(2) != SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_lt_s) { SLOT(1) = rt_i64_signed(SLOT(2)) < rt_i64_signed(SLOT(3)); ip += 4; NEXT(); }
+    CASE(i64_lt_u) { SLOT(1) = SLOT(2) < SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_gt_s) { SLOT(1) = rt_i64_signed(SLOT(2)) > rt_i64_signed(SLOT(3)); ip += 4; NEXT(); }
+    CASE(i64_gt_u) { SLOT(1) = SLOT(2) > SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_le_s) { SLOT(1) = rt_i64_signed(SLOT(2)) <= rt_i64_signed(SLOT(3)); ip += 4; NEXT(); }
+    CASE(i64_le_u) { SLOT(1) = SLOT(2) <= SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_ge_s) { SLOT(1) = rt_i64_signed(SLOT(2)) >= rt_i64_signed(SLOT(3)); ip += 4; NEXT(); }
+    CASE(i64_ge_u) { SLOT(1) = SLOT(2) >= SLOT(3); ip += 4; NEXT(); }
+
+    /* ------------------------------------------------ float comparisons (false on NaN, ne true) */
+
+    CASE(f32_eq) { SLOT(1) = F32(2) == F32(3); ip += 4; NEXT(); }
+    CASE(f32_ne) { SLOT(1) = F32(2) != F32(3); ip += 4; NEXT(); }
+    CASE(f32_lt) { SLOT(1) = F32(2) < F32(3); ip += 4; NEXT(); }
+    CASE(f32_gt) { SLOT(1) = F32(2) > F32(3); ip += 4; NEXT(); }
+    CASE(f32_le) { SLOT(1) = F32(2) <= F32(3); ip += 4; NEXT(); }
+    CASE(f32_ge) { SLOT(1) = F32(2) >= F32(3); ip += 4; NEXT(); }
+    CASE(f64_eq) { SLOT(1) = F64(2) == F64(3); ip += 4; NEXT(); }
+    CASE(f64_ne) { SLOT(1) = F64(2) != F64(3); ip += 4; NEXT(); }
+    CASE(f64_lt) { SLOT(1) = F64(2) < F64(3); ip += 4; NEXT(); }
+    CASE(f64_gt) { SLOT(1) = F64(2) > F64(3); ip += 4; NEXT(); }
+    CASE(f64_le) { SLOT(1) = F64(2) <= F64(3); ip += 4; NEXT(); }
+    CASE(f64_ge) { SLOT(1) = F64(2) >= F64(3); ip += 4; NEXT(); }
+
+    /* ------------------------------------------------ i32 arithmetic (results zero-extended) */
+
+    CASE(i32_clz)    { SLOT(1) = rt_i32_clz(U32(2)); ip += 3; NEXT(); }
+    CASE(i32_ctz)    { SLOT(1) = rt_i32_ctz(U32(2)); ip += 3; NEXT(); }
+    CASE(i32_popcnt) { SLOT(1) = rt_i32_popcnt(U32(2)); ip += 3; NEXT(); }
+    CASE(i32_add)    { SLOT(1) = (uint32_t)(U32(2) + U32(3)); ip += 4; NEXT(); }
+    CASE(i32_sub)    { SLOT(1) = (uint32_t)(U32(2) - U32(3)); ip += 4; NEXT(); }
+    CASE(i32_mul)    { SLOT(1) = (uint32_t)(U32(2) * U32(3)); ip += 4; NEXT(); }
+    CASE(i32_div_s) {
+        uint32_t r = 0;
+        wp_trap_kind k = rt_i32_div_s(U32(2), U32(3), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 4;
+        NEXT();
+    }
+    CASE(i32_div_u) {
+        uint32_t b = U32(3);
+        if (b == 0) TRAP(WP_TRAP_DIV_ZERO);
+        SLOT(1) = U32(2) / b;
+        ip += 4;
+        NEXT();
+    }
+    CASE(i32_rem_s) {
+        uint32_t r = 0;
+        wp_trap_kind k = rt_i32_rem_s(U32(2), U32(3), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 4;
+        NEXT();
+    }
+    CASE(i32_rem_u) {
+        uint32_t b = U32(3);
+        if (b == 0) TRAP(WP_TRAP_DIV_ZERO);
+        SLOT(1) = U32(2) % b;
+        ip += 4;
+        NEXT();
+    }
+    CASE(i32_and)  { SLOT(1) = U32(2) & U32(3); ip += 4; NEXT(); }
+    CASE(i32_or)   { SLOT(1) = U32(2) | U32(3); ip += 4; NEXT(); }
+    CASE(i32_xor)  { SLOT(1) = U32(2) ^ U32(3); ip += 4; NEXT(); }
+    CASE(i32_shl)  { SLOT(1) = (uint32_t)(U32(2) << (U32(3) & 31u)); ip += 4; NEXT(); }
+    CASE(i32_shr_s) { SLOT(1) = rt_i32_shr_s(U32(2), U32(3)); ip += 4; NEXT(); }
+    CASE(i32_shr_u) { SLOT(1) = U32(2) >> (U32(3) & 31u); ip += 4; NEXT(); }
+    CASE(i32_rotl) { SLOT(1) = rt_i32_rotl(U32(2), U32(3)); ip += 4; NEXT(); }
+    CASE(i32_rotr) { SLOT(1) = rt_i32_rotr(U32(2), U32(3)); ip += 4; NEXT(); }
+
+    /* ------------------------------------------------ i64 arithmetic */
+
+    CASE(i64_clz)    { SLOT(1) = rt_i64_clz(SLOT(2)); ip += 3; NEXT(); }
+    CASE(i64_ctz)    { SLOT(1) = rt_i64_ctz(SLOT(2)); ip += 3; NEXT(); }
+    CASE(i64_popcnt) { SLOT(1) = rt_i64_popcnt(SLOT(2)); ip += 3; NEXT(); }
+    CASE(i64_add)    { SLOT(1) = SLOT(2) + SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_sub)    { SLOT(1) = SLOT(2) - SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_mul)    { SLOT(1) = SLOT(2) * SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_div_s) {
+        uint64_t r = 0;
+        wp_trap_kind k = rt_i64_div_s(SLOT(2), SLOT(3), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_div_u) {
+        uint64_t b = SLOT(3);
+        if (b == 0) TRAP(WP_TRAP_DIV_ZERO);
+        SLOT(1) = SLOT(2) / b;
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_rem_s) {
+        uint64_t r = 0;
+        wp_trap_kind k = rt_i64_rem_s(SLOT(2), SLOT(3), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_rem_u) {
+        uint64_t b = SLOT(3);
+        if (b == 0) TRAP(WP_TRAP_DIV_ZERO);
+        SLOT(1) = SLOT(2) % b;
+        ip += 4;
+        NEXT();
+    }
+    CASE(i64_and)   { SLOT(1) = SLOT(2) & SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_or)    { SLOT(1) = SLOT(2) | SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_xor)   { SLOT(1) = SLOT(2) ^ SLOT(3); ip += 4; NEXT(); }
+    CASE(i64_shl)   { SLOT(1) = SLOT(2) << (SLOT(3) & 63u); ip += 4; NEXT(); }
+    CASE(i64_shr_s) { SLOT(1) = rt_i64_shr_s(SLOT(2), SLOT(3)); ip += 4; NEXT(); }
+    CASE(i64_shr_u) { SLOT(1) = SLOT(2) >> (SLOT(3) & 63u); ip += 4; NEXT(); }
+    CASE(i64_rotl)  { SLOT(1) = rt_i64_rotl(SLOT(2), SLOT(3)); ip += 4; NEXT(); }
+    CASE(i64_rotr)  { SLOT(1) = rt_i64_rotr(SLOT(2), SLOT(3)); ip += 4; NEXT(); }
+
+    /* ------------------------------------------------ f32 arithmetic (in float, never widened) */
+
+    CASE(f32_abs)      { SLOT(1) = rt_f32_abs(U32(2)); ip += 3; NEXT(); }
+    CASE(f32_neg)      { SLOT(1) = rt_f32_neg(U32(2)); ip += 3; NEXT(); }
+    CASE(f32_ceil)     { SLOT(1) = rt_f32_bits(rt_f32_ceil(F32(2))); ip += 3; NEXT(); }
+    CASE(f32_floor)    { SLOT(1) = rt_f32_bits(rt_f32_floor(F32(2))); ip += 3; NEXT(); }
+    CASE(f32_trunc)    { SLOT(1) = rt_f32_bits(rt_f32_trunc(F32(2))); ip += 3; NEXT(); }
+    CASE(f32_nearest)  { SLOT(1) = rt_f32_bits(rt_f32_nearest(F32(2))); ip += 3; NEXT(); }
+    CASE(f32_sqrt)     { SLOT(1) = rt_f32_bits(rt_f32_sqrt(F32(2))); ip += 3; NEXT(); }
+    CASE(f32_add)      { SLOT(1) = rt_f32_bits(F32(2) + F32(3)); ip += 4; NEXT(); }
+    CASE(f32_sub)      { SLOT(1) = rt_f32_bits(F32(2) - F32(3)); ip += 4; NEXT(); }
+    CASE(f32_mul)      { SLOT(1) = rt_f32_bits(F32(2) * F32(3)); ip += 4; NEXT(); }
+    CASE(f32_div)      { SLOT(1) = rt_f32_bits(F32(2) / F32(3)); ip += 4; NEXT(); }
+    CASE(f32_min)      { SLOT(1) = rt_f32_bits(rt_f32_min(F32(2), F32(3))); ip += 4; NEXT(); }
+    CASE(f32_max)      { SLOT(1) = rt_f32_bits(rt_f32_max(F32(2), F32(3))); ip += 4; NEXT(); }
+    CASE(f32_copysign) { SLOT(1) = rt_f32_copysign(U32(2), U32(3)); ip += 4; NEXT(); }
+
+    /* ------------------------------------------------ f64 arithmetic */
+
+    CASE(f64_abs)      { SLOT(1) = rt_f64_abs(SLOT(2)); ip += 3; NEXT(); }
+    CASE(f64_neg)      { SLOT(1) = rt_f64_neg(SLOT(2)); ip += 3; NEXT(); }
+    CASE(f64_ceil)     { SLOT(1) = rt_f64_bits(rt_f64_ceil(F64(2))); ip += 3; NEXT(); }
+    CASE(f64_floor)    { SLOT(1) = rt_f64_bits(rt_f64_floor(F64(2))); ip += 3; NEXT(); }
+    CASE(f64_trunc)    { SLOT(1) = rt_f64_bits(rt_f64_trunc(F64(2))); ip += 3; NEXT(); }
+    CASE(f64_nearest)  { SLOT(1) = rt_f64_bits(rt_f64_nearest(F64(2))); ip += 3; NEXT(); }
+    CASE(f64_sqrt)     { SLOT(1) = rt_f64_bits(rt_f64_sqrt(F64(2))); ip += 3; NEXT(); }
+    CASE(f64_add)      { SLOT(1) = rt_f64_bits(F64(2) + F64(3)); ip += 4; NEXT(); }
+    CASE(f64_sub)      { SLOT(1) = rt_f64_bits(F64(2) - F64(3)); ip += 4; NEXT(); }
+    CASE(f64_mul)      { SLOT(1) = rt_f64_bits(F64(2) * F64(3)); ip += 4; NEXT(); }
+    CASE(f64_div)      { SLOT(1) = rt_f64_bits(F64(2) / F64(3)); ip += 4; NEXT(); }
+    CASE(f64_min)      { SLOT(1) = rt_f64_bits(rt_f64_min(F64(2), F64(3))); ip += 4; NEXT(); }
+    CASE(f64_max)      { SLOT(1) = rt_f64_bits(rt_f64_max(F64(2), F64(3))); ip += 4; NEXT(); }
+    CASE(f64_copysign) { SLOT(1) = rt_f64_copysign(SLOT(2), SLOT(3)); ip += 4; NEXT(); }
+
+    /* ------------------------------------------------ conversions */
+
+    CASE(i32_wrap_i64) { SLOT(1) = U32(2); ip += 3; NEXT(); }
+    CASE(i32_trunc_f32_s) {
+        uint32_t r = 0;
+        wp_trap_kind k = rt_i32_trunc_f32_s(F32(2), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 3;
+        NEXT();
+    }
+    CASE(i32_trunc_f32_u) {
+        uint32_t r = 0;
+        wp_trap_kind k = rt_i32_trunc_f32_u(F32(2), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 3;
+        NEXT();
+    }
+    CASE(i32_trunc_f64_s) {
+        uint32_t r = 0;
+        wp_trap_kind k = rt_i32_trunc_f64_s(F64(2), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 3;
+        NEXT();
+    }
+    CASE(i32_trunc_f64_u) {
+        uint32_t r = 0;
+        wp_trap_kind k = rt_i32_trunc_f64_u(F64(2), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 3;
+        NEXT();
+    }
+    CASE(i64_extend_i32_s) { SLOT(1) = rt_i64_extend32_s(SLOT(2)); ip += 3; NEXT(); }
+    CASE(i64_extend_i32_u) { SLOT(1) = U32(2); ip += 3; NEXT(); }
+    CASE(i64_trunc_f32_s) {
+        uint64_t r = 0;
+        wp_trap_kind k = rt_i64_trunc_f32_s(F32(2), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 3;
+        NEXT();
+    }
+    CASE(i64_trunc_f32_u) {
+        uint64_t r = 0;
+        wp_trap_kind k = rt_i64_trunc_f32_u(F32(2), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 3;
+        NEXT();
+    }
+    CASE(i64_trunc_f64_s) {
+        uint64_t r = 0;
+        wp_trap_kind k = rt_i64_trunc_f64_s(F64(2), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 3;
+        NEXT();
+    }
+    CASE(i64_trunc_f64_u) {
+        uint64_t r = 0;
+        wp_trap_kind k = rt_i64_trunc_f64_u(F64(2), &r);
+        if (k != WP_TRAP_NONE) TRAP(k);
+        SLOT(1) = r;
+        ip += 3;
+        NEXT();
+    }
+    CASE(f32_convert_i32_s) { SLOT(1) = rt_f32_bits(rt_f32_convert_i32_s(U32(2))); ip += 3; NEXT(); }
+    CASE(f32_convert_i32_u) { SLOT(1) = rt_f32_bits(rt_f32_convert_i32_u(U32(2))); ip += 3; NEXT(); }
+    CASE(f32_convert_i64_s) { SLOT(1) = rt_f32_bits(rt_f32_convert_i64_s(SLOT(2))); ip += 3; NEXT(); }
+    CASE(f32_convert_i64_u) { SLOT(1) = rt_f32_bits(rt_f32_convert_i64_u(SLOT(2))); ip += 3; NEXT(); }
+    CASE(f32_demote_f64)    { SLOT(1) = rt_f32_bits(rt_f32_demote_f64(F64(2))); ip += 3; NEXT(); }
+    CASE(f64_convert_i32_s) { SLOT(1) = rt_f64_bits(rt_f64_convert_i32_s(U32(2))); ip += 3; NEXT(); }
+    CASE(f64_convert_i32_u) { SLOT(1) = rt_f64_bits(rt_f64_convert_i32_u(U32(2))); ip += 3; NEXT(); }
+    CASE(f64_convert_i64_s) { SLOT(1) = rt_f64_bits(rt_f64_convert_i64_s(SLOT(2))); ip += 3; NEXT(); }
+    CASE(f64_convert_i64_u) { SLOT(1) = rt_f64_bits(rt_f64_convert_i64_u(SLOT(2))); ip += 3; NEXT(); }
+    CASE(f64_promote_f32)   { SLOT(1) = rt_f64_bits(rt_f64_promote_f32(F32(2))); ip += 3; NEXT(); }
+    /* Reinterpretations are bit copies; the 32-bit ones still clear the
+     * high half, as every 32-bit writer does. */
+    CASE(i32_reinterpret_f32) { SLOT(1) = U32(2); ip += 3; NEXT(); }
+    CASE(i64_reinterpret_f64) { SLOT(1) = SLOT(2); ip += 3; NEXT(); }
+    CASE(f32_reinterpret_i32) { SLOT(1) = U32(2); ip += 3; NEXT(); }
+    CASE(f64_reinterpret_i64) { SLOT(1) = SLOT(2); ip += 3; NEXT(); }
+    CASE(i32_extend8_s)  { SLOT(1) = rt_i32_extend8_s(U32(2)); ip += 3; NEXT(); }
+    CASE(i32_extend16_s) { SLOT(1) = rt_i32_extend16_s(U32(2)); ip += 3; NEXT(); }
+    CASE(i64_extend8_s)  { SLOT(1) = rt_i64_extend8_s(SLOT(2)); ip += 3; NEXT(); }
+    CASE(i64_extend16_s) { SLOT(1) = rt_i64_extend16_s(SLOT(2)); ip += 3; NEXT(); }
+    CASE(i64_extend32_s) { SLOT(1) = rt_i64_extend32_s(SLOT(2)); ip += 3; NEXT(); }
+
+    CASE(i32_trunc_sat_f32_s) { SLOT(1) = rt_i32_trunc_sat_f32_s(F32(2)); ip += 3; NEXT(); }
+    CASE(i32_trunc_sat_f32_u) { SLOT(1) = rt_i32_trunc_sat_f32_u(F32(2)); ip += 3; NEXT(); }
+    CASE(i32_trunc_sat_f64_s) { SLOT(1) = rt_i32_trunc_sat_f64_s(F64(2)); ip += 3; NEXT(); }
+    CASE(i32_trunc_sat_f64_u) { SLOT(1) = rt_i32_trunc_sat_f64_u(F64(2)); ip += 3; NEXT(); }
+    CASE(i64_trunc_sat_f32_s) { SLOT(1) = rt_i64_trunc_sat_f32_s(F32(2)); ip += 3; NEXT(); }
+    CASE(i64_trunc_sat_f32_u) { SLOT(1) = rt_i64_trunc_sat_f32_u(F32(2)); ip += 3; NEXT(); }
+    CASE(i64_trunc_sat_f64_s) { SLOT(1) = rt_i64_trunc_sat_f64_s(F64(2)); ip += 3; NEXT(); }
+    CASE(i64_trunc_sat_f64_u) { SLOT(1) = rt_i64_trunc_sat_f64_u(F64(2)); ip += 3; NEXT(); }
+
+    /* ------------------------------------------------ internal: moves, constants, branches */
+
+    CASE(mov)     { SLOT(1) = SLOT(2); ip += 3; NEXT(); }
+    CASE(const32) { SLOT(1) = OP(2); ip += 3; NEXT(); }
+    CASE(const64) { SLOT(1) = (uint64_t)OP(2) | (uint64_t)OP(3) << 32; ip += 4; NEXT(); }
+    CASE(br)      { ip = words + OP(1); NEXT(); }
+    CASE(br_if) {
+        ip = U32(1) != 0 ? words + OP(2) : ip + 3;
+        NEXT();
+    }
+    CASE(br_unless) {
+        ip = U32(1) == 0 ? words + OP(2) : ip + 3;
+        NEXT();
+    }
+    CASE(br_table) {
+        uint32_t i = U32(1), n = OP(2);
+        ip = words + ip[3 + (i < n ? i : n)];
+        NEXT();
+    }
+    CASE(loop_check) {
+        if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
+            TRAP(WP_TRAP_INTERRUPTED);
+        ip += 1;
+        NEXT();
+    }
+
+    /* ------------------------------------------------ calls */
+
+    CASE(call) {                                   /* X:func S:base */
+        callee = inst->funcs[OP(1)];
+        call_fp = fp + OP(2);
+        next_ip = ip + 3;
+        goto do_call;
+    }
+    CASE(call_indirect) {                          /* X:type X:table S:index S:base */
+        const wp_table *t = inst->tables[OP(2)];
+        uint32_t i = U32(3);
+        if (i >= t->size) TRAP(WP_TRAP_UNDEFINED_ELEMENT);
+        callee = t->elems[i];
+        if (callee == NULL) TRAP(WP_TRAP_UNINITIALIZED);
+        if (callee->type_id != inst->module->types[OP(1)].id) TRAP(WP_TRAP_INDIRECT_TYPE);
+        call_fp = fp + OP(4);
+        next_ip = ip + 5;
+        goto do_call;
+    }
+    CASE(return) {
+        if (frame == frame0)
+            goto done;
+        frame--;
+        ip = frame->ret_ip;
+        fp = frame->fp;
+        func = frame->func;
+        words = func->code->words;
+        if (func->inst != inst) {
+            inst = func->inst;
+            m0 = memory0(inst);
+            mem = m0->data;
+            mem_size = m0->size;
+        }
+        NEXT();
+    }
+    CASE(unreachable) { TRAP(WP_TRAP_UNREACHABLE); }
+    CASE(select) { SLOT(1) = U32(4) != 0 ? SLOT(2) : SLOT(3); ip += 5; NEXT(); }
+
+    /* ------------------------------------------------ globals */
+
+    CASE(global_get) { SLOT(1) = inst->globals[OP(2)]->val[0]; ip += 3; NEXT(); }
+    CASE(global_set) { inst->globals[OP(1)]->val[0] = SLOT(2); ip += 3; NEXT(); }
+
+    /* ------------------------------------------------ memory: size, grow, bulk */
+
+    CASE(memory_size) { SLOT(1) = (uint32_t)(mem_size / 65536u); ip += 2; NEXT(); }
+    CASE(memory_grow) {                            /* S:dst S:delta */
+        wp_memory *m = inst->memories[0];
+        /* -1 (failure) becomes the i32 0xFFFFFFFF. */
+        SLOT(1) = (uint32_t)rt_memory_grow(m, U32(2));
+        m0 = m;
+        mem = m->data;
+        mem_size = m->size;
+        ip += 3;
+        NEXT();
+    }
+    CASE(memory_fill) {                            /* S:d S:value S:n */
+        uint64_t d = U32(1), n = U32(3);
+        if (d + n > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        if (n > 0)
+            memset(mem + d, (uint8_t)SLOT(2), (size_t)n);
+        ip += 4;
+        NEXT();
+    }
+    CASE(memory_copy) {                            /* S:d S:s S:n */
+        uint64_t d = U32(1), s = U32(2), n = U32(3);
+        if (d + n > mem_size || s + n > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        if (n > 0)
+            memmove(mem + d, mem + s, (size_t)n);
+        ip += 4;
+        NEXT();
+    }
+    CASE(memory_init) {                            /* X:data S:d S:s S:n */
+        uint32_t x = OP(1);
+        uint64_t d = U32(2), s = U32(3), n = U32(4);
+        if (s + n > inst->data_len[x] || d + n > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        if (n > 0)
+            memcpy(mem + d, inst->module->datas[x].bytes + s, (size_t)n);
+        ip += 5;
+        NEXT();
+    }
+    CASE(data_drop) { inst->data_len[OP(1)] = 0; ip += 2; NEXT(); }
+
+    /* ------------------------------------------------ tables */
+
+    CASE(table_get) {                              /* S:dst X:table S:i */
+        const wp_table *t = inst->tables[OP(2)];
+        uint32_t i = U32(3);
+        if (i >= t->size) TRAP(WP_TRAP_TABLE_OOB);
+        SLOT(1) = (uint64_t)(uintptr_t)t->elems[i];
+        ip += 4;
+        NEXT();
+    }
+    CASE(table_set) {                              /* X:table S:i S:value */
+        wp_table *t = inst->tables[OP(1)];
+        uint32_t i = U32(2);
+        if (i >= t->size) TRAP(WP_TRAP_TABLE_OOB);
+        t->elems[i] = (void *)(uintptr_t)SLOT(3);
+        ip += 4;
+        NEXT();
+    }
+    CASE(table_size) { SLOT(1) = inst->tables[OP(2)]->size; ip += 3; NEXT(); }
+    CASE(table_grow) {                             /* S:dst X:table S:init S:n */
+        int64_t old = rt_table_grow(inst->tables[OP(2)], U32(4), (void *)(uintptr_t)SLOT(3));
+        SLOT(1) = (uint32_t)old;
+        ip += 5;
+        NEXT();
+    }
+    CASE(table_fill) {                             /* X:table S:i S:value S:n */
+        wp_table *t = inst->tables[OP(1)];
+        uint64_t i = U32(2), n = U32(4);
+        void *v = (void *)(uintptr_t)SLOT(3);
+        if (i + n > t->size) TRAP(WP_TRAP_TABLE_OOB);
+        for (uint64_t k = 0; k < n; k++)
+            t->elems[i + k] = v;
+        ip += 5;
+        NEXT();
+    }
+    CASE(table_copy) {                             /* X:dst_table X:src_table S:d S:s S:n */
+        wp_table *dt = inst->tables[OP(1)];
+        const wp_table *st = inst->tables[OP(2)];
+        uint64_t d = U32(3), s = U32(4), n = U32(5);
+        if (d + n > dt->size || s + n > st->size) TRAP(WP_TRAP_TABLE_OOB);
+        if (n > 0)
+            memmove(dt->elems + d, st->elems + s, (size_t)n * sizeof *dt->elems);
+        ip += 6;
+        NEXT();
+    }
+    CASE(table_init) {                             /* X:table X:elem S:d S:s S:n */
+        wp_table *t = inst->tables[OP(1)];
+        uint32_t x = OP(2);
+        uint64_t d = U32(3), s = U32(4), n = U32(5);
+        if (s + n > inst->elem_len[x] || d + n > t->size) TRAP(WP_TRAP_TABLE_OOB);
+        /* Each elem_items entry is that segment's array of references. */
+        void *const *items = (void *const *)inst->elem_items[x];
+        if (n > 0)
+            memcpy(t->elems + d, items + s, (size_t)n * sizeof *t->elems);
+        ip += 6;
+        NEXT();
+    }
+    CASE(elem_drop) { inst->elem_len[OP(1)] = 0; ip += 2; NEXT(); }
+
+    /* ------------------------------------------------ references */
+
+    CASE(ref_null)    { SLOT(1) = 0; ip += 2; NEXT(); }
+    CASE(ref_is_null) { SLOT(1) = SLOT(2) == 0; ip += 3; NEXT(); }
+    CASE(ref_func)    { SLOT(1) = (uint64_t)(uintptr_t)inst->funcs[OP(2)]; ip += 3; NEXT(); }
+
+    DISPATCH_END()
+
+    /* The call path shared by call and call_indirect: callee, call_fp (the
+     * callee's frame, holding the arguments) and next_ip are set. */
+do_call:
+    if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
+        TRAP(WP_TRAP_INTERRUPTED);
+    if (callee->kind == RT_FUNC_WASM) {
+        const rt_code *c = callee->code;
+        if ((size_t)(exec->stack_end - call_fp) < c->frame_slots || frame == exec->frames_end)
+            TRAP(WP_TRAP_STACK_EXHAUSTED);
+        frame->ret_ip = next_ip;
+        frame->fp = fp;
+        frame->func = func;
+        frame++;
+        for (uint32_t i = c->nparams; i < c->nlocals; i++)
+            call_fp[i] = 0;
+        fp = call_fp;
+        func = callee;
+        words = ip = c->words;
+        if (callee->inst != inst) {
+            inst = callee->inst;
+            m0 = memory0(inst);
+            mem = m0->data;
+            mem_size = m0->size;
+        }
+        NEXT();
+    }
+    {
+        /* A host function may call back into the guest: the nested call
+         * starts above everything this loop uses. */
+        struct wp_call call = { .inst = inst, .exec = exec, .err = err };
+        exec->top = fp + func->code->frame_slots;
+        exec->frame_top = frame;
+        if (err != NULL)
+            err->code = WP_OK;
+        status = callee->host(&call, callee->user, call_fp);
+        exec->top = top0;
+        exec->frame_top = frame0;
+        if (status != WP_OK) {
+            exec->depth--;
+            /* A host that fails without wp_call_trap / wp_call_exit still
+             * gets a message that names it. */
+            if (err != NULL && err->code == WP_OK) {
+                rt_fail(err, status, UINT32_MAX, "host function %s failed: %s",
+                        callee->name != NULL ? callee->name : "(unnamed)",
+                        wp_status_text(status));
+                if (status == WP_ERR_TRAP)
+                    err->detail = WP_TRAP_HOST;
+            }
+            return status;
+        }
+        /* It may also have grown the memory. */
+        m0 = memory0(inst);
+        mem = m0->data;
+        mem_size = m0->size;
+        ip = next_ip;
+        NEXT();
+    }
+
+done:
+    if (f->code->nresults > 0)
+        memmove(slots, fp, (size_t)f->code->nresults * sizeof *fp);
+    exec->depth--;
+    return WP_OK;
+
+trap:
+    exec->top = top0;
+    exec->frame_top = frame0;
+    exec->depth--;
+    if (trap_kind == WP_TRAP_NONE)
+        return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "interpreter: unknown internal op %u",
+                       (unsigned)*ip);
+    char where[40];
+    rt_trap(err, trap_kind, func_where(func, where, sizeof where));
+    return WP_ERR_TRAP;
+}
