@@ -8,6 +8,7 @@
 #include <wasmpipe/wasi.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -249,13 +250,10 @@ static void print_value(const wp_value *v) {
     }
 }
 
+/* Arguments are checked before _initialize runs, so that a usage mistake
+ * costs nothing and prints nothing from the guest. */
 static int invoke(const options *o, wp_instance *in) {
     wp_error err;
-    int code = 0;
-    wp_status st = wp_wasi_run(in, WP_WASI_ENTRY_INITIALIZE, &code, &err);
-    if (st != WP_OK && st != WP_ERR_NOT_FOUND) return report(o->module, st, &err);
-    if (st == WP_OK && code != 0) return code & 0xff;
-
     wp_extern ext;
     if (wp_instance_export(in, o->invoke, &ext, &err) != WP_OK || ext.kind != WP_EXTERN_FUNC)
         return fail("%s: no exported function '%s'", o->module, o->invoke);
@@ -274,6 +272,14 @@ static int invoke(const options *o, wp_instance *in) {
         if (parse_value(o->args[i], t.params[i], &args[i]) != 0)
             rc = fail("argument %u of '%s': '%s' is not a valid value of its type", i + 1,
                       o->invoke, o->args[i]);
+    int code = 0;
+    wp_status st = WP_OK;
+    if (rc == 0) {
+        st = wp_wasi_run(in, WP_WASI_ENTRY_INITIALIZE, &code, &err);
+        if (st == WP_ERR_NOT_FOUND) st = WP_OK; /* not a reactor: nothing to set up */
+        else if (st != WP_OK) rc = report(o->module, st, &err);
+        else if (code != 0) rc = code & 0xff;
+    }
     if (rc == 0) {
         st = wp_func_call(ext.of.func, args, t.nparams, res, t.nresults, &err);
         if (st == WP_OK) {
@@ -307,12 +313,21 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
     wp_wasi_config cfg = {
         .argv = argv, .argc = argc, .env = o->env, .nenv = o->nenv,
         .dirs = o->dirs, .ndirs = o->ndirs,
-        .stdio = { { .kind = WP_WASI_STDIO_FD, .host_fd = 0 },
-                   { .kind = WP_WASI_STDIO_FD, .host_fd = 1 },
-                   { .kind = WP_WASI_STDIO_FD, .host_fd = 2 } },
     };
+    /* A stream wasmpipe was started without (e.g. `<&-`) is a null one for
+     * the guest, as /dev/null would be. */
+    for (int i = 0; i < 3; i++) {
+        cfg.stdio[i].kind = fcntl(i, F_GETFD) >= 0 ? WP_WASI_STDIO_FD : WP_WASI_STDIO_NULL;
+        cfg.stdio[i].host_fd = i;
+    }
     wp_status st = wp_engine_create(NULL, &engine, &err);
-    if (st == WP_OK) st = wp_module_compile(engine, bytes, len, &mod, &err);
+    if (st == WP_OK) {
+        st = wp_module_compile(engine, bytes, len, &mod, &err);
+        if (st != WP_OK) {
+            rc = fail("%s: %s: %s", o->module, wp_status_text(st), err.msg);
+            goto done;
+        }
+    }
     if (st == WP_OK) st = wp_wasi_create(engine, &cfg, &wasi, &err);
     if (st == WP_OK) st = wp_imports_create(engine, &im, &err);
     if (st == WP_OK) st = wp_wasi_define(wasi, im, &err);
@@ -322,8 +337,9 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
     }
     st = wp_instance_create(mod, im, NULL, &in, &err);
     if (st != WP_OK) {
-        rc = st == WP_ERR_TRAP || st == WP_EXIT ? report(o->module, st, &err)
-                                                : fail("%s: %s", o->module, err.msg);
+        rc = st == WP_ERR_TRAP || st == WP_EXIT
+                 ? report(o->module, st, &err)
+                 : fail("%s: %s: %s", o->module, wp_status_text(st), err.msg);
         goto done;
     }
     if (o->invoke) {

@@ -31,6 +31,7 @@ static uint64_t ts_ns(const struct timespec *ts) {
 static uint16_t clock_now(uint32_t id, uint64_t *out) {
     clockid_t cid;
     struct timespec ts;
+    *out = 0;
     if (!host_clock(id, &cid)) return WS_EINVAL;
     if (clock_gettime(cid, &ts) != 0) return ws_errno_now();
     *out = ts_ns(&ts);
@@ -190,7 +191,7 @@ uint16_t ws_poll_common(ws_ctx *c, uint32_t in, uint32_t out, uint32_t nsubs,
         free(pfds);
         return WS_ENOMEM;
     }
-    uint64_t mono;
+    uint64_t mono = 0;
     clock_now(WS_CLOCK_MONOTONIC, &mono);
     int npfds = 0;
     bool any_ready = false;
@@ -219,7 +220,7 @@ uint16_t ws_poll_common(ws_ctx *c, uint32_t in, uint32_t out, uint32_t nsubs,
      * takes milliseconds, so long or fine waits go round the loop. */
     for (;;) {
         int timeout_ms;
-        uint64_t now;
+        uint64_t now = 0;
         clock_now(WS_CLOCK_MONOTONIC, &now);
         if (any_ready) {
             timeout_ms = 0;
@@ -248,7 +249,7 @@ uint16_t ws_poll_common(ws_ctx *c, uint32_t in, uint32_t out, uint32_t nsubs,
         if (r > 0 || any_ready) break;
     }
 
-    uint64_t now;
+    uint64_t now = 0;
     clock_now(WS_CLOCK_MONOTONIC, &now);
     uint32_t nevents = 0;
     for (uint32_t i = 0; i < nsubs; i++) {

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -62,6 +63,16 @@ static uint16_t positional(ws_fd *f, struct iovec *iov, uint32_t n, uint64_t off
     return WS_ESUCCESS;
 }
 
+/* EAGAIN when a guest that asked for non-blocking I/O on a borrowed
+ * descriptor would block (see fd_fdstat_set_flags). */
+static uint16_t would_block(const ws_fd *f, short events) {
+    if (f->owned || !(f->flags & WS_FDFLAG_NONBLOCK)) return WS_ESUCCESS;
+    struct pollfd p = { .fd = f->host, .events = events, .revents = 0 };
+    int r = poll(&p, 1, 0);
+    if (r < 0) return ws_errno_now();
+    return r == 0 ? WS_EAGAIN : WS_ESUCCESS;
+}
+
 /* fd_read(fd, iovs, iovs_len, nread*) and fd_pread(..., offset, nread*) */
 static uint16_t do_read(ws_ctx *c, uint32_t fd, uint32_t iovs, uint32_t niovs, bool pos,
                         uint64_t offset, uint32_t result) {
@@ -78,6 +89,7 @@ static uint16_t do_read(ws_ctx *c, uint32_t fd, uint32_t iovs, uint32_t niovs, b
         if (pos) {
             if ((e = positional(f, iov, n, offset, false, &got))) return e;
         } else {
+            if ((e = would_block(f, POLLIN))) return e;
             ssize_t r = readv(f->host, iov, (int)n);
             if (r < 0) return ws_errno_now();
             got = (uint64_t)r;
@@ -131,6 +143,7 @@ static uint16_t do_write(ws_ctx *c, uint32_t fd, uint32_t iovs, uint32_t niovs, 
         if (pos) {
             if ((e = positional(f, iov, n, offset, true, &put))) return e;
         } else {
+            if ((e = would_block(f, POLLOUT))) return e;
             ssize_t r = writev(f->host, iov, (int)n);
             if (r < 0) return ws_errno_now();
             put = (uint64_t)r;
@@ -274,7 +287,7 @@ uint16_t ws_fd_fdstat_get(ws_ctx *c, const uint64_t *args) {
     if (f->kind == WS_FD_HOST) {
         int fl = fcntl(f->host, F_GETFL);
         if (fl < 0) return ws_errno_now();
-        flags = 0;
+        flags = f->flags; /* the kept flags of a borrowed descriptor */
         if (fl & O_APPEND) flags |= WS_FDFLAG_APPEND;
         if (fl & O_NONBLOCK) flags |= WS_FDFLAG_NONBLOCK;
         if ((fl & O_SYNC) == O_SYNC) flags |= WS_FDFLAG_SYNC;
@@ -290,7 +303,11 @@ uint16_t ws_fd_fdstat_get(ws_ctx *c, const uint64_t *args) {
 }
 
 /* fd_fdstat_set_flags(fd, flags): only append and nonblock can change after
- * open on the hosts we run on. */
+ * open on the hosts we run on. A borrowed descriptor (a standard stream of
+ * the embedder) shares its file description with the host process, and a
+ * shell whose terminal was left non-blocking misbehaves after the guest
+ * exits, so for those the flags are kept here and honoured in do_read and
+ * do_write instead. */
 uint16_t ws_fd_fdstat_set_flags(ws_ctx *c, const uint64_t *args) {
     ws_fd *f;
     uint32_t flags = ws_arg32(args, 1) & 0xffff;
@@ -298,7 +315,7 @@ uint16_t ws_fd_fdstat_set_flags(ws_ctx *c, const uint64_t *args) {
     if (e) return e;
     if (flags & ~0x1fu) return WS_EINVAL;
     if (flags & (WS_FDFLAG_DSYNC | WS_FDFLAG_RSYNC | WS_FDFLAG_SYNC)) return WS_ENOTSUP;
-    if (f->kind != WS_FD_HOST) {
+    if (f->kind != WS_FD_HOST || !f->owned) {
         f->flags = (uint16_t)flags;
         return WS_ESUCCESS;
     }

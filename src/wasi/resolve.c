@@ -4,13 +4,15 @@
  *
  * The walk goes one component at a time from the base directory. Each
  * directory on the way is opened with openat(O_NOFOLLOW | O_DIRECTORY) from
- * its parent and kept on a stack, so ".." pops back to the real parent and
- * can never rise above the base. Symbolic links are read with readlinkat
- * and their text spliced into the rest of the path, then walked by the same
- * rules: an absolute target or one that climbs above the base is refused
- * like the guest's own path would be. The kernel therefore never follows a
- * link or a ".." on the guest's behalf, and a link swapped in during the
- * walk makes the O_NOFOLLOW open fail instead of escaping.
+ * the one before, and ".." goes back to the real parent by walking the
+ * remembered names again from the base, so it can never rise above the
+ * base, and a hostile path holds at most two descriptors at any time.
+ * Symbolic links are read with readlinkat and their text spliced into the
+ * rest of the path, then walked by the same rules: an absolute target or
+ * one that climbs above the base is refused like the guest's own path
+ * would be. The kernel therefore never follows a link or a ".." on the
+ * guest's behalf, and a link swapped in during the walk makes the
+ * O_NOFOLLOW open fail instead of escaping.
  */
 #include "ws.h"
 
@@ -24,35 +26,70 @@
 typedef struct walk {
     char    *rest;
     size_t   rest_len;
-    int     *stack;      /* stack[0] is the base (not ours); the rest are ours */
-    uint32_t depth;      /* entries above the base */
-    uint32_t cap;
-    uint32_t links;
+    int      base;       /* the directory the path is relative to (not ours) */
+    int      cur;        /* the directory reached: base, or ours to close */
+    char    *names;      /* the names from base to cur, each NUL-terminated */
+    size_t   names_len;
+    size_t   names_cap;
+    uint32_t depth;      /* how many names */
+    uint32_t links;      /* symbolic links expanded so far */
 } walk;
 
 static int top(const walk *k) {
-    return k->stack[k->depth];
+    return k->cur;
 }
 
-static void walk_free(walk *k, bool keep_top) {
-    for (uint32_t i = 1; i <= k->depth; i++)
-        if (!(keep_top && i == k->depth)) close(k->stack[i]);
-    free(k->stack);
+static void walk_free(walk *k, bool keep_cur) {
+    if (!keep_cur && k->cur != k->base) close(k->cur);
+    free(k->names);
     free(k->rest);
 }
 
-static uint16_t push(walk *k, int fd) {
-    if (k->depth + 1 >= k->cap) {
-        uint32_t n = k->cap * 2;
-        int *s = realloc(k->stack, n * sizeof *s);
-        if (!s) {
-            close(fd);
-            return WS_ENOMEM;
-        }
-        k->stack = s;
-        k->cap = n;
+static void set_cur(walk *k, int fd) {
+    if (k->cur != k->base) close(k->cur);
+    k->cur = fd;
+}
+
+static uint16_t open_dir(int at, const char *name, int *out) {
+    *out = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    return *out < 0 ? ws_errno_now() : WS_ESUCCESS;
+}
+
+/* Steps into the subdirectory `name` of cur. */
+static uint16_t descend(walk *k, const char *name) {
+    size_t len = strlen(name) + 1;
+    if (k->names_len + len > k->names_cap) {
+        size_t cap = (k->names_len + len) * 2;
+        char *n = realloc(k->names, cap);
+        if (!n) return WS_ENOMEM;
+        k->names = n;
+        k->names_cap = cap;
     }
-    k->stack[++k->depth] = fd;
+    int d;
+    uint16_t e = open_dir(k->cur, name, &d);
+    if (e) return e;
+    memcpy(k->names + k->names_len, name, len);
+    k->names_len += len;
+    k->depth++;
+    set_cur(k, d);
+    return WS_ESUCCESS;
+}
+
+/* Steps back to the parent: forgets the last name and walks the others
+ * again from the base. */
+static uint16_t ascend(walk *k) {
+    if (k->depth == 0) return WS_ENOTCAPABLE;
+    size_t end = k->names_len - 1; /* the last name's NUL */
+    while (end > 0 && k->names[end - 1] != '\0') end--;
+    k->names_len = end;
+    k->depth--;
+    set_cur(k, k->base);
+    for (size_t at = 0; at < k->names_len; at += strlen(k->names + at) + 1) {
+        int d;
+        uint16_t e = open_dir(k->cur, k->names + at, &d);
+        if (e) return e; /* moved away meanwhile */
+        set_cur(k, d);
+    }
     return WS_ESUCCESS;
 }
 
@@ -92,15 +129,9 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr, uint32
     if (p[0] == '/') return WS_ENOTCAPABLE;
 
     walk k = { 0 };
-    k.cap = 8;
-    k.stack = malloc(k.cap * sizeof *k.stack);
+    k.base = k.cur = base->host;
     k.rest = malloc(path_len + 1);
-    if (!k.stack || !k.rest) {
-        free(k.stack);
-        free(k.rest);
-        return WS_ENOMEM;
-    }
-    k.stack[0] = base->host;
+    if (!k.rest) return WS_ENOMEM;
     memcpy(k.rest, p, path_len);
     k.rest[path_len] = '\0';
     k.rest_len = path_len;
@@ -130,13 +161,7 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr, uint32
         memcpy(comp, k.rest + start, len);
         comp[len] = '\0';
         if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
-            if (comp[1] == '.') {
-                if (k.depth == 0) {
-                    e = WS_ENOTCAPABLE;
-                    break;
-                }
-                close(k.stack[k.depth--]);
-            }
+            if (comp[1] == '.' && (e = ascend(&k))) break;
             if (last) {
                 strcpy(comp, ".");
                 break;
@@ -164,12 +189,7 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr, uint32
             e = WS_ENOTDIR;
             break;
         }
-        int d = openat(top(&k), comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (d < 0) {
-            e = ws_errno_now();
-            break;
-        }
-        if ((e = push(&k, d))) break;
+        if ((e = descend(&k, comp))) break;
     }
     if (e) {
         walk_free(&k, false);
@@ -184,8 +204,8 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr, uint32
     memcpy(out->buf, comp, flen + 1);
     out->name = out->buf;
     out->want_dir = want_dir && strcmp(comp, ".") != 0;
-    out->dirfd = top(&k);
-    out->owned = k.depth > 0;
+    out->dirfd = k.cur;
+    out->owned = k.cur != k.base;
     walk_free(&k, true);
     return WS_ESUCCESS;
 }

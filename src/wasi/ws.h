@@ -1,8 +1,8 @@
 /* Internal model of the WASI layer: the ABI constants of preview1 (numbers
  * and byte layouts exactly as the witx defines them), the wp_wasi object and
  * its file-descriptor table, the call context every WASI function gets, and
- * the checked accessors for guest memory. Shared by the files of src/wasi only;
- * functions shared between those files carry the ws_ prefix.
+ * the checked accessors for guest memory. Shared by the files of src/wasi
+ * only; functions shared between them carry the ws_ prefix.
  *
  * Every guest-visible operation is a ws_impl: it reads its arguments from
  * the slots (i32 in the low 32 bits, i64 whole), writes results into guest
@@ -191,7 +191,8 @@ typedef struct ws_fd {
     int        host;        /* WS_FD_HOST: the descriptor, else -1 */
     bool       owned;       /* close host on fd_close / destroy */
     uint8_t    filetype;
-    uint16_t   flags;       /* fdflags for the non-host kinds */
+    uint16_t   flags;       /* fdflags kept here: non-host kinds, and borrowed
+                               host descriptors (see fd_fdstat_set_flags) */
     uint64_t   rights_base;
     uint64_t   rights_inheriting;
     char      *preopen;     /* guest name of a preopened directory, else NULL */
@@ -356,30 +357,62 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr,
                          uint32_t path_len, bool follow, ws_path *out);
 void ws_path_release(ws_path *p);
 
-/* The implementations behind each WASI function (define.c binds them). */
-#define WS_IMPL(name) uint16_t ws_##name(ws_ctx *c, const uint64_t *args)
+/* The implementations behind each WASI function, bound by define.c: each
+ * reads its arguments from args and returns a WASI errno. */
 /* args.c */
-WS_IMPL(args_get); WS_IMPL(args_sizes_get); WS_IMPL(environ_get);
-WS_IMPL(environ_sizes_get); WS_IMPL(proc_raise);
-WS_IMPL(sock_accept); WS_IMPL(sock_recv); WS_IMPL(sock_send); WS_IMPL(sock_shutdown);
+uint16_t ws_args_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_args_sizes_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_environ_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_environ_sizes_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_proc_raise(ws_ctx *c, const uint64_t *args);
+uint16_t ws_sock_accept(ws_ctx *c, const uint64_t *args);
+uint16_t ws_sock_recv(ws_ctx *c, const uint64_t *args);
+uint16_t ws_sock_send(ws_ctx *c, const uint64_t *args);
+uint16_t ws_sock_shutdown(ws_ctx *c, const uint64_t *args);
 /* clock.c */
-WS_IMPL(clock_res_get); WS_IMPL(clock_time_get); WS_IMPL(random_get);
-WS_IMPL(sched_yield); WS_IMPL(poll_oneoff);
+uint16_t ws_clock_res_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_clock_time_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_random_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_sched_yield(ws_ctx *c, const uint64_t *args);
+uint16_t ws_poll_oneoff(ws_ctx *c, const uint64_t *args);
 /* fd.c */
-WS_IMPL(fd_advise); WS_IMPL(fd_allocate); WS_IMPL(fd_close); WS_IMPL(fd_datasync);
-WS_IMPL(fd_fdstat_get); WS_IMPL(fd_fdstat_set_flags); WS_IMPL(fd_fdstat_set_rights);
-WS_IMPL(fd_filestat_get); WS_IMPL(fd_filestat_set_size); WS_IMPL(fd_filestat_set_times);
-WS_IMPL(fd_pread); WS_IMPL(fd_prestat_get); WS_IMPL(fd_prestat_dir_name);
-WS_IMPL(fd_pwrite); WS_IMPL(fd_read); WS_IMPL(fd_readdir); WS_IMPL(fd_renumber);
-WS_IMPL(fd_seek); WS_IMPL(fd_sync); WS_IMPL(fd_tell); WS_IMPL(fd_write);
+uint16_t ws_fd_advise(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_allocate(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_close(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_datasync(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_fdstat_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_fdstat_set_flags(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_fdstat_set_rights(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_filestat_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_filestat_set_size(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_filestat_set_times(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_pread(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_prestat_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_prestat_dir_name(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_pwrite(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_read(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_readdir(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_renumber(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_seek(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_sync(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_tell(ws_ctx *c, const uint64_t *args);
+uint16_t ws_fd_write(ws_ctx *c, const uint64_t *args);
 /* path.c */
-WS_IMPL(path_create_directory); WS_IMPL(path_filestat_get);
-WS_IMPL(path_filestat_set_times); WS_IMPL(path_link); WS_IMPL(path_open);
-WS_IMPL(path_readlink); WS_IMPL(path_remove_directory); WS_IMPL(path_rename);
-WS_IMPL(path_symlink); WS_IMPL(path_unlink_file);
+uint16_t ws_path_create_directory(ws_ctx *c, const uint64_t *args);
+uint16_t ws_path_filestat_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_path_filestat_set_times(ws_ctx *c, const uint64_t *args);
+uint16_t ws_path_link(ws_ctx *c, const uint64_t *args);
+uint16_t ws_path_open(ws_ctx *c, const uint64_t *args);
+uint16_t ws_path_readlink(ws_ctx *c, const uint64_t *args);
+uint16_t ws_path_remove_directory(ws_ctx *c, const uint64_t *args);
+uint16_t ws_path_rename(ws_ctx *c, const uint64_t *args);
+uint16_t ws_path_symlink(ws_ctx *c, const uint64_t *args);
+uint16_t ws_path_unlink_file(ws_ctx *c, const uint64_t *args);
 /* unstable.c */
-WS_IMPL(unstable_fd_seek); WS_IMPL(unstable_fd_filestat_get);
-WS_IMPL(unstable_path_filestat_get); WS_IMPL(unstable_poll_oneoff);
+uint16_t ws_unstable_fd_seek(ws_ctx *c, const uint64_t *args);
+uint16_t ws_unstable_fd_filestat_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_unstable_path_filestat_get(ws_ctx *c, const uint64_t *args);
+uint16_t ws_unstable_poll_oneoff(ws_ctx *c, const uint64_t *args);
 
 /* define.c */
 void ws_funcs_destroy(wp_wasi *w);

@@ -501,6 +501,24 @@ static void test_calls(void)
     check_true("unnamed div by zero", "the message to name \"function #2\"",
                strstr(err.msg, "function #2") != NULL);
 
+    /* A callee's declared locals start at zero whatever the stack held:
+     * f3(x) = f4(x), f4(x) { local y; return x + y } */
+    a = &fx->code[3];
+    emit(a, IOP_mov, 2, 2, 0);
+    emit(a, IOP_call, 2, 4, 2);
+    emit(a, IOP_mov, 2, 0, 2);
+    emit(a, IOP_return, 0);
+    define(fx, 3, 1, 2, 4, 1);
+    a = &fx->code[4];
+    emit(a, IOP_i32_add, 3, 0, 0, 1);
+    emit(a, IOP_return, 0);
+    define(fx, 4, 1, 2, 2, 1);
+    for (uint64_t *p = fx->inst.exec.stack; p < fx->inst.exec.stack_end; p++)
+        *p = 0x5555555555555555u;
+    slots[0] = 9;
+    check_status("callee locals", WP_OK, 0, run(fx, 3, slots, &err), &err);
+    check_u64("callee locals", "9 + a zeroed local", 9, slots[0]);
+
     /* The instance is still usable. */
     slots[0] = 15;
     check_status("fib after a trap", WP_OK, 0, run(fx, 0, slots, &err), &err);

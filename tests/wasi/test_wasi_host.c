@@ -744,6 +744,33 @@ static void test_files(void) {
     CHECK_EQ("self link", 0, call(&f, "path_symlink", PATH, n, 3, PATH2, n2));
     CHECK_EQ("self link loops", E_LOOP, open_at(&f, 3, "loop", 0, RIGHTS_READ, 1));
 
+    /* deep paths: ".." walks back by name, whatever the depth */
+    const char *levels[] = { "n", "n/n", "n/n/n", "n/n/n/n", "n/n/n/n/n" };
+    for (int i = 0; i < 5; i++) {
+        n = str(&f, PATH, levels[i]);
+        CHECK_EQ("mkdir level", 0, call(&f, "path_create_directory", 3, PATH, n));
+    }
+    CHECK_EQ("down 5, up 5", 0, open_at(&f, 3, "n/n/n/n/n/../../../../../target.txt", 0, RIGHTS_READ, 0));
+    call(&f, "fd_close", ld32(&f, RES));
+    CHECK_EQ("down 2, up 3", E_NOTCAPABLE, open_at(&f, 3, "n/n/../../../x", 0, RIGHTS_READ, 0));
+    {
+        char deep[4000];
+        size_t k = 0;
+        while (k + 5 < 3000) {
+            memcpy(deep + k, "n/../", 5);
+            k += 5;
+        }
+        strcpy(deep + k, "target.txt");
+        CHECK_EQ("600 times down and up", 0, open_at(&f, 3, deep, 0, RIGHTS_READ, 0));
+        call(&f, "fd_close", ld32(&f, RES));
+        memset(deep, 'a', 3999);
+        deep[3999] = '\0';
+        CHECK_EQ("component longer than NAME_MAX", 37, open_at(&f, 3, deep, 0, RIGHTS_READ, 0));
+        n = 5000;
+        CHECK_EQ("path longer than PATH_MAX", 37,
+                 call(&f, "path_open", 3, 0, PATH, n, 0, RIGHTS_READ, RIGHTS_READ, 0, RES));
+    }
+
     /* every way out is refused */
     current = "sandbox escapes";
     CHECK_EQ("..", E_NOTCAPABLE, open_at(&f, 3, "..", 0, RIGHTS_READ, 0));
@@ -791,8 +818,70 @@ static void test_files(void) {
     CHECK_EQ("path_open on stdin", E_NOTDIR, open_at(&f, 1, "x", 0, RIGHTS_READ, 0));
     CHECK_EQ("path_open on fd 99", E_BADF, open_at(&f, 99, "x", 0, RIGHTS_READ, 0));
 
+    char dir[sizeof f.dir];
+    memcpy(dir, f.dir, sizeof dir);
     teardown(&f);
-    remove_tree(f.dir);
+    remove_tree(dir);
+}
+
+static void test_pipes(void) {
+    current = "host pipes as stdin and stdout";
+    fixture f = { 0 };
+    int in[2], out[2];
+    if (pipe(in) != 0 || pipe(out) != 0) {
+        perror("pipe");
+        exit(1);
+    }
+    wp_wasi_config cfg = { .stdio = { { .kind = WP_WASI_STDIO_FD, .host_fd = in[0] },
+                                      { 0 },
+                                      { .kind = WP_WASI_STDIO_FD, .host_fd = out[1] } } };
+    if (setup(&f, &cfg) != WP_OK) return teardown(&f);
+    CHECK_EQ("fdstat stdin", 0, call(&f, "fd_fdstat_get", 0, RES));
+    CHECK_EQ("a pipe has no WASI type", 0, mem(&f, NULL)[RES]);
+    CHECK_EQ("nonblocking stdin", 0, call(&f, "fd_fdstat_set_flags", 0, 4));
+    CHECK("host pipe stays blocking", !(fcntl(in[0], F_GETFL) & O_NONBLOCK));
+    CHECK_EQ("fdstat shows nonblock", 0, call(&f, "fd_fdstat_get", 0, RES));
+    CHECK_EQ("nonblock flag", 4, ld32(&f, RES) >> 16);
+    st32(&f, IOV, DATA);
+    st32(&f, IOV + 4, 100);
+    CHECK_EQ("empty pipe: EAGAIN", 6, call(&f, "fd_read", 0, IOV, 1, RES));
+
+    /* poll: stdin not readable yet, the 50 ms clock fires first */
+    uint8_t *m = mem(&f, NULL);
+    memset(m + DATA, 0, 2 * 48);
+    st64(&f, DATA, 1);
+    m[DATA + 8] = 1;               /* fd_read */
+    st32(&f, DATA + 16, 0);
+    st64(&f, DATA + 48, 2);
+    m[DATA + 48 + 8] = 0;          /* clock */
+    st32(&f, DATA + 48 + 16, 1);
+    st64(&f, DATA + 48 + 24, 50000000);
+    CHECK_EQ("poll empty pipe", 0, call(&f, "poll_oneoff", DATA, DATA + 0x200, 2, RES));
+    CHECK_EQ("only the clock", 1, ld32(&f, RES));
+    CHECK_EQ("clock userdata", 2, ld64(&f, DATA + 0x200));
+    CHECK_EQ("pipe write", 6, write(in[1], "input\n", 6));
+    CHECK_EQ("poll readable pipe", 0, call(&f, "poll_oneoff", DATA, DATA + 0x200, 2, RES));
+    CHECK_EQ("only the pipe", 1, ld32(&f, RES));
+    CHECK_EQ("pipe userdata", 1, ld64(&f, DATA + 0x200));
+    CHECK_EQ("bytes available", 6, ld64(&f, DATA + 0x200 + 16));
+    CHECK_EQ("fd_read", 0, call(&f, "fd_read", 0, IOV, 1, RES));
+    CHECK_EQ("read 6", 6, ld32(&f, RES));
+    close(in[1]);
+    CHECK_EQ("poll at end of file", 0, call(&f, "poll_oneoff", DATA, DATA + 0x200, 1, RES));
+    CHECK_EQ("hangup flag", 1, ld32(&f, DATA + 0x200 + 24) & 0xffff);
+    CHECK_EQ("read at end", 0, call(&f, "fd_read", 0, IOV, 1, RES));
+    CHECK_EQ("0 bytes", 0, ld32(&f, RES));
+
+    st32(&f, IOV + 4, 6);
+    CHECK_EQ("write to stderr pipe", 0, call(&f, "fd_write", 2, IOV, 1, RES));
+    char got[16] = { 0 };
+    CHECK("the host end got it", read(out[0], got, sizeof got) == 6 && memcmp(got, "input\n", 6) == 0);
+    CHECK_EQ("fd_close stderr", 0, call(&f, "fd_close", 2));
+    CHECK("borrowed fd stays open", fcntl(out[1], F_GETFD) >= 0);
+    teardown(&f);
+    close(in[0]);
+    close(out[0]);
+    close(out[1]);
 }
 
 static void test_no_preopen(void) {
@@ -834,6 +923,7 @@ int main(void) {
     test_stdio();
     test_clocks_random();
     test_files();
+    test_pipes();
     test_no_preopen();
     test_config_errors();
     if (failures) {
