@@ -1,0 +1,3 @@
+file(REMOVE_RECURSE
+  "libwasmpipe_runtime.a"
+)

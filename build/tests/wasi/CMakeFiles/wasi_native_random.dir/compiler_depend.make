@@ -1,0 +1,2 @@
+# Empty compiler generated dependencies file for wasi_native_random.
+# This may be replaced when dependencies are built.

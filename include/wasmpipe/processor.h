@@ -1,0 +1,118 @@
+/* wasmpipe processor: the `wasm` processor of a stream processor.
+ *
+ * For every message it calls a function exported by a WebAssembly module;
+ * the module reads and changes the message through the host functions
+ * v0_msg_as_bytes, v0_msg_set_bytes, v0_msg_get_meta and v0_msg_set_meta,
+ * imported from "bento_wasm" (or "benthos_wasm"), and gets WASI preview1.
+ * Built on <wasmpipe/runtime.h> and <wasmpipe/wasi.h> only.
+ *
+ * Threads: a wp_processor may be used by any number of threads at once. It
+ * compiles its module once and keeps a pool of instances; an instance
+ * serves one thread at a time. Ownership words are those of runtime.h.
+ */
+#ifndef WASMPIPE_PROCESSOR_H
+#define WASMPIPE_PROCESSOR_H
+
+#include <wasmpipe/runtime.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- messages */
+
+/* A message: bytes, metadata (byte-string keys to byte-string values) and
+ * an error state. Not thread-safe: one thread touches a message at a time. */
+typedef struct wp_message wp_message;
+
+/* data: borrowed (copied). NULL on allocation failure. */
+WP_API wp_message *wp_message_create(const uint8_t *data, size_t len);
+WP_API void wp_message_destroy(wp_message *msg);
+/* A deep copy (bytes, metadata, error), or NULL on allocation failure. */
+WP_API wp_message *wp_message_copy(const wp_message *msg);
+
+/* View, valid until the message's bytes change or it dies. */
+WP_API const uint8_t *wp_message_bytes(const wp_message *msg, size_t *len);
+/* data: borrowed (copied). */
+WP_API wp_status wp_message_set_bytes(wp_message *msg, const uint8_t *data, size_t len);
+
+/* The value for a key, as a view valid until the metadata changes; NULL
+ * (and *vlen = 0) when absent. */
+WP_API const uint8_t *wp_message_meta_get(const wp_message *msg, const char *key, size_t klen,
+                                          size_t *vlen);
+/* key, value: borrowed (copied). Replaces an existing value. */
+WP_API wp_status wp_message_meta_set(wp_message *msg, const char *key, size_t klen,
+                                     const uint8_t *value, size_t vlen);
+WP_API wp_status wp_message_meta_delete(wp_message *msg, const char *key, size_t klen);
+WP_API size_t wp_message_meta_count(const wp_message *msg);
+/* The i-th entry (views); order is insertion order. */
+WP_API bool wp_message_meta_at(const wp_message *msg, size_t i, const char **key, size_t *klen,
+                               const uint8_t **value, size_t *vlen);
+
+/* The error text, or NULL when the message is not errored. View. */
+WP_API const char *wp_message_error(const wp_message *msg);
+WP_API void wp_message_set_error(wp_message *msg, const char *fmt, ...) WP_PRINTF(2, 3);
+WP_API void wp_message_clear_error(wp_message *msg);
+
+/* ---------------------------------------------------------------- logging */
+
+typedef enum wp_log_level {
+    WP_LOG_ERROR = 0,
+    WP_LOG_WARN,
+    WP_LOG_INFO,
+    WP_LOG_DEBUG,
+    WP_LOG_TRACE
+} wp_log_level;
+
+/* Receives one log event: a short event name (e.g. "guest_stdout",
+ * "message_error", "instance_created") and a message. Both views, valid
+ * for this call only. Called from any thread that processes. */
+typedef void (*wp_log_fn)(void *user, wp_log_level level, const char *event, const char *msg);
+
+/* ---------------------------------------------------------------- processor */
+
+typedef struct wp_processor wp_processor;
+
+typedef struct wp_processor_config {
+    const char *module_path;     /* required */
+    const char *function;        /* NULL: "process" */
+    const char *label;           /* for messages and logs; may be NULL */
+    uint32_t    max_instances;   /* 0: unbounded (grow when none is free) */
+    uint64_t    timeout_ns;      /* per message; 0: none */
+    uint64_t    max_memory_bytes;/* per instance; 0: the engine's default cap */
+    wp_log_fn   log;             /* NULL: events are dropped */
+    void       *log_user;
+} wp_processor_config;
+
+/* Reads, compiles and checks the module once (the function's export and
+ * type, the imports, the allocator exports) and creates one instance.
+ * Errors name the path and the cause. cfg: borrowed (strings copied).
+ * e must outlive the processor. */
+WP_API wp_status wp_processor_create(wp_engine *e, const wp_processor_config *cfg,
+                                     wp_processor **out, wp_error *err);
+WP_API void wp_processor_destroy(wp_processor *p);
+
+/* Processes msgs[0..n) in place, in order. A message whose call fails
+ * (trap, timeout, bad pointer from the guest, ...) is left with its
+ * original bytes and metadata and an error set; the others are unaffected.
+ * Returns WP_OK unless the processor itself cannot work (e.g. no instance
+ * can be created); then err says why and the messages not yet processed
+ * are marked errored. Thread-safe. */
+WP_API wp_status wp_processor_process(wp_processor *p, wp_message **msgs, size_t n,
+                                      wp_error *err);
+
+typedef struct wp_processor_stats {
+    uint64_t compiles;           /* always 1 */
+    uint64_t instances_created;
+    uint64_t instances_discarded;/* after a trap or timeout */
+    uint64_t instances_live;
+    uint64_t messages;
+    uint64_t errors;
+} wp_processor_stats;
+
+WP_API void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
