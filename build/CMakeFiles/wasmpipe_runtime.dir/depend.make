@@ -1,2 +1,0 @@
-# Empty dependencies file for wasmpipe_runtime.
-# This may be replaced when dependencies are built.

@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libwasmpipe_wasi.a"
-)

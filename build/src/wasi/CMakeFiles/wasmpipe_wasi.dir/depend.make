@@ -1,2 +1,0 @@
-# Empty dependencies file for wasmpipe_wasi.
-# This may be replaced when dependencies are built.
