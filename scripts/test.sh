@@ -14,6 +14,8 @@ run_build() {
   cmake --build "$dir" -j "$jobs"
   echo "== test $dir"
   (cd "$dir" && ctest --output-on-failure -j "$jobs")
+  # The spec runner's own count, so the log shows what was asserted.
+  grep -E '^[0-9]+ passed, [0-9]+ failed' "$dir/Testing/Temporary/LastTest.log" | sed 's/^/spec suite: /' || true
 }
 
 run_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -1,0 +1,312 @@
+/* Internal model of the pipeline layer: the configuration tree, the schema
+ * tables that type it, the component descriptors (inputs, outputs,
+ * processors) and the helpers they share. Functions shared between files of
+ * src/pipeline have the pl_ prefix; nothing here is API.
+ */
+#ifndef WASMPIPE_PL_H
+#define WASMPIPE_PL_H
+
+#include <wasmpipe/pipeline.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- arena */
+
+/* A bump allocator for everything a configuration and its bound structs
+ * hold; it is released as a whole. */
+typedef struct pl_chunk pl_chunk;
+typedef struct pl_arena {
+    pl_chunk *head;
+    size_t    total;   /* bytes handed out, checked against PL_ARENA_MAX */
+} pl_arena;
+
+/* A configuration that needs more than this is refused. */
+#define PL_ARENA_MAX ((size_t)256 << 20)
+
+void *pl_arena_alloc(pl_arena *a, size_t size);   /* zeroed, 16-aligned; NULL if out */
+char *pl_arena_strndup(pl_arena *a, const char *s, size_t n);
+void pl_arena_release(pl_arena *a);
+
+/* ---------------------------------------------------------------- config tree */
+
+typedef enum pl_kind {
+    PL_NULL = 0,    /* ~, null, an empty plain value */
+    PL_SCALAR,
+    PL_MAP,
+    PL_SEQ
+} pl_kind;
+
+typedef struct pl_node pl_node;
+typedef struct pl_pair {
+    pl_node *key;      /* always PL_SCALAR */
+    pl_node *value;
+} pl_pair;
+
+struct pl_node {
+    pl_kind   kind;
+    uint32_t  line, col;   /* 1-based; 0 for nodes made by wp_config_set */
+    bool      plain;       /* an unquoted scalar: may read as a number or a bool */
+    const char *str;       /* PL_SCALAR: NUL-terminated, after interpolation */
+    size_t    len;
+    size_t    n;           /* entries of a map or a sequence */
+    size_t    cap;
+    pl_pair  *pairs;       /* PL_MAP */
+    pl_node **items;       /* PL_SEQ */
+};
+
+struct wp_config {
+    pl_arena arena;
+    pl_node *root;         /* PL_MAP or PL_NULL (an empty file) */
+    char    *name;         /* arena */
+};
+
+const char *pl_kind_name(pl_kind k);          /* "a mapping", "a string", ... */
+pl_node *pl_map_get(const pl_node *map, const char *key);   /* NULL if absent or not a map */
+
+/* Adds a diagnostic at a node (NULL: no position). */
+void pl_diag(wp_diags *d, const pl_node *at, const char *path, const char *fmt, ...)
+    WP_PRINTF(4, 5);
+void pl_vdiag(wp_diags *d, const pl_node *at, const char *path, const char *fmt, va_list ap);
+void pl_diags_set_file(wp_diags *d, const char *file);
+
+/* Interpolates ${VAR} and ${VAR:default} in s[0..n). On success *out is an
+ * arena string (or s itself when nothing changed). Every unset variable
+ * without a default is reported at `at`. Returns false on any problem. */
+bool pl_interpolate(pl_arena *a, const char *s, size_t n, const pl_node *at, wp_diags *d,
+                    const char **out, size_t *out_len);
+
+/* ---------------------------------------------------------------- schema */
+
+typedef enum pl_type {
+    PL_T_STR = 0,     /* const char *           (NULL when absent, no default) */
+    PL_T_ENUM,        /* int: index into choices */
+    PL_T_INT,         /* int64_t, within [min, max] */
+    PL_T_BOOL,        /* bool */
+    PL_T_DURATION,    /* uint64_t nanoseconds: "500ms", "2s", "1m30s" */
+    PL_T_BYTES,       /* uint64_t: "65536", "64KiB", "64MiB", "1GB" */
+    PL_T_STR_LIST,    /* pl_strs */
+    PL_T_SECTION,     /* a nested struct described by `section` */
+    PL_T_INPUT,       /* pl_component */
+    PL_T_OUTPUT,      /* pl_component; absent without default: type NULL */
+    PL_T_PROCESSORS   /* pl_components */
+} pl_type;
+
+enum { PL_REQUIRED = 1 };
+
+typedef struct pl_spec pl_spec;
+
+typedef struct pl_field {
+    const char  *name;
+    pl_type      type;
+    const char  *def;       /* the default as it would be written in YAML; NULL: none */
+    size_t       offset;    /* in the struct being filled */
+    const char  *help;
+    unsigned     flags;
+    const char *const *choices;   /* PL_T_ENUM: NULL-terminated */
+    int64_t      min, max;        /* PL_T_INT */
+    const pl_spec *section;       /* PL_T_SECTION */
+} pl_field;
+
+/* A config struct's shape: a component type or a section. */
+struct pl_spec {
+    const char     *name;       /* "stdin", "file", "wasm", or a section name */
+    const char     *summary;    /* one sentence */
+    const char     *details;    /* a paragraph for the docs; may be NULL */
+    const pl_field *fields;     /* terminated by a NULL name */
+    size_t          cfg_size;
+};
+
+typedef struct pl_strs {
+    const char **v;
+    size_t       n;
+    const pl_node *node;    /* the sequence, for positions */
+} pl_strs;
+
+/* A component chosen in the config: `stdin: {}`, `wasm: {...}` with an
+ * optional `label`. */
+typedef struct pl_component {
+    const pl_spec *type;    /* the component type; NULL when absent */
+    void          *cfg;     /* its config struct (arena), type->cfg_size bytes */
+    const char    *label;   /* NULL when none */
+    const pl_node *node;    /* the component's body (its map), may be NULL */
+    const pl_node *at;      /* the entry that chose it, for positions */
+    char           path[96];/* "input.file", "pipeline.processors[1].wasm" */
+} pl_component;
+
+typedef struct pl_components {
+    pl_component *v;
+    size_t        n;
+} pl_components;
+
+/* Fills the struct `out` (spec->cfg_size bytes, zeroed by the caller) from
+ * a map node (or NULL: all defaults), recording every problem. Returns
+ * false if there was any. */
+bool pl_bind(pl_arena *a, const pl_spec *spec, const pl_node *node, const char *path,
+             void *out, wp_diags *d);
+
+/* Scalar parsers shared with the command line; false when s is not one. */
+bool pl_parse_int(const char *s, int64_t *out);
+bool pl_parse_bool(const char *s, bool *out);
+bool pl_parse_duration(const char *s, uint64_t *ns);
+bool pl_parse_bytes(const char *s, uint64_t *bytes);
+/* "1.5s", "250ms", ... for messages. */
+void pl_format_duration(uint64_t ns, char *buf, size_t size);
+
+/* The top-level configuration. */
+typedef struct pl_logger_cfg {
+    int level;            /* index into pl_log_level_names */
+} pl_logger_cfg;
+
+typedef struct pl_pipeline_cfg {
+    int64_t       threads;
+    pl_components processors;
+} pl_pipeline_cfg;
+
+typedef struct pl_config {
+    pl_component    input;
+    pl_pipeline_cfg pipeline;
+    pl_component    output;
+    pl_component    errors;
+    pl_logger_cfg   logger;
+} pl_config;
+
+extern const pl_spec pl_root_spec;
+extern const char *const pl_log_level_names[];  /* "off", "error", ... NULL-terminated */
+
+/* The registries, NULL-terminated. A component type's struct starts with
+ * its pl_spec, so these point at the whole descriptor. */
+extern const pl_spec *const pl_input_specs[];
+extern const pl_spec *const pl_output_specs[];
+extern const pl_spec *const pl_processor_specs[];
+
+/* ---------------------------------------------------------------- components */
+
+/* What a component gets when it is opened. */
+typedef struct pl_open_ctx {
+    const pl_component *comp;   /* its config, label and position */
+    const wp_logger    *log;
+    wp_engine          *engine;
+    int                 stop_fd; /* readable once the pipeline is asked to stop */
+} pl_open_ctx;
+
+/* Why opening a component failed: a message, its status, and the node at
+ * fault (NULL: the component itself). */
+typedef struct pl_fail {
+    wp_status      code;
+    const pl_node *at;
+    char           field[32];   /* appended to the component's path, e.g. "paths[1]" */
+    char           msg[384];
+} pl_fail;
+
+wp_status pl_failf(pl_fail *f, wp_status code, const pl_node *at, const char *field,
+                   const char *fmt, ...) WP_PRINTF(5, 6);
+
+/* A batch of messages on its way through the pipeline. The messages are
+ * kept between uses, so a steady stream allocates nothing per message. */
+typedef struct pl_batch {
+    wp_message **msgs;
+    size_t       n;          /* in use */
+    size_t       cap;        /* allocated */
+    size_t       limit;      /* batch size: how many an input may add */
+    size_t       bytes;      /* payload added so far */
+    uint64_t     seq;        /* position of the batch in the stream */
+    uint64_t     first;      /* 1-based number of msgs[0] in the stream */
+    struct pl_batch *next;
+} pl_batch;
+
+/* Maximum payload an input should put in one batch before handing it on. */
+#define PL_BATCH_BYTES ((size_t)4 << 20)
+
+/* Appends a message with these bytes (copied), reusing a kept one. NULL on
+ * allocation failure. */
+wp_message *pl_batch_push(pl_batch *b, const uint8_t *data, size_t len);
+bool pl_batch_full(const pl_batch *b);
+
+typedef struct pl_input_type {
+    pl_spec spec;
+    wp_status (*open)(const pl_open_ctx *ctx, const void *cfg, void **state, pl_fail *fail);
+    /* Adds at least one message to b, or none at the end of the input.
+     * Returns as soon as it has some and more would mean waiting. */
+    wp_status (*read)(void *state, pl_batch *b, wp_error *err);
+    void (*close)(void *state);
+} pl_input_type;
+
+typedef struct pl_output_type {
+    pl_spec spec;
+    wp_status (*open)(const pl_open_ctx *ctx, const void *cfg, void **state, pl_fail *fail);
+    wp_status (*write)(void *state, wp_message *const *msgs, size_t n, wp_error *err);
+    /* Pushes buffered bytes out: called when the pipeline has nothing else
+     * ready, and at the end. */
+    wp_status (*flush)(void *state, wp_error *err);
+    void (*close)(void *state);
+} pl_output_type;
+
+typedef struct pl_processor_type {
+    pl_spec spec;
+    wp_status (*create)(const pl_open_ctx *ctx, const void *cfg, void **state, pl_fail *fail);
+    /* As wp_processor_process: thread-safe, errors stay with messages. */
+    wp_status (*process)(void *state, wp_message **msgs, size_t n, wp_error *err);
+    /* Logs its counters at debug level at the end of a run. */
+    void (*report)(void *state, const wp_logger *log);
+    void (*destroy)(void *state);
+} pl_processor_type;
+
+extern const pl_input_type pl_input_stdin;
+extern const pl_input_type pl_input_file;
+extern const pl_output_type pl_output_stdout;
+extern const pl_output_type pl_output_file;
+extern const pl_output_type pl_output_drop;
+extern const pl_processor_type pl_processor_wasm;
+
+/* ---------------------------------------------------------------- codecs */
+
+/* Splits a byte stream from a file descriptor into messages. */
+typedef enum pl_codec { PL_CODEC_LINES = 0, PL_CODEC_ALL_BYTES } pl_codec;
+extern const char *const pl_input_codecs[];   /* "lines", "all-bytes" */
+
+typedef struct pl_reader {
+    int       fd;
+    int       stop_fd;      /* -1: none */
+    pl_codec  codec;
+    size_t    max_line;
+    uint8_t  *buf;
+    size_t    cap, start, end;
+    bool      eof;
+    uint64_t  line;         /* lines read, for messages */
+    const char *name;       /* "stdin" or the path, for messages */
+} pl_reader;
+
+wp_status pl_reader_init(pl_reader *r, int fd, int stop_fd, pl_codec codec, size_t max_line,
+                         const char *name, wp_error *err);
+/* Adds messages to b; sets *done at the end of the stream. With a non-NULL
+ * meta_key every message gets that key set to meta_value. */
+wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta_key,
+                         const char *meta_value, wp_error *err);
+void pl_reader_free(pl_reader *r);
+
+/* Formats messages into a large buffer written with write(2). */
+typedef enum pl_out_codec { PL_OUT_LINES = 0, PL_OUT_JSON } pl_out_codec;
+extern const char *const pl_output_codecs[];  /* "lines", "json" */
+
+typedef struct pl_writer {
+    int          fd;
+    bool         own_fd;
+    pl_out_codec codec;
+    uint8_t     *buf;
+    size_t       cap, len;
+    const char  *name;
+} pl_writer;
+
+wp_status pl_writer_init(pl_writer *w, int fd, bool own_fd, pl_out_codec codec,
+                         const char *name, wp_error *err);
+wp_status pl_writer_write(pl_writer *w, wp_message *const *msgs, size_t n, wp_error *err);
+wp_status pl_writer_flush(pl_writer *w, wp_error *err);
+void pl_writer_free(pl_writer *w);
+
+/* ---------------------------------------------------------------- errors */
+
+wp_status pl_error(wp_error *err, wp_status code, const char *fmt, ...) WP_PRINTF(3, 4);
+
+#endif

@@ -1,0 +1,286 @@
+/* Messages: a byte string, metadata (byte-string keys to byte-string
+ * values, in insertion order) and an error text. Buffers keep their
+ * capacity when the content shrinks, and entries past nmeta keep theirs as
+ * spares, so a message reused from one call to the next (the processor's
+ * staging message is one) stops allocating. Metadata is a small array
+ * searched linearly: messages carry a handful of keys, and a hash table
+ * would cost more than it saves at that size.
+ */
+#include "proc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What an empty message's bytes point at, so callers never see NULL. */
+static const uint8_t empty_bytes[1];
+
+static size_t grow_cap(size_t have, size_t need)
+{
+    size_t cap = have ? have : 16;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2)
+            return need;
+        cap *= 2;
+    }
+    return cap;
+}
+
+wp_message *wp_message_create(const uint8_t *data, size_t len)
+{
+    wp_message *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return NULL;
+    if (wp_message_set_bytes(m, data, len) != WP_OK) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void wp_message_destroy(wp_message *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->cap_meta; i++)
+        free(m->meta[i].buf);
+    free(m->meta);
+    free(m->data);
+    free(m->error);
+    free(m);
+}
+
+wp_message *wp_message_copy(const wp_message *src)
+{
+    if (src == NULL)
+        return NULL;
+    wp_message *m = wp_message_create(src->data, src->len);
+    if (m == NULL)
+        return NULL;
+    for (size_t i = 0; i < src->nmeta; i++) {
+        const pr_meta *e = &src->meta[i];
+        if (wp_message_meta_set(m, (const char *)e->buf, e->klen, e->buf + e->klen, e->vlen)
+            != WP_OK) {
+            wp_message_destroy(m);
+            return NULL;
+        }
+    }
+    if (src->error != NULL) {
+        m->error = strdup(src->error);
+        if (m->error == NULL) {
+            wp_message_destroy(m);
+            return NULL;
+        }
+    }
+    m->error_lost = src->error_lost;
+    return m;
+}
+
+const uint8_t *wp_message_bytes(const wp_message *m, size_t *len)
+{
+    if (m == NULL || m->len == 0) {
+        if (len != NULL)
+            *len = 0;
+        return empty_bytes;
+    }
+    if (len != NULL)
+        *len = m->len;
+    return m->data;
+}
+
+wp_status wp_message_set_bytes(wp_message *m, const uint8_t *data, size_t len)
+{
+    if (m == NULL || (data == NULL && len > 0))
+        return WP_ERR_ARG;
+    if (len > m->cap) {
+        size_t cap = grow_cap(0, len);
+        uint8_t *p = malloc(cap);
+        if (p == NULL)
+            return WP_ERR_NOMEM;
+        free(m->data);
+        m->data = p;
+        m->cap = cap;
+    }
+    /* memmove: data may be a view of these very bytes. */
+    if (len > 0)
+        memmove(m->data, data, len);
+    m->len = len;
+    return WP_OK;
+}
+
+void pr_message_swap_bytes(wp_message *a, wp_message *b)
+{
+    uint8_t *data = a->data;
+    size_t len = a->len, cap = a->cap;
+    a->data = b->data;
+    a->len = b->len;
+    a->cap = b->cap;
+    b->data = data;
+    b->len = len;
+    b->cap = cap;
+}
+
+void pr_message_clear_meta(wp_message *m)
+{
+    m->nmeta = 0;
+}
+
+static pr_meta *find_meta(const wp_message *m, const char *key, size_t klen)
+{
+    for (size_t i = 0; i < m->nmeta; i++) {
+        pr_meta *e = &m->meta[i];
+        if (e->klen == klen && (klen == 0 || memcmp(e->buf, key, klen) == 0))
+            return e;
+    }
+    return NULL;
+}
+
+const uint8_t *wp_message_meta_get(const wp_message *m, const char *key, size_t klen,
+                                   size_t *vlen)
+{
+    const pr_meta *e = NULL;
+    if (m != NULL && (key != NULL || klen == 0))
+        e = find_meta(m, key, klen);
+    if (e == NULL) {
+        if (vlen != NULL)
+            *vlen = 0;
+        return NULL;
+    }
+    if (vlen != NULL)
+        *vlen = e->vlen;
+    return e->vlen ? e->buf + e->klen : empty_bytes;
+}
+
+wp_status wp_message_meta_set(wp_message *m, const char *key, size_t klen,
+                              const uint8_t *value, size_t vlen)
+{
+    if (m == NULL || (key == NULL && klen > 0) || (value == NULL && vlen > 0))
+        return WP_ERR_ARG;
+    if (klen > SIZE_MAX - vlen)
+        return WP_ERR_NOMEM;
+    size_t need = klen + vlen;
+    pr_meta *e = find_meta(m, key, klen);
+    if (e != NULL) {
+        if (need > e->cap) {
+            /* A fresh buffer: value may be a view of the old one. */
+            uint8_t *p = malloc(need ? need : 1);
+            if (p == NULL)
+                return WP_ERR_NOMEM;
+            memcpy(p, e->buf, klen);
+            if (vlen > 0)
+                memcpy(p + klen, value, vlen);
+            free(e->buf);
+            e->buf = p;
+            e->cap = need;
+        } else if (vlen > 0) {
+            memmove(e->buf + klen, value, vlen);
+        }
+        e->vlen = vlen;
+        return WP_OK;
+    }
+    if (m->nmeta == m->cap_meta) {
+        size_t cap = m->cap_meta ? m->cap_meta * 2 : 4;
+        if (cap > SIZE_MAX / sizeof *m->meta)
+            return WP_ERR_NOMEM;
+        pr_meta *arr = realloc(m->meta, cap * sizeof *arr);
+        if (arr == NULL)
+            return WP_ERR_NOMEM;
+        memset(arr + m->cap_meta, 0, (cap - m->cap_meta) * sizeof *arr);
+        m->meta = arr;
+        m->cap_meta = cap;
+    }
+    e = &m->meta[m->nmeta];
+    if (e->buf == NULL || e->cap < need) {
+        uint8_t *p = malloc(need ? need : 1);
+        if (p == NULL)
+            return WP_ERR_NOMEM;
+        free(e->buf);
+        e->buf = p;
+        e->cap = need;
+    }
+    if (klen > 0)
+        memcpy(e->buf, key, klen);
+    if (vlen > 0)
+        memcpy(e->buf + klen, value, vlen);
+    e->klen = klen;
+    e->vlen = vlen;
+    m->nmeta++;
+    return WP_OK;
+}
+
+wp_status wp_message_meta_delete(wp_message *m, const char *key, size_t klen)
+{
+    if (m == NULL || (key == NULL && klen > 0))
+        return WP_ERR_ARG;
+    pr_meta *e = find_meta(m, key, klen);
+    if (e == NULL)
+        return WP_ERR_NOT_FOUND;
+    /* The entry's buffer becomes the spare just past the live ones. */
+    size_t i = (size_t)(e - m->meta);
+    pr_meta gone = *e;
+    memmove(&m->meta[i], &m->meta[i + 1], (m->nmeta - i - 1) * sizeof *m->meta);
+    m->meta[--m->nmeta] = gone;
+    return WP_OK;
+}
+
+size_t wp_message_meta_count(const wp_message *m)
+{
+    return m ? m->nmeta : 0;
+}
+
+bool wp_message_meta_at(const wp_message *m, size_t i, const char **key, size_t *klen,
+                        const uint8_t **value, size_t *vlen)
+{
+    if (m == NULL || i >= m->nmeta)
+        return false;
+    const pr_meta *e = &m->meta[i];
+    if (key != NULL)
+        *key = e->klen ? (const char *)e->buf : (const char *)empty_bytes;
+    if (klen != NULL)
+        *klen = e->klen;
+    if (value != NULL)
+        *value = e->vlen ? e->buf + e->klen : empty_bytes;
+    if (vlen != NULL)
+        *vlen = e->vlen;
+    return true;
+}
+
+const char *wp_message_error(const wp_message *m)
+{
+    if (m == NULL)
+        return NULL;
+    if (m->error == NULL && m->error_lost)
+        return "error (no memory for its text)";
+    return m->error;
+}
+
+void wp_message_set_error(wp_message *m, const char *fmt, ...)
+{
+    if (m == NULL)
+        return;
+    char buf[512];
+    const char *text = "error";
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        if (n >= 0)
+            text = buf;
+    }
+    char *copy = strdup(text);
+    free(m->error);
+    m->error = copy;
+    /* Without memory for the text, the message must still read as errored. */
+    m->error_lost = (copy == NULL);
+}
+
+void wp_message_clear_error(wp_message *m)
+{
+    if (m == NULL)
+        return;
+    free(m->error);
+    m->error = NULL;
+    m->error_lost = false;
+}
