@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(cmake make gcc pkg-config libjansson-dev libyaml-dev wabt
-      clang lld wasi-libc libclang-rt-14-dev-wasm32)
+      clang lld wasi-libc libclang-rt-14-dev-wasm32
+      rustc libstd-rust-dev-wasm32)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -274,6 +274,8 @@ typedef struct pl_reader {
     uint8_t  *buf;
     size_t    cap, start, end;
     bool      eof;
+    bool      stopped;      /* the pipeline asked to stop: eof, and the tail is dropped */
+    bool      skipping;     /* inside a line longer than max_line */
     uint64_t  line;         /* lines read, for messages */
     const char *name;       /* "stdin" or the path, for messages */
 } pl_reader;

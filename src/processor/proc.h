@@ -96,6 +96,8 @@ const char *pr_host_name(int which);
 wp_functype pr_host_type(int which);
 /* Which host function an import of the message modules names, or -1. */
 int pr_host_lookup(const char *name, size_t len);
+/* Whether an import module name is one of the message modules. */
+bool pr_host_module(const char *name, size_t len);
 /* Creates the four functions (user: the processor, unused by them). */
 wp_status pr_host_create(wp_engine *e, wp_func *out[PR_NHOST], wp_error *err);
 void pr_host_destroy(wp_func *fns[PR_NHOST]);
@@ -171,6 +173,12 @@ wp_status pr_pool_acquire(wp_processor *p, pr_entry **out, wp_error *err);
 void pr_pool_release(wp_processor *p, pr_entry *e);
 /* Destroys an entry whose instance can no longer be trusted. */
 void pr_pool_discard(wp_processor *p, pr_entry *e);
+/* The deadline of the call about to run on e (the watchdog's view). */
+void pr_call_begin(pr_entry *e, uint64_t timeout_ns);
+/* Ends it; true if the watchdog interrupted it. */
+bool pr_call_end(pr_entry *e);
+/* The watchdog: interrupts e if its call is past its deadline. */
+void pr_call_check(pr_entry *e, uint64_t now_ns);
 /* Calls fn for every live entry, under the pool's lock (the watchdog). */
 void pr_pool_each(pr_pool *pool, void (*fn)(pr_entry *e, void *user), void *user);
 
@@ -184,11 +192,13 @@ struct wp_processor {
     char          *label;          /* "" when none */
     uint64_t       timeout_ns;
     uint32_t       max_pages;      /* 0: the engine's default */
+    uint32_t       max_instances;  /* 0: unbounded */
     wp_log_fn      log;
     void          *log_user;
     pr_alloc_plan  plan;
     wp_func       *host[PR_NHOST];
     pr_pool        pool;
+    bool           pool_ready;
 
     /* The watchdog thread, only when timeout_ns is set. */
     bool            watching;
@@ -204,9 +214,12 @@ struct wp_processor {
 void pr_log(const wp_processor *p, wp_log_level level, const char *event, const char *fmt, ...)
     WP_PRINTF(4, 5);
 
-/* Creates an entry: its WASI, its instance, initialisation, its exports. */
-wp_status pr_entry_create(wp_processor *p, pr_entry **out, wp_error *err);
-void pr_entry_destroy(pr_entry *e);
+/* Fills err (never NULL here) and returns code. */
+wp_status pr_fail(wp_error *err, wp_status code, const char *fmt, ...) WP_PRINTF(3, 4);
+/* Prepends "prefix: " to err->msg, so context is added as an error rises. */
+void pr_error_prefix(wp_error *err, const char *fmt, ...) WP_PRINTF(2, 3);
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t pr_now_ns(void);
 
 
 #endif

@@ -1,0 +1,182 @@
+/* Input codecs: turning a byte stream into messages. `lines` cuts at '\n'
+ * (dropping a '\r' before it, as Bento does) and keeps empty lines, so
+ * message n is line n; `all-bytes` makes the whole stream one message.
+ * Reads go through one large buffer and each line is copied once, into a
+ * message the batch keeps between uses.
+ */
+#include "pl.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READ_CHUNK ((size_t)1 << 20)
+
+const char *const pl_input_codecs[] = { "lines", "all-bytes", NULL };
+
+wp_status pl_reader_init(pl_reader *r, int fd, int stop_fd, pl_codec codec, size_t max_line,
+                         const char *name, wp_error *err) {
+    memset(r, 0, sizeof *r);
+    r->fd = fd;
+    r->stop_fd = stop_fd;
+    r->codec = codec;
+    r->max_line = max_line ? max_line : 1;
+    r->name = name;
+    r->cap = READ_CHUNK;
+    r->buf = malloc(r->cap);
+    if (!r->buf) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", name);
+    return WP_OK;
+}
+
+void pl_reader_free(pl_reader *r) {
+    free(r->buf);
+    r->buf = NULL;
+}
+
+/* Waits until fd has data or the pipeline is stopping; false on a stop. */
+static bool wait_readable(pl_reader *r) {
+    if (r->stop_fd < 0) return true;
+    for (;;) {
+        struct pollfd pf[2] = { { .fd = r->fd, .events = POLLIN },
+                                { .fd = r->stop_fd, .events = POLLIN } };
+        int n = poll(pf, 2, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return true;   /* let read() report the problem */
+        if (pf[1].revents) return false;
+        return true;
+    }
+}
+
+/* Reads more bytes after r->end, growing the buffer up to `limit`. */
+static wp_status fill(pl_reader *r, size_t limit, wp_error *err) {
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->end -= r->start;
+        r->start = 0;
+    }
+    if (r->end == r->cap) {
+        if (r->cap >= limit) return WP_OK;   /* caller handles a full buffer */
+        size_t cap = r->cap * 2 < limit ? r->cap * 2 : limit;
+        uint8_t *nb = realloc(r->buf, cap);
+        if (!nb) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", r->name);
+        r->buf = nb;
+        r->cap = cap;
+    }
+    for (;;) {
+        if (!wait_readable(r)) {
+            r->eof = true;
+            r->stopped = true;
+            r->end = r->start;   /* a line cut off by the stop is not a message */
+            return WP_OK;
+        }
+        ssize_t got = read(r->fd, r->buf + r->end, r->cap - r->end);
+        if (got > 0) {
+            r->end += (size_t)got;
+            return WP_OK;
+        }
+        if (got == 0) {
+            r->eof = true;
+            return WP_OK;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            struct pollfd pf = { .fd = r->fd, .events = POLLIN };
+            poll(&pf, 1, -1);
+            continue;
+        }
+        return pl_error(err, WP_ERR_IO, "reading %s: %s", r->name, strerror(errno));
+    }
+}
+
+static wp_status push(pl_reader *r, pl_batch *b, const uint8_t *p, size_t n,
+                      const char *meta_key, const char *meta_value, wp_error *err) {
+    wp_message *m = pl_batch_push(b, p, n);
+    if (!m) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", r->name);
+    if (meta_key &&
+        wp_message_meta_set(m, meta_key, strlen(meta_key), (const uint8_t *)meta_value,
+                            strlen(meta_value)) != WP_OK)
+        return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", r->name);
+    return WP_OK;
+}
+
+static wp_status read_all_bytes(pl_reader *r, pl_batch *b, bool *done, const char *meta_key,
+                                const char *meta_value, wp_error *err) {
+    if (r->eof && r->start == r->end && r->line > 0) {
+        *done = true;
+        return WP_OK;
+    }
+    while (!r->eof) {
+        wp_status s = fill(r, SIZE_MAX / 2, err);
+        if (s != WP_OK) return s;
+    }
+    r->line = 1;
+    if (r->stopped) {
+        *done = true;
+        return WP_OK;
+    }
+    wp_status s = push(r, b, r->buf + r->start, r->end - r->start, meta_key, meta_value, err);
+    r->start = r->end;
+    *done = true;
+    return s;
+}
+
+wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta_key,
+                         const char *meta_value, wp_error *err) {
+    *done = false;
+    if (r->codec == PL_CODEC_ALL_BYTES) return read_all_bytes(r, b, done, meta_key, meta_value, err);
+    /* A long line is first allowed to grow the buffer to this much. */
+    size_t limit = r->max_line + 1 > READ_CHUNK ? r->max_line + 1 : READ_CHUNK;
+    for (;;) {
+        while (r->start < r->end && !pl_batch_full(b)) {
+            uint8_t *p = r->buf + r->start;
+            size_t avail = r->end - r->start;
+            uint8_t *nl = memchr(p, '\n', avail);
+            if (!nl) break;
+            size_t len = (size_t)(nl - p);
+            r->start += len + 1;
+            if (r->skipping) {
+                r->skipping = false;   /* the end of an over-long line */
+                continue;
+            }
+            if (len && p[len - 1] == '\r') len--;
+            r->line++;
+            wp_status s = push(r, b, p, len, meta_key, meta_value, err);
+            if (s != WP_OK) return s;
+        }
+        if (pl_batch_full(b)) return WP_OK;
+        size_t partial = r->end - r->start;
+        if (!r->skipping && partial > r->max_line) {
+            /* Keep what fits, mark it, and drop the rest of the line. */
+            r->line++;
+            wp_status s = push(r, b, r->buf + r->start, r->max_line, meta_key, meta_value, err);
+            if (s != WP_OK) return s;
+            wp_message_set_error(b->msgs[b->n - 1],
+                                 "%s: line %llu is longer than max_buffer (%zu bytes); "
+                                 "it was cut to that length",
+                                 r->name, (unsigned long long)r->line, r->max_line);
+            r->skipping = true;
+            r->start = r->end;
+            continue;
+        }
+        if (r->skipping) r->start = r->end;
+        if (r->eof) {
+            if (r->start < r->end) {
+                size_t len = r->end - r->start;
+                uint8_t *p = r->buf + r->start;
+                r->start = r->end;
+                if (len && p[len - 1] == '\r') len--;
+                r->line++;
+                wp_status s = push(r, b, p, len, meta_key, meta_value, err);
+                if (s != WP_OK) return s;
+            }
+            *done = true;
+            return WP_OK;
+        }
+        /* Hand on what we have rather than wait for more input. */
+        if (b->n > 0) return WP_OK;
+        wp_status s = fill(r, limit, err);
+        if (s != WP_OK) return s;
+    }
+}

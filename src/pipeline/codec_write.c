@@ -1,0 +1,185 @@
+/* Output codecs: messages into a large buffer that goes out with write(2)
+ * when it fills up or the pipeline runs dry. `lines` writes each message's
+ * bytes and a newline; `json` writes one object per line with the content
+ * and the metadata (what the errors output uses to show why a message
+ * failed).
+ */
+#include "pl.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WRITE_BUF ((size_t)1 << 20)
+
+const char *const pl_output_codecs[] = { "lines", "json", NULL };
+
+wp_status pl_writer_init(pl_writer *w, int fd, bool own_fd, pl_out_codec codec,
+                         const char *name, wp_error *err) {
+    memset(w, 0, sizeof *w);
+    w->fd = fd;
+    w->own_fd = own_fd;
+    w->codec = codec;
+    w->name = name;
+    w->cap = WRITE_BUF;
+    w->buf = malloc(w->cap);
+    if (!w->buf) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", name);
+    return WP_OK;
+}
+
+void pl_writer_free(pl_writer *w) {
+    free(w->buf);
+    w->buf = NULL;
+    if (w->own_fd && w->fd >= 0) close(w->fd);
+    w->fd = -1;
+}
+
+static wp_status write_all(pl_writer *w, const uint8_t *p, size_t n, wp_error *err) {
+    while (n) {
+        ssize_t got = write(w->fd, p, n);
+        if (got > 0) {
+            p += got;
+            n -= (size_t)got;
+            continue;
+        }
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pf = { .fd = w->fd, .events = POLLOUT };
+            poll(&pf, 1, -1);
+            continue;
+        }
+        return pl_error(err, WP_ERR_IO, "writing to %s: %s", w->name,
+                        got < 0 ? strerror(errno) : "nothing written");
+    }
+    return WP_OK;
+}
+
+wp_status pl_writer_flush(pl_writer *w, wp_error *err) {
+    if (!w->len) return WP_OK;
+    wp_status s = write_all(w, w->buf, w->len, err);
+    w->len = 0;
+    return s;
+}
+
+/* Appends bytes, writing the buffer out when they do not fit. */
+static wp_status put(pl_writer *w, const void *data, size_t n, wp_error *err) {
+    if (n == 0) return WP_OK;
+    if (n <= w->cap - w->len) {
+        memcpy(w->buf + w->len, data, n);
+        w->len += n;
+        return WP_OK;
+    }
+    wp_status s = pl_writer_flush(w, err);
+    if (s != WP_OK) return s;
+    if (n >= w->cap) return write_all(w, data, n, err);
+    memcpy(w->buf, data, n);
+    w->len = n;
+    return WP_OK;
+}
+
+/* A JSON string; bytes that are not UTF-8 become U+FFFD. */
+static wp_status put_json_string(pl_writer *w, const uint8_t *s, size_t n, wp_error *err) {
+    wp_status st = put(w, "\"", 1, err);
+    size_t i = 0, run = 0;
+    while (st == WP_OK && i < n) {
+        uint8_t c = s[i];
+        size_t k = 1;
+        const char *esc = NULL;
+        char ubuf[8];
+        if (c == '"') {
+            esc = "\\\"";
+        } else if (c == '\\') {
+            esc = "\\\\";
+        } else if (c == '\n') {
+            esc = "\\n";
+        } else if (c == '\r') {
+            esc = "\\r";
+        } else if (c == '\t') {
+            esc = "\\t";
+        } else if (c < 0x20 || c == 0x7f) {
+            snprintf(ubuf, sizeof ubuf, "\\u%04x", c);
+            esc = ubuf;
+        } else if (c >= 0x80) {
+            /* Accept a well-formed sequence as it is. */
+            uint32_t cp = 0;
+            size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3
+                       : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+            bool ok = len && i + len <= n;
+            if (ok) {
+                cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+                for (size_t j = 1; j < len; j++) {
+                    if ((s[i + j] & 0xc0) != 0x80) ok = false;
+                    cp = (cp << 6) | (s[i + j] & 0x3f);
+                }
+                if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+                    (cp >= 0xd800 && cp <= 0xdfff))
+                    ok = false;
+            }
+            if (ok) {
+                run += len;
+                i += len;
+                continue;
+            }
+            esc = "\\ufffd";
+        }
+        if (!esc) {
+            run++;
+            i++;
+            continue;
+        }
+        if (run) st = put(w, s + i - run, run, err);
+        run = 0;
+        if (st == WP_OK) st = put(w, esc, strlen(esc), err);
+        i += k;
+    }
+    if (st == WP_OK && run) st = put(w, s + i - run, run, err);
+    if (st == WP_OK) st = put(w, "\"", 1, err);
+    return st;
+}
+
+static wp_status put_json(pl_writer *w, const wp_message *m, wp_error *err) {
+    size_t len;
+    const uint8_t *data = wp_message_bytes(m, &len);
+    wp_status s = put(w, "{\"content\":", 11, err);
+    if (s == WP_OK) s = put_json_string(w, data, len, err);
+    if (s == WP_OK) s = put(w, ",\"metadata\":{", 13, err);
+    size_t nm = wp_message_meta_count(m);
+    for (size_t i = 0; s == WP_OK && i < nm; i++) {
+        const char *k;
+        const uint8_t *v;
+        size_t kl, vl;
+        if (!wp_message_meta_at(m, i, &k, &kl, &v, &vl)) continue;
+        if (i) s = put(w, ",", 1, err);
+        if (s == WP_OK) s = put_json_string(w, (const uint8_t *)k, kl, err);
+        if (s == WP_OK) s = put(w, ":", 1, err);
+        if (s == WP_OK) s = put_json_string(w, v, vl, err);
+    }
+    if (s == WP_OK) s = put(w, "}}\n", 3, err);
+    return s;
+}
+
+wp_status pl_writer_write(pl_writer *w, wp_message *const *msgs, size_t n, wp_error *err) {
+    for (size_t i = 0; i < n; i++) {
+        wp_status s;
+        if (w->codec == PL_OUT_JSON) {
+            s = put_json(w, msgs[i], err);
+        } else {
+            size_t len;
+            const uint8_t *data = wp_message_bytes(msgs[i], &len);
+            if (len < w->cap - w->len) {
+                /* The common case, kept short: copy and terminate. */
+                if (len) memcpy(w->buf + w->len, data, len);
+                w->buf[w->len + len] = '\n';
+                w->len += len + 1;
+                continue;
+            }
+            s = put(w, data, len, err);
+            if (s == WP_OK) s = put(w, "\n", 1, err);
+        }
+        if (s != WP_OK) return s;
+    }
+    return WP_OK;
+}

@@ -1,0 +1,754 @@
+/* Configuration documents: YAML (through libyaml's event parser) turned
+ * into a tree of maps, sequences and scalars that remembers the line and
+ * column of every node, with environment variables interpolated into
+ * scalar values. Also the diagnostics list and the arena everything lives
+ * in. What the tree means is schema.c's business.
+ */
+#include "pl.h"
+
+#include <yaml.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Limits that keep a hostile file from costing much. */
+#define MAX_FILE_BYTES ((size_t)16 << 20)
+#define MAX_DEPTH 64
+#define MAX_DIAGS 1000
+
+/* ---------------------------------------------------------------- arena */
+
+struct pl_chunk {
+    pl_chunk *next;
+    size_t    size, used;
+    _Alignas(16) unsigned char data[];
+};
+
+void *pl_arena_alloc(pl_arena *a, size_t size) {
+    size = (size + 15) & ~(size_t)15;
+    if (size > PL_ARENA_MAX || a->total + size > PL_ARENA_MAX) return NULL;
+    pl_chunk *c = a->head;
+    if (!c || c->size - c->used < size) {
+        size_t want = size > 16384 ? size : 16384;
+        c = malloc(sizeof *c + want);
+        if (!c) return NULL;
+        c->size = want;
+        c->used = 0;
+        c->next = a->head;
+        a->head = c;
+    }
+    void *p = c->data + c->used;
+    c->used += size;
+    a->total += size;
+    memset(p, 0, size);
+    return p;
+}
+
+char *pl_arena_strndup(pl_arena *a, const char *s, size_t n) {
+    char *d = pl_arena_alloc(a, n + 1);
+    if (!d) return NULL;
+    if (n) memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+void pl_arena_release(pl_arena *a) {
+    pl_chunk *c = a->head;
+    while (c) {
+        pl_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->head = NULL;
+    a->total = 0;
+}
+
+/* ---------------------------------------------------------------- diagnostics */
+
+void wp_diags_init(wp_diags *d) { memset(d, 0, sizeof *d); }
+
+void wp_diags_free(wp_diags *d) {
+    if (!d) return;
+    free(d->items);
+    d->items = NULL;
+    d->n = d->cap = 0;
+}
+
+void pl_diags_set_file(wp_diags *d, const char *file) {
+    if (d) snprintf(d->file, sizeof d->file, "%s", file ? file : "");
+}
+
+void pl_vdiag(wp_diags *d, const pl_node *at, const char *path, const char *fmt, va_list ap) {
+    if (!d) return;
+    if (d->n >= MAX_DIAGS) {
+        d->dropped++;
+        return;
+    }
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        wp_diag *items = realloc(d->items, cap * sizeof *items);
+        if (!items) {
+            d->dropped++;
+            return;
+        }
+        d->items = items;
+        d->cap = cap;
+    }
+    wp_diag *g = &d->items[d->n++];
+    g->line = at ? at->line : 0;
+    g->col = at ? at->col : 0;
+    snprintf(g->path, sizeof g->path, "%s", path ? path : "");
+    vsnprintf(g->msg, sizeof g->msg, fmt, ap);
+}
+
+void pl_diag(wp_diags *d, const pl_node *at, const char *path, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    pl_vdiag(d, at, path, fmt, ap);
+    va_end(ap);
+}
+
+int wp_diag_format(const wp_diags *d, size_t i, char *buf, size_t size) {
+    if (!d || i >= d->n) return snprintf(buf, size, "%s", "");
+    const wp_diag *g = &d->items[i];
+    char pos[300];
+    if (g->line)
+        snprintf(pos, sizeof pos, "%s:%u:%u", d->file, (unsigned)g->line, (unsigned)g->col);
+    else
+        snprintf(pos, sizeof pos, "%s", d->file);
+    const char *sep1 = pos[0] ? ": " : "";
+    if (g->path[0]) return snprintf(buf, size, "%s%s%s: %s", pos, sep1, g->path, g->msg);
+    return snprintf(buf, size, "%s%s%s", pos, sep1, g->msg);
+}
+
+wp_status pl_error(wp_error *err, wp_status code, const char *fmt, ...) {
+    if (err) {
+        err->code = code;
+        err->detail = 0;
+        err->offset = UINT32_MAX;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* ---------------------------------------------------------------- tree */
+
+const char *pl_kind_name(pl_kind k) {
+    switch (k) {
+    case PL_NULL: return "null";
+    case PL_SCALAR: return "a scalar";
+    case PL_MAP: return "a mapping";
+    case PL_SEQ: return "a sequence";
+    }
+    return "?";
+}
+
+pl_node *pl_map_get(const pl_node *map, const char *key) {
+    if (!map || map->kind != PL_MAP) return NULL;
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < map->n; i++) {
+        const pl_node *k = map->pairs[i].key;
+        if (k->len == klen && memcmp(k->str, key, klen) == 0) return map->pairs[i].value;
+    }
+    return NULL;
+}
+
+static pl_node *new_node(pl_arena *a, pl_kind kind, uint32_t line, uint32_t col) {
+    pl_node *n = pl_arena_alloc(a, sizeof *n);
+    if (!n) return NULL;
+    n->kind = kind;
+    n->line = line;
+    n->col = col;
+    return n;
+}
+
+/* Room for one more entry in a map or a sequence. */
+static bool grow(pl_arena *a, pl_node *n) {
+    if (n->n < n->cap) return true;
+    size_t cap = n->cap ? n->cap * 2 : 4;
+    if (n->kind == PL_MAP) {
+        pl_pair *p = pl_arena_alloc(a, cap * sizeof *p);
+        if (!p) return false;
+        if (n->n) memcpy(p, n->pairs, n->n * sizeof *p);
+        n->pairs = p;
+    } else {
+        pl_node **p = pl_arena_alloc(a, cap * sizeof *p);
+        if (!p) return false;
+        if (n->n) memcpy(p, n->items, n->n * sizeof *p);
+        n->items = p;
+    }
+    n->cap = cap;
+    return true;
+}
+
+/* A plain scalar that reads as null in YAML. */
+static bool plain_is_null(const char *s, size_t n) {
+    return n == 0 || (n == 1 && s[0] == '~') ||
+           (n == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
+}
+
+/* ---------------------------------------------------------------- interpolation */
+
+typedef struct sbuf {
+    char  *p;
+    size_t n, cap;
+    bool   oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n) {
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->n + n + 1) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static bool is_word(char c) { return isalnum((unsigned char)c) || c == '_'; }
+
+/* Length of a variable name at s: words joined by single dots. */
+static size_t name_len(const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        if (is_word(s[i])) {
+            i++;
+        } else if (s[i] == '.' && i > 0 && is_word(s[i - 1]) && i + 1 < n && is_word(s[i + 1])) {
+            i++;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Index of the '}' closing a default that starts at s[0], or n. Braces
+ * nest, so a default may itself hold ${...} text. */
+static size_t default_end(const char *s, size_t n) {
+    int depth = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '{') depth++;
+        if (s[i] == '}' && --depth == 0) return i;
+    }
+    return n;
+}
+
+bool pl_interpolate(pl_arena *a, const char *s, size_t n, const pl_node *at, wp_diags *d,
+                    const char **out, size_t *out_len) {
+    if (!memchr(s, '$', n)) {
+        *out = s;
+        *out_len = n;
+        return true;
+    }
+    sbuf b = { 0 };
+    bool ok = true;
+    size_t i = 0;
+    while (i < n) {
+        const char *dollar = memchr(s + i, '$', n - i);
+        size_t stop = dollar ? (size_t)(dollar - s) : n;
+        sb_add(&b, s + i, stop - i);
+        i = stop;
+        if (i >= n) break;
+        /* s[i] == '$' */
+        if (i + 1 >= n || s[i + 1] != '{') {
+            sb_add(&b, "$", 1);
+            i++;
+            continue;
+        }
+        if (i + 2 < n && s[i + 2] == '{') {
+            /* ${{...}} stands for a literal ${...}. */
+            const char *close = NULL;
+            for (size_t j = i + 3; j + 1 < n; j++)
+                if (s[j] == '}' && s[j + 1] == '}') {
+                    close = s + j;
+                    break;
+                }
+            if (!close) {
+                sb_add(&b, "$", 1);
+                i++;
+                continue;
+            }
+            sb_add(&b, "${", 2);
+            sb_add(&b, s + i + 3, (size_t)(close - (s + i + 3)));
+            sb_add(&b, "}", 1);
+            i = (size_t)(close - s) + 2;
+            continue;
+        }
+        size_t nl = name_len(s + i + 2, n - i - 2);
+        size_t after = i + 2 + nl;
+        if (nl == 0 || after >= n || (s[after] != '}' && s[after] != ':')) {
+            sb_add(&b, "$", 1);   /* not a reference: keep the text */
+            i++;
+            continue;
+        }
+        char name[256];
+        if (nl >= sizeof name) {
+            pl_diag(d, at, NULL, "environment variable name longer than %zu bytes",
+                    sizeof name - 1);
+            ok = false;
+            i = after;
+            continue;
+        }
+        memcpy(name, s + i + 2, nl);
+        name[nl] = '\0';
+        const char *val = getenv(name);
+        if (s[after] == '}') {
+            if (!val) {
+                pl_diag(d, at, NULL,
+                        "environment variable '%s' is not set and has no default "
+                        "(write ${%s:default}, or ${%s:} for an empty one)",
+                        name, name, name);
+                ok = false;
+            } else {
+                sb_add(&b, val, strlen(val));
+            }
+            i = after + 1;
+            continue;
+        }
+        size_t dstart = after + 1;
+        size_t dlen = default_end(s + dstart, n - dstart);
+        if (dstart + dlen >= n) {
+            sb_add(&b, "$", 1);   /* unterminated: literal text */
+            i++;
+            continue;
+        }
+        if (val && val[0])
+            sb_add(&b, val, strlen(val));
+        else
+            sb_add(&b, s + dstart, dlen);
+        i = dstart + dlen + 1;
+    }
+    if (b.oom) {
+        pl_diag(d, at, NULL, "out of memory interpolating environment variables");
+        ok = false;
+    }
+    if (ok) {
+        char *r = pl_arena_strndup(a, b.p ? b.p : "", b.n);
+        if (!r) {
+            pl_diag(d, at, NULL, "out of memory interpolating environment variables");
+            ok = false;
+        } else {
+            *out = r;
+            *out_len = b.n;
+        }
+    }
+    free(b.p);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- YAML */
+
+typedef struct builder {
+    wp_config *c;
+    wp_diags  *d;
+    pl_node   *stack[MAX_DEPTH + 1];
+    pl_node   *pending_key[MAX_DEPTH + 1];  /* a map's key awaiting its value */
+    int        depth;
+    bool       have_doc;
+    bool       failed;
+} builder;
+
+static uint32_t mark_line(const yaml_mark_t *m) { return (uint32_t)(m->line + 1); }
+static uint32_t mark_col(const yaml_mark_t *m) { return (uint32_t)(m->column + 1); }
+
+static void fail_at(builder *b, uint32_t line, uint32_t col, const char *fmt, ...)
+    WP_PRINTF(4, 5);
+
+static void fail_at(builder *b, uint32_t line, uint32_t col, const char *fmt, ...) {
+    pl_node where = { .line = line, .col = col };
+    va_list ap;
+    va_start(ap, fmt);
+    pl_vdiag(b->d, &where, NULL, fmt, ap);
+    va_end(ap);
+    b->failed = true;
+}
+
+static bool oom(builder *b, const yaml_event_t *ev) {
+    fail_at(b, mark_line(&ev->start_mark), mark_col(&ev->start_mark),
+            "out of memory (the configuration is too large)");
+    return false;
+}
+
+/* Puts a finished node where it belongs: as the root, a sequence item, a
+ * map key or a map value. */
+static bool attach(builder *b, pl_node *n, const yaml_event_t *ev) {
+    wp_config *c = b->c;
+    if (b->depth == 0) {
+        c->root = n;
+        return true;
+    }
+    pl_node *parent = b->stack[b->depth - 1];
+    if (parent->kind == PL_SEQ) {
+        if (!grow(&c->arena, parent)) return oom(b, ev);
+        parent->items[parent->n++] = n;
+        return true;
+    }
+    pl_node **key = &b->pending_key[b->depth - 1];
+    if (!*key) {
+        if (n->kind != PL_SCALAR) {
+            fail_at(b, n->line, n->col, "a key must be a plain string, not %s",
+                    n->kind == PL_NULL ? "empty" : pl_kind_name(n->kind));
+            return false;
+        }
+        for (size_t i = 0; i < parent->n; i++) {
+            const pl_node *k = parent->pairs[i].key;
+            if (k->len == n->len && memcmp(k->str, n->str, n->len) == 0) {
+                fail_at(b, n->line, n->col, "duplicate key '%s' (first at line %u)", n->str,
+                        (unsigned)k->line);
+                return false;
+            }
+        }
+        *key = n;
+        return true;
+    }
+    if (!grow(&c->arena, parent)) return oom(b, ev);
+    parent->pairs[parent->n].key = *key;
+    parent->pairs[parent->n].value = n;
+    parent->n++;
+    *key = NULL;
+    return true;
+}
+
+static bool tag_ok(builder *b, const yaml_char_t *tag, const yaml_event_t *ev, bool *as_str) {
+    *as_str = false;
+    if (!tag) return true;
+    const char *t = (const char *)tag;
+    if (strcmp(t, "tag:yaml.org,2002:str") == 0) {
+        *as_str = true;
+        return true;
+    }
+    if (strcmp(t, "tag:yaml.org,2002:map") == 0 || strcmp(t, "tag:yaml.org,2002:seq") == 0 ||
+        strcmp(t, "tag:yaml.org,2002:int") == 0 || strcmp(t, "tag:yaml.org,2002:bool") == 0 ||
+        strcmp(t, "tag:yaml.org,2002:null") == 0 || strcmp(t, "!") == 0)
+        return true;
+    fail_at(b, mark_line(&ev->start_mark), mark_col(&ev->start_mark),
+            "YAML tag '%.100s' is not supported", t);
+    return false;
+}
+
+static bool on_scalar(builder *b, const yaml_event_t *ev) {
+    wp_config *c = b->c;
+    uint32_t line = mark_line(&ev->start_mark), col = mark_col(&ev->start_mark);
+    const char *val = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    bool as_str;
+    if (!tag_ok(b, ev->data.scalar.tag, ev, &as_str)) return false;
+    if (memchr(val, '\0', len)) {
+        fail_at(b, line, col, "a value may not contain a NUL character");
+        return false;
+    }
+    bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !as_str;
+    pl_node *n = new_node(&c->arena, PL_SCALAR, line, col);
+    if (!n) return oom(b, ev);
+    n->plain = plain;
+    bool is_key = b->depth > 0 && b->stack[b->depth - 1]->kind == PL_MAP &&
+                  !b->pending_key[b->depth - 1];
+    const char *s = val;
+    size_t slen = len;
+    if (!is_key) {
+        /* Keys are names from the schema; only values are interpolated. */
+        pl_node where = { .line = line, .col = col };
+        if (!pl_interpolate(&c->arena, val, len, &where, b->d, &s, &slen)) {
+            b->failed = true;
+            s = "";
+            slen = 0;
+        }
+    }
+    if (s == val) {
+        s = pl_arena_strndup(&c->arena, val, len);
+        if (!s) return oom(b, ev);
+    }
+    n->str = s;
+    n->len = slen;
+    if (plain && !is_key && plain_is_null(s, slen)) n->kind = PL_NULL;
+    return attach(b, n, ev);
+}
+
+static bool on_start(builder *b, const yaml_event_t *ev, pl_kind kind, const yaml_char_t *tag) {
+    uint32_t line = mark_line(&ev->start_mark), col = mark_col(&ev->start_mark);
+    bool as_str;
+    if (!tag_ok(b, tag, ev, &as_str)) return false;
+    if (b->depth >= MAX_DEPTH) {
+        fail_at(b, line, col, "nested deeper than %d levels", MAX_DEPTH);
+        return false;
+    }
+    if (b->depth > 0 && b->stack[b->depth - 1]->kind == PL_MAP &&
+        !b->pending_key[b->depth - 1]) {
+        fail_at(b, line, col, "a key must be a plain string, not %s", pl_kind_name(kind));
+        return false;
+    }
+    pl_node *n = new_node(&b->c->arena, kind, line, col);
+    if (!n) return oom(b, ev);
+    b->stack[b->depth] = n;
+    b->pending_key[b->depth] = NULL;
+    b->depth++;
+    return true;
+}
+
+static bool on_end(builder *b, const yaml_event_t *ev) {
+    if (b->depth == 0) return true;
+    pl_node *n = b->stack[--b->depth];
+    return attach(b, n, ev);
+}
+
+static bool on_event(builder *b, const yaml_event_t *ev) {
+    switch (ev->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        if (b->have_doc) {
+            fail_at(b, mark_line(&ev->start_mark), mark_col(&ev->start_mark),
+                    "only one YAML document is allowed in a configuration");
+            return false;
+        }
+        b->have_doc = true;
+        return true;
+    case YAML_ALIAS_EVENT:
+        fail_at(b, mark_line(&ev->start_mark), mark_col(&ev->start_mark),
+                "YAML aliases (*name) are not supported");
+        return false;
+    case YAML_SCALAR_EVENT:
+        return on_scalar(b, ev);
+    case YAML_SEQUENCE_START_EVENT:
+        return on_start(b, ev, PL_SEQ, ev->data.sequence_start.tag);
+    case YAML_MAPPING_START_EVENT:
+        return on_start(b, ev, PL_MAP, ev->data.mapping_start.tag);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        return on_end(b, ev);
+    default:
+        return true;
+    }
+}
+
+static wp_config *config_new(const char *name) {
+    wp_config *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->name = pl_arena_strndup(&c->arena, name, strlen(name));
+    if (!c->name) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+wp_config *wp_config_create(const char *name) {
+    wp_config *c = config_new(name ? name : "<config>");
+    if (!c) return NULL;
+    c->root = new_node(&c->arena, PL_MAP, 0, 0);
+    if (!c->root) {
+        wp_config_destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+void wp_config_destroy(wp_config *c) {
+    if (!c) return;
+    pl_arena_release(&c->arena);
+    free(c);
+}
+
+wp_status wp_config_load_string(const char *name, const char *text, size_t len,
+                                wp_config **out, wp_diags *diags) {
+    *out = NULL;
+    if (!name) name = "<config>";
+    pl_diags_set_file(diags, name);
+    if (len > MAX_FILE_BYTES) {
+        pl_diag(diags, NULL, NULL, "the configuration is larger than %zu bytes", MAX_FILE_BYTES);
+        return WP_ERR_INVALID;
+    }
+    wp_config *c = config_new(name);
+    if (!c) {
+        pl_diag(diags, NULL, NULL, "out of memory");
+        return WP_ERR_NOMEM;
+    }
+    builder b = { .c = c, .d = diags };
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        wp_config_destroy(c);
+        pl_diag(diags, NULL, NULL, "out of memory");
+        return WP_ERR_NOMEM;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            const char *problem = parser.problem ? parser.problem : "syntax error";
+            if (parser.context)
+                fail_at(&b, mark_line(&parser.problem_mark), mark_col(&parser.problem_mark),
+                        "YAML: %s (%s at line %u)", problem, parser.context,
+                        mark_line(&parser.context_mark));
+            else
+                fail_at(&b, mark_line(&parser.problem_mark), mark_col(&parser.problem_mark),
+                        "YAML: %s", problem);
+            break;
+        }
+        bool go = on_event(&b, &ev);
+        bool end = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+        /* Interpolation problems are collected; the structure is kept. */
+        if (!go || end) break;
+    }
+    yaml_parser_delete(&parser);
+    if (b.failed) {
+        wp_config_destroy(c);
+        return WP_ERR_INVALID;
+    }
+    if (!c->root) {
+        c->root = new_node(&c->arena, PL_NULL, 1, 1);
+        if (!c->root) {
+            wp_config_destroy(c);
+            pl_diag(diags, NULL, NULL, "out of memory");
+            return WP_ERR_NOMEM;
+        }
+    }
+    *out = c;
+    return WP_OK;
+}
+
+wp_status wp_config_load_file(const char *path, wp_config **out, wp_diags *diags) {
+    *out = NULL;
+    pl_diags_set_file(diags, path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        pl_diag(diags, NULL, NULL, "cannot open the configuration: %s", strerror(errno));
+        return WP_ERR_IO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        pl_diag(diags, NULL, NULL, "cannot read the configuration: it is a directory");
+        return WP_ERR_IO;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            if (cap > MAX_FILE_BYTES) {
+                free(buf);
+                close(fd);
+                pl_diag(diags, NULL, NULL, "the configuration is larger than %zu bytes",
+                        MAX_FILE_BYTES);
+                return WP_ERR_INVALID;
+            }
+            cap = cap ? cap * 2 : 8192;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                pl_diag(diags, NULL, NULL, "out of memory reading the configuration");
+                return WP_ERR_NOMEM;
+            }
+            buf = nb;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            pl_diag(diags, NULL, NULL, "cannot read the configuration: %s", strerror(e));
+            return WP_ERR_IO;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    close(fd);
+    wp_status s = wp_config_load_string(path, buf ? buf : "", n, out, diags);
+    free(buf);
+    return s;
+}
+
+/* ---------------------------------------------------------------- wp_config_set */
+
+wp_status wp_config_set(wp_config *c, const char *path, const char *value, wp_error *err) {
+    if (!c || !path || !value) return pl_error(err, WP_ERR_ARG, "wp_config_set: NULL argument");
+    if (strlen(value) > MAX_FILE_BYTES)
+        return pl_error(err, WP_ERR_ARG, "%s: value too long", path);
+    pl_arena *a = &c->arena;
+    pl_node **slot = &c->root;
+    const char *p = path;
+    if (!*p) return pl_error(err, WP_ERR_ARG, "empty path");
+    while (*p) {
+        pl_node *cur = *slot;
+        if (*p == '[') {
+            char *end;
+            errno = 0;
+            unsigned long idx = strtoul(p + 1, &end, 10);
+            if (end == p + 1 || *end != ']' || errno)
+                return pl_error(err, WP_ERR_ARG, "%s: bad index at '%s'", path, p);
+            p = end + 1;
+            if (*p == '.') p++;
+            if (cur->kind == PL_NULL) cur->kind = PL_SEQ;
+            if (cur->kind != PL_SEQ)
+                return pl_error(err, WP_ERR_ARG, "%s: %s is not a sequence", path,
+                                pl_kind_name(cur->kind));
+            if (idx > cur->n)
+                return pl_error(err, WP_ERR_ARG, "%s: index %lu is past the end (%zu items)",
+                                path, idx, cur->n);
+            if (idx == cur->n) {
+                pl_node *item = new_node(a, PL_NULL, 0, 0);
+                if (!item || !grow(a, cur)) return pl_error(err, WP_ERR_NOMEM, "out of memory");
+                cur->items[cur->n++] = item;
+            }
+            slot = &cur->items[idx];
+            continue;
+        }
+        size_t kl = strcspn(p, ".[");
+        if (kl == 0) return pl_error(err, WP_ERR_ARG, "%s: empty name in the path", path);
+        if (cur->kind == PL_NULL) cur->kind = PL_MAP;
+        if (cur->kind != PL_MAP)
+            return pl_error(err, WP_ERR_ARG, "%s: '%.*s' is under %s, not a mapping", path,
+                            (int)kl, p, pl_kind_name(cur->kind));
+        pl_pair *found = NULL;
+        for (size_t i = 0; i < cur->n; i++)
+            if (cur->pairs[i].key->len == kl && memcmp(cur->pairs[i].key->str, p, kl) == 0)
+                found = &cur->pairs[i];
+        if (!found) {
+            pl_node *k = new_node(a, PL_SCALAR, 0, 0);
+            pl_node *v = new_node(a, PL_NULL, 0, 0);
+            if (!k || !v || !grow(a, cur)) return pl_error(err, WP_ERR_NOMEM, "out of memory");
+            k->str = pl_arena_strndup(a, p, kl);
+            if (!k->str) return pl_error(err, WP_ERR_NOMEM, "out of memory");
+            k->len = kl;
+            k->plain = true;
+            found = &cur->pairs[cur->n++];
+            found->key = k;
+            found->value = v;
+        }
+        slot = &found->value;
+        p += kl;
+        if (*p == '.') {
+            p++;
+            if (!*p) return pl_error(err, WP_ERR_ARG, "%s: path ends with '.'", path);
+        }
+    }
+    pl_node *leaf = *slot;
+    if (leaf->kind == PL_MAP || leaf->kind == PL_SEQ)
+        return pl_error(err, WP_ERR_ARG, "%s: is %s, not a single value", path,
+                        pl_kind_name(leaf->kind));
+    size_t vl = strlen(value);
+    const char *s = pl_arena_strndup(a, value, vl);
+    if (!s) return pl_error(err, WP_ERR_NOMEM, "out of memory");
+    leaf->str = s;
+    leaf->len = vl;
+    leaf->plain = true;
+    leaf->kind = plain_is_null(s, vl) ? PL_NULL : PL_SCALAR;
+    return WP_OK;
+}

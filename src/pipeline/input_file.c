@@ -1,0 +1,181 @@
+/* The `file` input: the files named by `paths`, one after the other, cut
+ * into messages by a codec; each message gets its file in the `path`
+ * metadata key, as in Bento. Glob patterns are expanded and every file is
+ * checked when the pipeline is created, so a missing file is reported
+ * with the position of its entry before anything runs.
+ */
+#include "pl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct file_in_cfg {
+    pl_strs  paths;
+    int      codec;
+    uint64_t max_buffer;
+} file_in_cfg;
+
+static const pl_field file_in_fields[] = {
+    { "paths", PL_T_STR_LIST, NULL, offsetof(file_in_cfg, paths),
+      "Files read one after the other. Glob patterns (`*`, `?`, `[...]`) expand in sorted "
+      "order and must match at least one file. Relative paths are taken from the current "
+      "directory.",
+      PL_REQUIRED, NULL, 1, 0, NULL },
+    { "codec", PL_T_ENUM, "lines", offsetof(file_in_cfg, codec),
+      "`lines` (one message per line) or `all-bytes` (one message per file).", 0,
+      pl_input_codecs, 0, 0, NULL },
+    { "max_buffer", PL_T_BYTES, "1000000", offsetof(file_in_cfg, max_buffer),
+      "The longest line read whole; a longer one becomes an errored message holding its "
+      "first max_buffer bytes.",
+      0, NULL, 1, (int64_t)1 << 30, NULL },
+    { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
+};
+
+typedef struct file_in {
+    char     **files;     /* expanded, owned */
+    size_t     nfiles, next;
+    pl_codec   codec;
+    size_t     max_line;
+    int        stop_fd;
+    bool       open;
+    pl_reader  r;
+    const char *current;
+} file_in;
+
+static void file_in_free(file_in *f) {
+    if (!f) return;
+    if (f->open) {
+        close(f->r.fd);
+        pl_reader_free(&f->r);
+    }
+    for (size_t i = 0; i < f->nfiles; i++) free(f->files[i]);
+    free(f->files);
+    free(f);
+}
+
+static bool add_file(file_in *f, const char *path, size_t *cap) {
+    if (f->nfiles == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        char **v = realloc(f->files, nc * sizeof *v);
+        if (!v) return false;
+        f->files = v;
+        *cap = nc;
+    }
+    char *copy = strdup(path);
+    if (!copy) return false;
+    f->files[f->nfiles++] = copy;
+    return true;
+}
+
+/* Can this file be read? Reports why not. */
+static wp_status check_file(const char *path, const pl_node *at, const char *field,
+                            pl_fail *fail) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pl_failf(fail, WP_ERR_IO, at, field, "cannot open '%s': %s", path,
+                        strerror(errno));
+    struct stat st;
+    bool dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+    close(fd);
+    if (dir) return pl_failf(fail, WP_ERR_IO, at, field, "'%s' is a directory", path);
+    return WP_OK;
+}
+
+static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state,
+                           pl_fail *fail) {
+    const file_in_cfg *c = cfg;
+    file_in *f = calloc(1, sizeof *f);
+    if (!f) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    f->codec = (pl_codec)c->codec;
+    f->max_line = (size_t)c->max_buffer;
+    f->stop_fd = -1;   /* files do not block; the pipeline checks its stop flag */
+    size_t cap = 0;
+    for (size_t i = 0; i < c->paths.n; i++) {
+        const char *p = c->paths.v[i];
+        const pl_node *at = c->paths.node && i < c->paths.node->n ? c->paths.node->items[i]
+                                                                    : NULL;
+        char field[32];
+        snprintf(field, sizeof field, "paths[%zu]", i);
+        if (!p[0]) {
+            file_in_free(f);
+            return pl_failf(fail, WP_ERR_INVALID, at, field, "the path is empty");
+        }
+        if (!strpbrk(p, "*?[")) {
+            wp_status s = check_file(p, at, field, fail);
+            if (s == WP_OK && !add_file(f, p, &cap)) s = pl_failf(fail, WP_ERR_NOMEM, at, field, "out of memory");
+            if (s != WP_OK) {
+                file_in_free(f);
+                return s;
+            }
+            continue;
+        }
+        glob_t g;
+        int rc = glob(p, GLOB_ERR, NULL, &g);
+        if (rc != 0) {
+            if (rc != GLOB_NOMATCH) globfree(&g);
+            file_in_free(f);
+            return pl_failf(fail, WP_ERR_IO, at, field, "'%s' %s", p,
+                            rc == GLOB_NOMATCH ? "matches no file" : "cannot be expanded");
+        }
+        for (size_t k = 0; k < g.gl_pathc; k++) {
+            wp_status s = check_file(g.gl_pathv[k], at, field, fail);
+            if (s == WP_OK && !add_file(f, g.gl_pathv[k], &cap))
+                s = pl_failf(fail, WP_ERR_NOMEM, at, field, "out of memory");
+            if (s != WP_OK) {
+                globfree(&g);
+                file_in_free(f);
+                return s;
+            }
+        }
+        globfree(&g);
+    }
+    *state = f;
+    return WP_OK;
+}
+
+static wp_status file_read(void *state, pl_batch *b, wp_error *err) {
+    file_in *f = state;
+    for (;;) {
+        if (!f->open) {
+            if (f->next >= f->nfiles) return WP_OK;   /* the end of the last file */
+            const char *path = f->files[f->next++];
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) return pl_error(err, WP_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+            wp_status s = pl_reader_init(&f->r, fd, f->stop_fd, f->codec, f->max_line, path, err);
+            if (s != WP_OK) {
+                close(fd);
+                return s;
+            }
+            f->open = true;
+            f->current = path;
+        }
+        bool done;
+        wp_status s = pl_reader_read(&f->r, b, &done, "path", f->current, err);
+        if (s != WP_OK) return s;
+        if (done) {
+            close(f->r.fd);
+            pl_reader_free(&f->r);
+            f->open = false;
+        }
+        if (b->n > 0) return WP_OK;
+    }
+}
+
+static void file_close(void *state) { file_in_free(state); }
+
+const pl_input_type pl_input_file = {
+    .spec = {
+        .name = "file",
+        .summary = "Reads messages from files.",
+        .fields = file_in_fields,
+        .cfg_size = sizeof(file_in_cfg),
+    },
+    .open = file_open,
+    .read = file_read,
+    .close = file_close,
+};

@@ -1,0 +1,68 @@
+/* The `stdin` input: messages from standard input, cut by a codec. It
+ * watches the pipeline's stop descriptor while it waits, so an interrupt
+ * ends a pipeline that is blocked on a quiet terminal or pipe.
+ */
+#include "pl.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+typedef struct stdin_cfg {
+    int      codec;
+    uint64_t max_buffer;
+} stdin_cfg;
+
+static const pl_field stdin_fields[] = {
+    { "codec", PL_T_ENUM, "lines", offsetof(stdin_cfg, codec),
+      "How the stream becomes messages: `lines` (one per line, empty lines included, a "
+      "trailing \\r dropped) or `all-bytes` (the whole stream is one message).",
+      0, pl_input_codecs, 0, 0, NULL },
+    { "max_buffer", PL_T_BYTES, "1000000", offsetof(stdin_cfg, max_buffer),
+      "The longest line read whole. A longer line becomes an errored message holding its "
+      "first max_buffer bytes, and reading goes on after it.",
+      0, NULL, 1, (int64_t)1 << 30, NULL },
+    { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
+};
+
+static wp_status stdin_open(const pl_open_ctx *ctx, const void *cfg, void **state,
+                            pl_fail *fail) {
+    const stdin_cfg *c = cfg;
+    pl_reader *r = malloc(sizeof *r);
+    if (!r) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    wp_error err;
+    if (c->max_buffer == 0) {
+        free(r);
+        return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_buffer"),
+                        "max_buffer", "must be at least 1 byte");
+    }
+    if (pl_reader_init(r, STDIN_FILENO, ctx->stop_fd, (pl_codec)c->codec,
+                       (size_t)c->max_buffer, "stdin", &err) != WP_OK) {
+        free(r);
+        return pl_failf(fail, err.code, NULL, "", "%s", err.msg);
+    }
+    *state = r;
+    return WP_OK;
+}
+
+static wp_status stdin_read(void *state, pl_batch *b, wp_error *err) {
+    bool done;
+    return pl_reader_read(state, b, &done, NULL, NULL, err);
+}
+
+static void stdin_close(void *state) {
+    if (!state) return;
+    pl_reader_free(state);
+    free(state);
+}
+
+const pl_input_type pl_input_stdin = {
+    .spec = {
+        .name = "stdin",
+        .summary = "Reads messages from standard input.",
+        .fields = stdin_fields,
+        .cfg_size = sizeof(stdin_cfg),
+    },
+    .open = stdin_open,
+    .read = stdin_read,
+    .close = stdin_close,
+};

@@ -1,0 +1,61 @@
+/* The `stdout` output: messages to standard output through a large buffer,
+ * written out whenever the pipeline has nothing else ready, so that an
+ * interactive pipe sees its lines promptly and a bulk run makes few
+ * system calls.
+ */
+#include "pl.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+typedef struct stdout_cfg {
+    int codec;
+} stdout_cfg;
+
+static const pl_field stdout_fields[] = {
+    { "codec", PL_T_ENUM, "lines", offsetof(stdout_cfg, codec),
+      "`lines`: each message's bytes and a newline. `json`: one object per line, "
+      "{\"content\": ..., \"metadata\": {...}}; bytes that are not UTF-8 show as U+FFFD.",
+      0, pl_output_codecs, 0, 0, NULL },
+    { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
+};
+
+static wp_status stdout_open(const pl_open_ctx *ctx, const void *cfg, void **state,
+                             pl_fail *fail) {
+    const stdout_cfg *c = cfg;
+    pl_writer *w = malloc(sizeof *w);
+    if (!w) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    wp_error err;
+    if (pl_writer_init(w, STDOUT_FILENO, false, (pl_out_codec)c->codec, "stdout", &err) !=
+        WP_OK) {
+        free(w);
+        return pl_failf(fail, err.code, NULL, "", "%s", err.msg);
+    }
+    *state = w;
+    return WP_OK;
+}
+
+static wp_status stdout_write(void *state, wp_message *const *msgs, size_t n, wp_error *err) {
+    return pl_writer_write(state, msgs, n, err);
+}
+
+static wp_status stdout_flush(void *state, wp_error *err) { return pl_writer_flush(state, err); }
+
+static void stdout_close(void *state) {
+    if (!state) return;
+    pl_writer_free(state);
+    free(state);
+}
+
+const pl_output_type pl_output_stdout = {
+    .spec = {
+        .name = "stdout",
+        .summary = "Writes messages to standard output.",
+        .fields = stdout_fields,
+        .cfg_size = sizeof(stdout_cfg),
+    },
+    .open = stdout_open,
+    .write = stdout_write,
+    .flush = stdout_flush,
+    .close = stdout_close,
+};

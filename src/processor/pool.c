@@ -1,0 +1,325 @@
+/* The instance pool. Each entry is one instance of the processor's module
+ * (compiled once, instantiated many times) with its own WASI state and its
+ * own staging state, and serves one thread at a time. Free entries sit on
+ * a LIFO list, so the entry a thread gets back is the one whose memory is
+ * still in cache; a thread that finds none creates one (no recompiling),
+ * or waits while max_instances entries are live. Every live entry is also
+ * on a second list, which the timeout watchdog walks.
+ *
+ * An entry is created here completely: WASI (guest stdout and stderr
+ * become log lines), the imports, the instance, initialisation
+ * (_initialize, else _start; a proc_exit(0) there is a normal end), and
+ * the exports the per-message path needs, resolved once.
+ */
+#include "proc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Initialisation may legitimately take longer than one message; with a
+ * timeout set it is still bounded, by at least this much. */
+#define INIT_TIMEOUT_MIN_NS (UINT64_C(10) * 1000 * 1000 * 1000)
+
+/* ---------------------------------------------------------------- guest output */
+
+static void line_emit(pr_linebuf *lb)
+{
+    size_t n = lb->len;
+    if (n > 0 && lb->buf[n - 1] == '\r')
+        n--;
+    pr_log(lb->entry->proc, lb->level, lb->event, "%.*s", (int)n, lb->buf);
+    lb->len = 0;
+}
+
+/* WASI write callback: cuts what the guest writes into lines. A line longer
+ * than the buffer is logged in pieces rather than held without bound. */
+static int line_write(void *user, const uint8_t *data, size_t len)
+{
+    pr_linebuf *lb = user;
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] == '\n') {
+            line_emit(lb);
+            continue;
+        }
+        if (lb->len == sizeof lb->buf)
+            line_emit(lb);
+        lb->buf[lb->len++] = (char)data[i];
+    }
+    return 0;
+}
+
+static void line_flush(pr_linebuf *lb)
+{
+    if (lb->len > 0)
+        line_emit(lb);
+}
+
+/* ---------------------------------------------------------------- entries */
+
+static void entry_destroy(pr_entry *e)
+{
+    if (e == NULL)
+        return;
+    line_flush(&e->out_line);
+    line_flush(&e->err_line);
+    /* The instance imports the WASI functions: it dies first. */
+    wp_instance_destroy(e->inst);
+    wp_wasi_destroy(e->wasi);
+    wp_message_destroy(e->stage);
+    free(e->in);
+    free(e->key);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+static wp_status entry_create(wp_processor *p, pr_entry **out, wp_error *err)
+{
+    *out = NULL;
+    pr_entry *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return pr_fail(err, WP_ERR_NOMEM, "out of memory for an instance");
+    if (pthread_mutex_init(&e->lock, NULL) != 0) {
+        free(e);
+        return pr_fail(err, WP_ERR_NOMEM, "cannot create a mutex");
+    }
+    e->proc = p;
+    e->out_line = (pr_linebuf){ .entry = e, .event = "guest_stdout", .level = WP_LOG_INFO };
+    e->err_line = (pr_linebuf){ .entry = e, .event = "guest_stderr", .level = WP_LOG_WARN };
+    e->stage = wp_message_create(NULL, 0);
+    if (e->stage == NULL) {
+        entry_destroy(e);
+        return pr_fail(err, WP_ERR_NOMEM, "out of memory for an instance");
+    }
+
+    /* No arguments, environment or files; stdin at end of file; stdout and
+     * stderr to the log, or discarded when nothing listens. */
+    wp_wasi_config wc;
+    memset(&wc, 0, sizeof wc);
+    if (p->log != NULL) {
+        wc.stdio[1] = (wp_wasi_stdio){ .kind = WP_WASI_STDIO_CALLBACK, .write = line_write,
+                                       .user = &e->out_line };
+        wc.stdio[2] = (wp_wasi_stdio){ .kind = WP_WASI_STDIO_CALLBACK, .write = line_write,
+                                       .user = &e->err_line };
+    }
+    wp_status s = wp_wasi_create(p->engine, &wc, &e->wasi, err);
+    wp_imports *im = NULL;
+    if (s == WP_OK)
+        s = wp_imports_create(p->engine, &im, err);
+    if (s == WP_OK)
+        s = wp_wasi_define(e->wasi, im, err);
+    if (s == WP_OK)
+        s = pr_host_define(p->host, im, err);
+    if (s == WP_OK) {
+        wp_instance_config ic = { .max_memory_pages = p->max_pages, .user = e };
+        s = wp_instance_create(p->module, im, &ic, &e->inst, err);
+        if (s != WP_OK)
+            pr_error_prefix(err, "instantiating");
+    }
+    /* The instance has resolved its imports: the map is no longer needed. */
+    wp_imports_destroy(im);
+    if (s != WP_OK) {
+        entry_destroy(e);
+        return s;
+    }
+    *out = e;
+    return WP_OK;
+}
+
+/* Runs the entry point and resolves the exports; the entry is already on
+ * the live list, so that the watchdog bounds initialisation too. */
+static wp_status entry_init(wp_processor *p, pr_entry *e, wp_error *err)
+{
+    if (p->timeout_ns > 0) {
+        uint64_t t = p->timeout_ns > INIT_TIMEOUT_MIN_NS ? p->timeout_ns : INIT_TIMEOUT_MIN_NS;
+        pr_call_begin(e, t);
+    }
+    int code = 0;
+    wp_status s = wp_wasi_run(e->inst, WP_WASI_ENTRY_AUTO, &code, err);
+    bool fired = p->timeout_ns > 0 && pr_call_end(e);
+    if (s != WP_OK && fired)
+        return pr_fail(err, WP_ERR_TRAP, "initialisation (_initialize or _start) timed out");
+    if (s != WP_OK) {
+        pr_error_prefix(err, "initialisation (_initialize or _start) failed");
+        return s;
+    }
+    if (code != 0)
+        return pr_fail(err, WP_EXIT, "initialisation (_initialize or _start) exited with code %d",
+                       code);
+
+    wp_extern ext;
+    s = wp_instance_export(e->inst, p->function, &ext, err);
+    if (s == WP_OK && ext.kind != WP_EXTERN_FUNC)
+        s = pr_fail(err, WP_ERR_LINK, "export \"%s\" is not a function", p->function);
+    if (s != WP_OK)
+        return s;
+    e->fn = ext.of.func;
+    return pr_alloc_bind(e->inst, &p->plan, &e->alloc, err);
+}
+
+/* ---------------------------------------------------------------- timeouts */
+
+void pr_call_begin(pr_entry *e, uint64_t timeout_ns)
+{
+    uint64_t deadline = pr_now_ns() + timeout_ns;
+    pthread_mutex_lock(&e->lock);
+    e->deadline = deadline;
+    e->fired = false;
+    pthread_mutex_unlock(&e->lock);
+}
+
+bool pr_call_end(pr_entry *e)
+{
+    pthread_mutex_lock(&e->lock);
+    bool fired = e->fired;
+    e->deadline = 0;
+    e->fired = false;
+    pthread_mutex_unlock(&e->lock);
+    return fired;
+}
+
+void pr_call_check(pr_entry *e, uint64_t now)
+{
+    pthread_mutex_lock(&e->lock);
+    /* Repeated on every tick while the deadline is past: an interrupt that
+     * arrived just before the call began is cleared by the engine. */
+    if (e->deadline != 0 && now >= e->deadline) {
+        e->fired = true;
+        wp_instance_interrupt(e->inst);
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* ---------------------------------------------------------------- the pool */
+
+wp_status pr_pool_init(pr_pool *pool, uint32_t max, wp_error *err)
+{
+    memset(pool, 0, sizeof *pool);
+    pool->max = max;
+    if (pthread_mutex_init(&pool->lock, NULL) != 0)
+        return pr_fail(err, WP_ERR_NOMEM, "cannot create the pool's mutex");
+    if (pthread_cond_init(&pool->cond, NULL) != 0) {
+        pthread_mutex_destroy(&pool->lock);
+        return pr_fail(err, WP_ERR_NOMEM, "cannot create the pool's condition variable");
+    }
+    return WP_OK;
+}
+
+void pr_pool_fini(pr_pool *pool)
+{
+    pr_entry *e = pool->all;
+    while (e != NULL) {
+        pr_entry *next = e->next;
+        entry_destroy(e);
+        e = next;
+    }
+    pool->all = pool->free = NULL;
+    pthread_cond_destroy(&pool->cond);
+    pthread_mutex_destroy(&pool->lock);
+}
+
+static void link_entry(pr_pool *pool, pr_entry *e)
+{
+    e->prev = NULL;
+    e->next = pool->all;
+    if (pool->all != NULL)
+        pool->all->prev = e;
+    pool->all = e;
+}
+
+static void unlink_entry(pr_pool *pool, pr_entry *e)
+{
+    if (e->prev != NULL)
+        e->prev->next = e->next;
+    else
+        pool->all = e->next;
+    if (e->next != NULL)
+        e->next->prev = e->prev;
+    e->prev = e->next = NULL;
+}
+
+/* Creates an entry for a slot already reserved in pool->live. */
+static wp_status grow(wp_processor *p, pr_entry **out, wp_error *err)
+{
+    pr_pool *pool = &p->pool;
+    uint64_t t0 = pr_now_ns();
+    pr_entry *e;
+    wp_status s = entry_create(p, &e, err);
+    if (s == WP_OK) {
+        pthread_mutex_lock(&pool->lock);
+        link_entry(pool, e);
+        pthread_mutex_unlock(&pool->lock);
+        s = entry_init(p, e, err);
+    }
+    pthread_mutex_lock(&pool->lock);
+    if (s != WP_OK) {
+        if (e != NULL)
+            unlink_entry(pool, e);
+        pool->live--;
+        /* A waiter may now create one itself (and see the error too). */
+        pthread_cond_signal(&pool->cond);
+    } else {
+        pool->created++;
+    }
+    pthread_mutex_unlock(&pool->lock);
+    if (s != WP_OK) {
+        entry_destroy(e);
+        return s;
+    }
+    pr_log(p, WP_LOG_DEBUG, "instance_created", "instance created in %llu us",
+           (unsigned long long)((pr_now_ns() - t0) / 1000));
+    *out = e;
+    return WP_OK;
+}
+
+wp_status pr_pool_acquire(wp_processor *p, pr_entry **out, wp_error *err)
+{
+    pr_pool *pool = &p->pool;
+    pthread_mutex_lock(&pool->lock);
+    for (;;) {
+        pr_entry *e = pool->free;
+        if (e != NULL) {
+            pool->free = e->next_free;
+            e->next_free = NULL;
+            pthread_mutex_unlock(&pool->lock);
+            *out = e;
+            return WP_OK;
+        }
+        if (pool->max == 0 || pool->live < pool->max)
+            break;
+        pthread_cond_wait(&pool->cond, &pool->lock);
+    }
+    pool->live++;
+    pthread_mutex_unlock(&pool->lock);
+    return grow(p, out, err);
+}
+
+void pr_pool_release(wp_processor *p, pr_entry *e)
+{
+    pr_pool *pool = &p->pool;
+    pthread_mutex_lock(&pool->lock);
+    e->next_free = pool->free;
+    pool->free = e;
+    pthread_cond_signal(&pool->cond);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+void pr_pool_discard(wp_processor *p, pr_entry *e)
+{
+    pr_pool *pool = &p->pool;
+    pthread_mutex_lock(&pool->lock);
+    unlink_entry(pool, e);
+    pool->live--;
+    pool->discarded++;
+    pthread_cond_signal(&pool->cond);
+    pthread_mutex_unlock(&pool->lock);
+    entry_destroy(e);
+}
+
+void pr_pool_each(pr_pool *pool, void (*fn)(pr_entry *e, void *user), void *user)
+{
+    pthread_mutex_lock(&pool->lock);
+    for (pr_entry *e = pool->all; e != NULL; e = e->next)
+        fn(e, user);
+    pthread_mutex_unlock(&pool->lock);
+}
