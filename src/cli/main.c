@@ -2,6 +2,7 @@
  * and hands it the rest.
  */
 #include "cli.h"
+#include "cli_pipeline.h"
 
 #include <wasmpipe/runtime.h>
 
@@ -16,6 +17,10 @@ typedef struct command {
 
 static const command commands[] = {
     { "exec", cli_exec, "run a WASI command module (wasmpipe exec --help)" },
+    { "run", cli_run, "run a pipeline configuration (also: wasmpipe -c config.yaml)" },
+    { "process", cli_process, "stdin lines through a wasm module to stdout" },
+    { "lint", cli_lint, "check pipeline configurations without running them" },
+    { "components", cli_components, "the configuration reference (--markdown for docs)" },
 };
 
 static void usage(FILE *out) {
@@ -39,6 +44,7 @@ int main(int argc, char **argv) {
         printf("wasmpipe %s\n", wp_version_string());
         return 0;
     }
+    if (cli_run_implied(name)) return cli_run(argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(name, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "wasmpipe: unknown command '%s'\n\n", name);

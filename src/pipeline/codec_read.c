@@ -16,11 +16,14 @@
 
 const char *const pl_input_codecs[] = { "lines", "all-bytes", NULL };
 
-wp_status pl_reader_init(pl_reader *r, int fd, int stop_fd, pl_codec codec, size_t max_line,
-                         const char *name, wp_error *err) {
+wp_status pl_reader_init(pl_reader *r, int fd, const pl_waiter *wait, pl_codec codec,
+                         size_t max_line, const char *name, wp_error *err) {
     memset(r, 0, sizeof *r);
     r->fd = fd;
-    r->stop_fd = stop_fd;
+    if (wait)
+        r->wait = *wait;
+    else
+        r->wait.stop_fd = -1;
     r->codec = codec;
     r->max_line = max_line ? max_line : 1;
     r->name = name;
@@ -35,17 +38,23 @@ void pl_reader_free(pl_reader *r) {
     r->buf = NULL;
 }
 
-/* Waits until fd has data or the pipeline is stopping; false on a stop. */
+/* Waits until fd has data or the pipeline is stopping; false on a stop.
+ * A first poll that does not wait tells whether we are about to block,
+ * and only then is the idle hook called. */
 static bool wait_readable(pl_reader *r) {
-    if (r->stop_fd < 0) return true;
+    if (r->wait.stop_fd < 0 && !r->wait.idle) return true;
+    struct pollfd pf[2] = { { .fd = r->fd, .events = POLLIN },
+                            { .fd = r->wait.stop_fd, .events = POLLIN } };
+    nfds_t n = r->wait.stop_fd >= 0 ? 2 : 1;
+    int timeout = 0;
     for (;;) {
-        struct pollfd pf[2] = { { .fd = r->fd, .events = POLLIN },
-                                { .fd = r->stop_fd, .events = POLLIN } };
-        int n = poll(pf, 2, -1);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return true;   /* let read() report the problem */
-        if (pf[1].revents) return false;
-        return true;
+        int got = poll(pf, n, timeout);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return true;   /* let read() report the problem */
+        if (n == 2 && pf[1].revents) return false;
+        if (got > 0) return true;
+        if (timeout == 0 && r->wait.idle) r->wait.idle(r->wait.user);
+        timeout = -1;
     }
 }
 

@@ -140,6 +140,13 @@ wp_status pl_error(wp_error *err, wp_status code, const char *fmt, ...) {
     return code;
 }
 
+void pl_format(char *buf, size_t size, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+}
+
 /* ---------------------------------------------------------------- tree */
 
 const char *pl_kind_name(pl_kind k) {

@@ -41,7 +41,7 @@ typedef struct file_in {
     size_t     nfiles, next;
     pl_codec   codec;
     size_t     max_line;
-    int        stop_fd;
+    pl_waiter  wait;
     bool       open;
     pl_reader  r;
     const char *current;
@@ -93,7 +93,7 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
     if (!f) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
     f->codec = (pl_codec)c->codec;
     f->max_line = (size_t)c->max_buffer;
-    f->stop_fd = -1;   /* files do not block; the pipeline checks its stop flag */
+    f->wait = ctx->wait;   /* a path may be a FIFO that blocks */
     size_t cap = 0;
     for (size_t i = 0; i < c->paths.n; i++) {
         const char *p = c->paths.v[i];
@@ -146,7 +146,8 @@ static wp_status file_read(void *state, pl_batch *b, wp_error *err) {
             const char *path = f->files[f->next++];
             int fd = open(path, O_RDONLY | O_CLOEXEC);
             if (fd < 0) return pl_error(err, WP_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-            wp_status s = pl_reader_init(&f->r, fd, f->stop_fd, f->codec, f->max_line, path, err);
+            wp_status s = pl_reader_init(&f->r, fd, &f->wait, f->codec, f->max_line, path,
+                                         err);
             if (s != WP_OK) {
                 close(fd);
                 return s;

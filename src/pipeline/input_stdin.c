@@ -1,6 +1,6 @@
-/* The `stdin` input: messages from standard input, cut by a codec. It
- * watches the pipeline's stop descriptor while it waits, so an interrupt
- * ends a pipeline that is blocked on a quiet terminal or pipe.
+/* The `stdin` input: messages from standard input, cut by a codec. While
+ * it waits it watches the pipeline's stop descriptor, so an interrupt ends
+ * a pipeline blocked on a quiet terminal or pipe.
  */
 #include "pl.h"
 
@@ -35,7 +35,7 @@ static wp_status stdin_open(const pl_open_ctx *ctx, const void *cfg, void **stat
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_buffer"),
                         "max_buffer", "must be at least 1 byte");
     }
-    if (pl_reader_init(r, STDIN_FILENO, ctx->stop_fd, (pl_codec)c->codec,
+    if (pl_reader_init(r, STDIN_FILENO, &ctx->wait, (pl_codec)c->codec,
                        (size_t)c->max_buffer, "stdin", &err) != WP_OK) {
         free(r);
         return pl_failf(fail, err.code, NULL, "", "%s", err.msg);

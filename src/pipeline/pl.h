@@ -132,7 +132,7 @@ typedef struct pl_component {
     const char    *label;   /* NULL when none */
     const pl_node *node;    /* the component's body (its map), may be NULL */
     const pl_node *at;      /* the entry that chose it, for positions */
-    char           path[96];/* "input.file", "pipeline.processors[1].wasm" */
+    char           path[160]; /* "input.file", "pipeline.processors[1].wasm" */
 } pl_component;
 
 typedef struct pl_components {
@@ -183,12 +183,21 @@ extern const pl_spec *const pl_processor_specs[];
 
 /* ---------------------------------------------------------------- components */
 
+/* How an input waits for data: it watches the stop descriptor (readable
+ * once the pipeline is asked to stop) and calls idle() just before it
+ * blocks, which is when the pipeline pushes buffered output out. */
+typedef struct pl_waiter {
+    int   stop_fd;                 /* -1: none */
+    void (*idle)(void *user);      /* NULL: none */
+    void *user;
+} pl_waiter;
+
 /* What a component gets when it is opened. */
 typedef struct pl_open_ctx {
     const pl_component *comp;   /* its config, label and position */
     const wp_logger    *log;
     wp_engine          *engine;
-    int                 stop_fd; /* readable once the pipeline is asked to stop */
+    pl_waiter           wait;
 } pl_open_ctx;
 
 /* Why opening a component failed: a message, its status, and the node at
@@ -268,7 +277,7 @@ extern const char *const pl_input_codecs[];   /* "lines", "all-bytes" */
 
 typedef struct pl_reader {
     int       fd;
-    int       stop_fd;      /* -1: none */
+    pl_waiter wait;
     pl_codec  codec;
     size_t    max_line;
     uint8_t  *buf;
@@ -280,8 +289,8 @@ typedef struct pl_reader {
     const char *name;       /* "stdin" or the path, for messages */
 } pl_reader;
 
-wp_status pl_reader_init(pl_reader *r, int fd, int stop_fd, pl_codec codec, size_t max_line,
-                         const char *name, wp_error *err);
+wp_status pl_reader_init(pl_reader *r, int fd, const pl_waiter *wait, pl_codec codec,
+                         size_t max_line, const char *name, wp_error *err);
 /* Adds messages to b; sets *done at the end of the stream. With a non-NULL
  * meta_key every message gets that key set to meta_value. */
 wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta_key,
@@ -310,5 +319,7 @@ void pl_writer_free(pl_writer *w);
 /* ---------------------------------------------------------------- errors */
 
 wp_status pl_error(wp_error *err, wp_status code, const char *fmt, ...) WP_PRINTF(3, 4);
+/* snprintf for text that may be cut (paths and messages shown to people). */
+void pl_format(char *buf, size_t size, const char *fmt, ...) WP_PRINTF(3, 4);
 
 #endif

@@ -202,11 +202,11 @@ void pl_format_duration(uint64_t ns, char *buf, size_t size) {
     if (ns == 0)
         snprintf(buf, size, "0s");
     else if (ns % 1000000000ull == 0)
-        snprintf(buf, size, "%" PRIu64 "s", ns / 1000000000ull);
+        snprintf(buf, size, "%" PRIu64 "s", (uint64_t)(ns / 1000000000ull));
     else if (ns % 1000000ull == 0)
-        snprintf(buf, size, "%" PRIu64 "ms", ns / 1000000ull);
+        snprintf(buf, size, "%" PRIu64 "ms", (uint64_t)(ns / 1000000ull));
     else if (ns % 1000ull == 0)
-        snprintf(buf, size, "%" PRIu64 "us", ns / 1000ull);
+        snprintf(buf, size, "%" PRIu64 "us", (uint64_t)(ns / 1000ull));
     else
         snprintf(buf, size, "%" PRIu64 "ns", ns);
 }
@@ -230,11 +230,12 @@ static const char *type_name(pl_type t) {
     return "?";
 }
 
+/* Paths are for messages only, so a cut one is fine. */
 static void join_path(char *buf, size_t size, const char *base, const char *name) {
     if (base && base[0])
-        snprintf(buf, size, "%s.%s", base, name);
+        pl_format(buf, size, "%s.%s", base, name);
     else
-        snprintf(buf, size, "%s", name);
+        pl_format(buf, size, "%s", name);
 }
 
 /* "a, b, c" of a NULL-terminated name list. */
@@ -483,8 +484,8 @@ static bool bind_processors(pl_arena *a, const pl_node *v, const char *path,
     out->n = v->n;
     bool ok = true;
     for (size_t i = 0; i < v->n; i++) {
-        char ipath[96];
-        snprintf(ipath, sizeof ipath, "%s[%zu]", path, i);
+        char ipath[160];
+        pl_format(ipath, sizeof ipath, "%s[%zu]", path, i);
         if (!bind_component(a, pl_processor_specs, "processor", v->items[i], ipath, &out->v[i],
                             d))
             ok = false;
@@ -524,10 +525,12 @@ bool pl_bind(pl_arena *a, const pl_spec *spec, const pl_node *node, const char *
             if (!known) {
                 char names[256];
                 list_fields(names, sizeof names, spec->fields);
+                char kpath[160];
+                join_path(kpath, sizeof kpath, path, k->str);
                 if (names[0])
-                    pl_diag(d, k, path, "unknown key '%s' (known: %s)", k->str, names);
+                    pl_diag(d, k, kpath, "unknown key '%s' (known: %s)", k->str, names);
                 else
-                    pl_diag(d, k, path, "unknown key '%s' (%s takes no fields)", k->str,
+                    pl_diag(d, k, kpath, "unknown key '%s' (%s takes no fields)", k->str,
                             spec->name);
                 ok = false;
             }

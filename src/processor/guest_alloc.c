@@ -26,9 +26,9 @@ static const struct {
     wp_functype type;
     const char *type_text;
 } allocator_exports[EX_COUNT] = {
-    [EX_MALLOC]     = { "malloc",     { i32_1, 1, i32_1, 1 }, "(i32) -> i32" },
+    [EX_MALLOC]     = { "malloc",     { i32_1, 1, i32_1, 1 }, "(i32) -> (i32)" },
     [EX_FREE]       = { "free",       { i32_1, 1, NULL, 0 },  "(i32) -> ()" },
-    [EX_ALLOCATE]   = { "allocate",   { i32_1, 1, i32_1, 1 }, "(i32) -> i32" },
+    [EX_ALLOCATE]   = { "allocate",   { i32_1, 1, i32_1, 1 }, "(i32) -> (i32)" },
     [EX_DEALLOCATE] = { "deallocate", { i32_2, 2, NULL, 0 },  "(i32, i32) -> ()" },
 };
 

@@ -134,18 +134,18 @@ static wp_status entry_init(wp_processor *p, pr_entry *e, wp_error *err)
         uint64_t t = p->timeout_ns > INIT_TIMEOUT_MIN_NS ? p->timeout_ns : INIT_TIMEOUT_MIN_NS;
         pr_call_begin(e, t);
     }
+    const char *what = p->entry ? p->entry : "none";
     int code = 0;
     wp_status s = wp_wasi_run(e->inst, WP_WASI_ENTRY_AUTO, &code, err);
     bool fired = p->timeout_ns > 0 && pr_call_end(e);
     if (s != WP_OK && fired)
-        return pr_fail(err, WP_ERR_TRAP, "initialisation (_initialize or _start) timed out");
+        return pr_fail(err, WP_ERR_TRAP, "initialisation (%s) timed out", what);
     if (s != WP_OK) {
-        pr_error_prefix(err, "initialisation (_initialize or _start) failed");
+        pr_error_prefix(err, "initialisation (%s) failed", what);
         return s;
     }
     if (code != 0)
-        return pr_fail(err, WP_EXIT, "initialisation (_initialize or _start) exited with code %d",
-                       code);
+        return pr_fail(err, WP_EXIT, "initialisation (%s) exited with code %d", what, code);
 
     wp_extern ext;
     s = wp_instance_export(e->inst, p->function, &ext, err);

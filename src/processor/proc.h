@@ -196,6 +196,7 @@ struct wp_processor {
     wp_log_fn      log;
     void          *log_user;
     pr_alloc_plan  plan;
+    const char    *entry;          /* "_initialize", "_start" or NULL: what initialises */
     wp_func       *host[PR_NHOST];
     pr_pool        pool;
     bool           pool_ready;

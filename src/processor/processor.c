@@ -180,6 +180,19 @@ static wp_status read_module(const char *path, uint8_t **out, size_t *len, wp_er
     return WP_OK;
 }
 
+static bool exports_function(const wp_module *m, const char *name)
+{
+    size_t len = strlen(name);
+    uint32_t n = wp_module_export_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        wp_extern_desc d;
+        if (wp_module_export(m, i, &d) == WP_OK && d.kind == WP_EXTERN_FUNC &&
+            d.name_len == len && memcmp(d.name, name, len) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* The exported function must exist and take and return nothing. */
 static wp_status check_function(const wp_module *m, const char *fname, wp_error *err)
 {
@@ -399,6 +412,10 @@ static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_erro
         return s;
     if (warn[0] != '\0')
         pr_log(p, WP_LOG_WARN, "module_warning", "%s: %s", p->path, warn);
+    /* What wp_wasi_run's AUTO will call, for messages. */
+    p->entry = exports_function(p->module, "_initialize") ? "_initialize"
+               : exports_function(p->module, "_start")    ? "_start"
+                                                           : NULL;
 
     s = pr_host_create(p->engine, p->host, err);
     if (s == WP_OK)

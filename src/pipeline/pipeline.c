@@ -1,0 +1,557 @@
+/* The pipeline: N worker threads share one input and one output. Each
+ * worker in turn takes the input lock, reads a batch (up to 256 messages)
+ * and numbers it; runs every processor over it with no lock held; then
+ * waits until every earlier batch has been written and writes its own.
+ *
+ *   worker 1:  [read 0]  process 0 ................ [write 0]
+ *   worker 2:      [read 1]  process 1 ...   (waits) [write 1]
+ *   worker 1:                                    [read 2] ...
+ *
+ * So the output keeps the input order at the cost of a worker sometimes
+ * waiting for its turn; a batch is read, processed and written by one
+ * thread, which keeps its messages in that core's cache and costs no
+ * hand-over between threads. With one thread nothing ever waits. `run`
+ * and `process` both keep the order: it is this cheap.
+ *
+ * Output is buffered; it is pushed out when a buffer fills, when the
+ * input is about to block (the reader's idle hook), after a write while
+ * the input is blocked, and at the end. Lock order: input, then output.
+ */
+#include "pl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_BATCH 256
+#define MAX_BATCH 65536
+/* Output waits this long for more work before it writes a partial buffer:
+ * short enough for an interactive pipe, long enough to merge writes. */
+#define FLUSH_DELAY_NS 1000000L
+
+typedef struct proc_slot {
+    const pl_processor_type *type;
+    void               *state;
+    const pl_component *comp;
+} proc_slot;
+
+typedef struct out_slot {
+    const pl_output_type *type;   /* NULL: not configured */
+    void                 *state;
+    bool                  broken; /* a write failed; nothing more goes to it */
+} out_slot;
+
+struct wp_pipeline {
+    pl_arena   arena;
+    pl_config  cfg;
+    wp_logger  own_log;
+    wp_logger *log;
+    wp_engine *engine;
+
+    const pl_input_type *in_type;
+    void      *in_state;
+    out_slot   out, errs;
+    proc_slot *procs;
+    size_t     nprocs;
+
+    int         stop_pipe[2];
+    atomic_bool stop;
+    unsigned    nthreads;
+    size_t      batch_size;
+    bool        ran;
+
+    bool            sync_ready;
+    pthread_mutex_t in_mu;        /* the input, next_seq, input_done */
+    uint64_t        next_seq;
+    uint64_t        next_first;   /* 1-based number of the next message read */
+    bool            input_done;
+    pthread_mutex_t out_mu;       /* the outputs, write_seq */
+    pthread_cond_t  out_turn;
+    uint64_t        write_seq;
+    atomic_bool     input_waiting;
+    pthread_mutex_t fail_mu;
+    bool            failed;
+    wp_error        fail_err;
+
+    _Atomic uint64_t n_in, n_out, n_errored, n_dropped, n_batches, bytes_in, bytes_out;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+wp_status pl_failf(pl_fail *f, wp_status code, const pl_node *at, const char *field,
+                   const char *fmt, ...) {
+    f->code = code;
+    f->at = at;
+    snprintf(f->field, sizeof f->field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+bool pl_batch_full(const pl_batch *b) { return b->n >= b->limit || b->bytes >= PL_BATCH_BYTES; }
+
+wp_message *pl_batch_push(pl_batch *b, const uint8_t *data, size_t len) {
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : (b->limit ? b->limit : DEFAULT_BATCH);
+        wp_message **v = realloc(b->msgs, cap * sizeof *v);
+        if (!v) return NULL;
+        memset(v + b->cap, 0, (cap - b->cap) * sizeof *v);
+        b->msgs = v;
+        b->cap = cap;
+    }
+    wp_message *m = b->msgs[b->n];
+    /* A kept message is reused when it carries nothing from its last trip;
+     * one with metadata is cheaper to replace than to clear key by key. */
+    if (m && (wp_message_meta_count(m) > 0)) {
+        wp_message_destroy(m);
+        m = b->msgs[b->n] = NULL;
+    }
+    if (!m) {
+        m = wp_message_create(data, len);
+        if (!m) return NULL;
+        b->msgs[b->n] = m;
+    } else {
+        wp_message_clear_error(m);
+        if (wp_message_set_bytes(m, data, len) != WP_OK) return NULL;
+    }
+    b->n++;
+    b->bytes += len;
+    return m;
+}
+
+static void report_fail(wp_diags *d, const pl_component *comp, const pl_fail *f) {
+    char path[160];
+    if (f->field[0])
+        pl_format(path, sizeof path, "%s.%s", comp->path, f->field);
+    else
+        pl_format(path, sizeof path, "%s", comp->path);
+    pl_diag(d, f->at ? f->at : comp->at, path, "%s", f->msg);
+}
+
+static unsigned cpu_count(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) return 1;
+    return n > 1024 ? 1024 : (unsigned)n;
+}
+
+/* Records the first fatal error and stops the input. */
+static void fatal(wp_pipeline *p, const wp_error *err) {
+    pthread_mutex_lock(&p->fail_mu);
+    if (!p->failed) {
+        p->failed = true;
+        p->fail_err = *err;
+    }
+    pthread_mutex_unlock(&p->fail_mu);
+    wp_pipeline_stop(p);
+}
+
+/* ---------------------------------------------------------------- create / destroy */
+
+static void flush_outputs(wp_pipeline *p);
+
+/* The input is about to block: what was written must not wait for it. */
+static void input_idle(void *user) {
+    wp_pipeline *p = user;
+    atomic_store(&p->input_waiting, true);
+    if (!p->sync_ready) return;
+    pthread_mutex_lock(&p->out_mu);
+    flush_outputs(p);
+    pthread_mutex_unlock(&p->out_mu);
+}
+
+static pl_open_ctx open_ctx(wp_pipeline *p, const pl_component *comp) {
+    pl_open_ctx ctx = { comp, p->log, p->engine, { p->stop_pipe[0], input_idle, p } };
+    return ctx;
+}
+
+static wp_status open_output(wp_pipeline *p, const pl_component *comp, out_slot *slot,
+                             wp_diags *d) {
+    const pl_output_type *t = (const pl_output_type *)comp->type;
+    pl_open_ctx ctx = open_ctx(p, comp);
+    pl_fail f = { 0 };
+    wp_status s = t->open(&ctx, comp->cfg, &slot->state, &f);
+    if (s != WP_OK) {
+        report_fail(d, comp, &f);
+        return s;
+    }
+    slot->type = t;
+    return WP_OK;
+}
+
+wp_status wp_pipeline_create(const wp_config *c, const wp_pipeline_options *opt,
+                             wp_pipeline **out, wp_diags *diags) {
+    *out = NULL;
+    if (!c) return WP_ERR_ARG;
+    pl_diags_set_file(diags, c->name);
+    wp_pipeline *p = calloc(1, sizeof *p);
+    if (!p) {
+        pl_diag(diags, NULL, NULL, "out of memory");
+        return WP_ERR_NOMEM;
+    }
+    p->stop_pipe[0] = p->stop_pipe[1] = -1;
+    pthread_mutex_init(&p->fail_mu, NULL);
+    p->own_log.level = WP_LOG_INFO;
+    p->own_log.fd = STDERR_FILENO;
+    p->log = opt && opt->log ? opt->log : &p->own_log;
+    if (!pl_bind(&p->arena, &pl_root_spec, c->root, "", &p->cfg, diags)) {
+        wp_pipeline_destroy(p);
+        return WP_ERR_INVALID;
+    }
+    if (!opt || !opt->log_level_fixed) p->log->level = p->cfg.logger.level - 1;
+    p->nthreads = p->cfg.pipeline.threads > 0 ? (unsigned)p->cfg.pipeline.threads : cpu_count();
+    p->batch_size = opt && opt->batch_size ? opt->batch_size : DEFAULT_BATCH;
+    if (p->batch_size > MAX_BATCH) p->batch_size = MAX_BATCH;
+
+    wp_error err;
+    memset(&err, 0, sizeof err);
+    wp_status s = wp_engine_create(NULL, &p->engine, &err);
+    if (s != WP_OK) {
+        pl_diag(diags, NULL, NULL, "cannot create the engine: %s", err.msg);
+        wp_pipeline_destroy(p);
+        return s;
+    }
+    if (pipe(p->stop_pipe) != 0) {
+        pl_diag(diags, NULL, NULL, "cannot create a pipe: %s", strerror(errno));
+        wp_pipeline_destroy(p);
+        return WP_ERR_IO;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(p->stop_pipe[i], F_SETFD, FD_CLOEXEC);
+        fcntl(p->stop_pipe[i], F_SETFL, O_NONBLOCK);
+    }
+
+    const pl_components *pc = &p->cfg.pipeline.processors;
+    p->procs = calloc(pc->n ? pc->n : 1, sizeof *p->procs);
+    if (!p->procs) {
+        pl_diag(diags, NULL, NULL, "out of memory");
+        wp_pipeline_destroy(p);
+        return WP_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < pc->n; i++) {
+        const pl_component *comp = &pc->v[i];
+        const pl_processor_type *t = (const pl_processor_type *)comp->type;
+        pl_open_ctx ctx = open_ctx(p, comp);
+        pl_fail f = { 0 };
+        s = t->create(&ctx, comp->cfg, &p->procs[i].state, &f);
+        if (s != WP_OK) {
+            report_fail(diags, comp, &f);
+            wp_pipeline_destroy(p);
+            return s;
+        }
+        p->procs[i].type = t;
+        p->procs[i].comp = comp;
+        p->nprocs = i + 1;
+    }
+    s = open_output(p, &p->cfg.output, &p->out, diags);
+    if (s == WP_OK && p->cfg.errors.type) s = open_output(p, &p->cfg.errors, &p->errs, diags);
+    if (s == WP_OK) {
+        /* The input last: nothing is consumed when something else is wrong. */
+        const pl_component *comp = &p->cfg.input;
+        const pl_input_type *t = (const pl_input_type *)comp->type;
+        pl_open_ctx ctx = open_ctx(p, comp);
+        pl_fail f = { 0 };
+        s = t->open(&ctx, comp->cfg, &p->in_state, &f);
+        if (s != WP_OK)
+            report_fail(diags, comp, &f);
+        else
+            p->in_type = t;
+    }
+    if (s != WP_OK) {
+        wp_pipeline_destroy(p);
+        return s;
+    }
+    *out = p;
+    return WP_OK;
+}
+
+void wp_pipeline_destroy(wp_pipeline *p) {
+    if (!p) return;
+    if (p->in_type) p->in_type->close(p->in_state);
+    if (p->out.type) p->out.type->close(p->out.state);
+    if (p->errs.type) p->errs.type->close(p->errs.state);
+    for (size_t i = 0; i < p->nprocs; i++) p->procs[i].type->destroy(p->procs[i].state);
+    free(p->procs);
+    if (p->sync_ready) {
+        pthread_mutex_destroy(&p->in_mu);
+        pthread_mutex_destroy(&p->out_mu);
+        pthread_cond_destroy(&p->out_turn);
+    }
+    pthread_mutex_destroy(&p->fail_mu);
+    for (int i = 0; i < 2; i++)
+        if (p->stop_pipe[i] >= 0) close(p->stop_pipe[i]);
+    wp_engine_destroy(p->engine);
+    pl_arena_release(&p->arena);
+    free(p);
+}
+
+void wp_pipeline_stop(wp_pipeline *p) {
+    if (!p) return;
+    atomic_store(&p->stop, true);
+    if (p->stop_pipe[1] >= 0) {
+        ssize_t w = write(p->stop_pipe[1], "x", 1);
+        (void)w;   /* a full pipe is already readable */
+    }
+}
+
+void wp_pipeline_stats_get(const wp_pipeline *p, wp_pipeline_stats *out) {
+    memset(out, 0, sizeof *out);
+    if (!p) return;
+    wp_pipeline *q = (wp_pipeline *)p;
+    out->in = atomic_load(&q->n_in);
+    out->out = atomic_load(&q->n_out);
+    out->errored = atomic_load(&q->n_errored);
+    out->dropped = atomic_load(&q->n_dropped);
+    out->batches = atomic_load(&q->n_batches);
+    out->bytes_in = atomic_load(&q->bytes_in);
+    out->bytes_out = atomic_load(&q->bytes_out);
+}
+
+/* ---------------------------------------------------------------- workers */
+
+/* Runs every processor over a batch. A message errored by one processor
+ * (or by the input) skips the ones after it. */
+static void run_processors(wp_pipeline *p, pl_batch *b, wp_message **scratch) {
+    for (size_t k = 0; k < p->nprocs; k++) {
+        wp_message **arr = b->msgs;
+        size_t n = b->n, ok = 0;
+        for (size_t i = 0; i < b->n; i++)
+            if (!wp_message_error(b->msgs[i])) ok++;
+        if (ok == 0) return;
+        if (ok < n) {
+            size_t m = 0;
+            for (size_t i = 0; i < b->n; i++)
+                if (!wp_message_error(b->msgs[i])) scratch[m++] = b->msgs[i];
+            arr = scratch;
+            n = m;
+        }
+        wp_error err;
+        memset(&err, 0, sizeof err);
+        wp_status s = p->procs[k].type->process(p->procs[k].state, arr, n, &err);
+        if (s != WP_OK) {
+            /* The processor cannot work at all: its messages are errored
+             * (its contract), the rest of the stream is not read. */
+            wp_error e = err;
+            const char *label = p->procs[k].comp->label;
+            pl_format(e.msg, sizeof e.msg, "%s%s%s: %s", p->procs[k].comp->path,
+                      label ? " " : "", label ? label : "", err.msg);
+            e.code = s;
+            fatal(p, &e);
+            return;
+        }
+    }
+}
+
+static void write_run(wp_pipeline *p, wp_message *const *msgs, size_t n) {
+    if (!n) return;
+    if (p->out.broken) {
+        atomic_fetch_add_explicit(&p->n_dropped, n, memory_order_relaxed);
+        return;
+    }
+    wp_error err;
+    wp_status s = p->out.type->write(p->out.state, msgs, n, &err);
+    if (s != WP_OK) {
+        p->out.broken = true;
+        atomic_fetch_add_explicit(&p->n_dropped, n, memory_order_relaxed);
+        fatal(p, &err);
+        return;
+    }
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        wp_message_bytes(msgs[i], &len);
+        bytes += len;
+    }
+    atomic_fetch_add_explicit(&p->n_out, n, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->bytes_out, bytes, memory_order_relaxed);
+}
+
+static void write_errored(wp_pipeline *p, wp_message *m, uint64_t index, const char *why) {
+    atomic_fetch_add_explicit(&p->n_errored, 1, memory_order_relaxed);
+    bool routed = p->errs.type && !p->errs.broken;
+    wp_log_line l;
+    if (wp_log_begin(&l, p->log, routed ? WP_LOG_DEBUG : WP_LOG_ERROR, "message_error")) {
+        wp_log_u64(&l, "index", index);
+        wp_log_str(&l, "error", why);
+        wp_log_end(&l);
+    }
+    if (!routed) return;
+    wp_error err;
+    wp_status s = wp_message_meta_set(m, "error", 5, (const uint8_t *)why, strlen(why));
+    if (s != WP_OK) {
+        pl_error(&err, s, "errors output: out of memory");
+    } else {
+        s = p->errs.type->write(p->errs.state, &m, 1, &err);
+    }
+    if (s != WP_OK) {
+        p->errs.broken = true;
+        fatal(p, &err);
+    }
+}
+
+/* Writes a batch; the caller holds out_mu and it is the batch's turn. */
+static void write_batch(wp_pipeline *p, pl_batch *b) {
+    size_t start = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const char *why = wp_message_error(b->msgs[i]);
+        if (!why) continue;
+        write_run(p, b->msgs + start, i - start);
+        write_errored(p, b->msgs[i], b->first + i, why);
+        start = i + 1;
+    }
+    write_run(p, b->msgs + start, b->n - start);
+}
+
+/* The caller holds out_mu (or is alone). */
+static void flush_outputs(wp_pipeline *p) {
+    out_slot *slots[2] = { &p->out, &p->errs };
+    for (int i = 0; i < 2; i++) {
+        out_slot *o = slots[i];
+        if (!o->type || o->broken) continue;
+        wp_error err;
+        if (o->type->flush(o->state, &err) != WP_OK) {
+            o->broken = true;
+            fatal(p, &err);
+        }
+    }
+}
+
+/* Reads the next batch under the input lock. false at the end. */
+static bool take_batch(wp_pipeline *p, pl_batch *b) {
+    pthread_mutex_lock(&p->in_mu);
+    if (p->input_done || atomic_load(&p->stop)) {
+        p->input_done = true;
+        pthread_mutex_unlock(&p->in_mu);
+        return false;
+    }
+    b->n = 0;
+    b->bytes = 0;
+    b->limit = p->batch_size;
+    wp_error err;
+    memset(&err, 0, sizeof err);
+    wp_status s = p->in_type->read(p->in_state, b, &err);
+    atomic_store(&p->input_waiting, false);
+    if (s != WP_OK || b->n == 0) p->input_done = true;
+    bool got = b->n > 0;
+    if (got) {
+        /* Whatever was read goes on, even if the read then failed. */
+        b->seq = p->next_seq++;
+        b->first = p->next_first;
+        p->next_first += b->n;
+        atomic_fetch_add_explicit(&p->n_in, b->n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->bytes_in, b->bytes, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->n_batches, 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&p->in_mu);
+    if (s != WP_OK) fatal(p, &err);
+    return got;
+}
+
+static void *worker_main(void *arg) {
+    wp_pipeline *p = arg;
+    pl_batch b;
+    memset(&b, 0, sizeof b);
+    b.limit = p->batch_size;
+    wp_message **scratch = malloc(p->batch_size * sizeof *scratch);
+    while (take_batch(p, &b)) {
+        if (scratch) {
+            run_processors(p, &b, scratch);
+        } else {
+            wp_error e;
+            pl_error(&e, WP_ERR_NOMEM, "worker: out of memory");
+            for (size_t i = 0; i < b.n; i++)
+                wp_message_set_error(b.msgs[i], "not processed: worker out of memory");
+            fatal(p, &e);
+        }
+        pthread_mutex_lock(&p->out_mu);
+        while (p->write_seq != b.seq) pthread_cond_wait(&p->out_turn, &p->out_mu);
+        write_batch(p, &b);
+        if (atomic_load(&p->input_waiting)) flush_outputs(p);
+        p->write_seq++;
+        pthread_cond_broadcast(&p->out_turn);
+        pthread_mutex_unlock(&p->out_mu);
+    }
+    for (size_t k = 0; k < b.cap; k++) wp_message_destroy(b.msgs[k]);
+    free(b.msgs);
+    free(scratch);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- run */
+
+static bool sync_init(wp_pipeline *p) {
+    bool ok = pthread_mutex_init(&p->in_mu, NULL) == 0;
+    ok = ok && pthread_mutex_init(&p->out_mu, NULL) == 0;
+    ok = ok && pthread_cond_init(&p->out_turn, NULL) == 0;
+    p->sync_ready = ok;
+    return ok;
+}
+
+static void log_summary(wp_pipeline *p, const struct timespec *t0) {
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+    wp_pipeline_stats st;
+    wp_pipeline_stats_get(p, &st);
+    wp_log_line l;
+    if (wp_log_begin(&l, p->log, WP_LOG_INFO, "summary")) {
+        wp_log_u64(&l, "in", st.in);
+        wp_log_u64(&l, "out", st.out);
+        wp_log_u64(&l, "errored", st.errored);
+        if (st.dropped) wp_log_u64(&l, "dropped", st.dropped);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.3fs", secs);
+        wp_log_str(&l, "elapsed", buf);
+        wp_log_str(&l, "msg", p->failed ? "pipeline failed" : "pipeline finished");
+        wp_log_end(&l);
+    }
+    if (wp_log_begin(&l, p->log, WP_LOG_DEBUG, "pipeline_stats")) {
+        wp_log_u64(&l, "batches", st.batches);
+        wp_log_u64(&l, "bytes_in", st.bytes_in);
+        wp_log_u64(&l, "bytes_out", st.bytes_out);
+        wp_log_end(&l);
+    }
+    for (size_t i = 0; i < p->nprocs; i++)
+        if (p->procs[i].type->report) p->procs[i].type->report(p->procs[i].state, p->log);
+}
+
+wp_status wp_pipeline_run(wp_pipeline *p, wp_error *err) {
+    if (!p) return pl_error(err, WP_ERR_ARG, "no pipeline");
+    if (p->ran) return pl_error(err, WP_ERR_ARG, "a pipeline runs only once");
+    p->ran = true;
+    if (!sync_init(p)) return pl_error(err, WP_ERR_NOMEM, "cannot create thread primitives");
+    p->next_first = 1;
+    pthread_t *workers = calloc(p->nthreads, sizeof *workers);
+    if (!workers) return pl_error(err, WP_ERR_NOMEM, "out of memory");
+    wp_log_line l;
+    if (wp_log_begin(&l, p->log, WP_LOG_DEBUG, "pipeline_start")) {
+        wp_log_str(&l, "input", p->cfg.input.path);
+        wp_log_str(&l, "output", p->cfg.output.path);
+        wp_log_u64(&l, "threads", p->nthreads);
+        wp_log_u64(&l, "processors", p->nprocs);
+        wp_log_u64(&l, "batch", p->batch_size);
+        wp_log_end(&l);
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    unsigned started = 0;
+    /* Every thread but one is a spare: the caller is a worker too. */
+    for (; started + 1 < p->nthreads; started++)
+        if (pthread_create(&workers[started], NULL, worker_main, p) != 0) break;
+    worker_main(p);
+    for (unsigned i = 0; i < started; i++) pthread_join(workers[i], NULL);
+    free(workers);
+    flush_outputs(p);
+    log_summary(p, &t0);
+    if (p->failed) {
+        if (err) *err = p->fail_err;
+        return p->fail_err.code != WP_OK ? p->fail_err.code : WP_ERR_INTERNAL;
+    }
+    return WP_OK;
+}

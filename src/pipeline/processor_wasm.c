@@ -1,0 +1,161 @@
+/* The `wasm` processor component: the configuration fields of Bento's wasm
+ * processor (module_path, function) and our limits (max_instances,
+ * timeout, max_memory), handed to a shared wp_processor. The module file
+ * is checked here first so that a missing file is reported at module_path
+ * with the system's reason; everything else the processor says (an invalid
+ * module, a missing function, an import nothing provides) is reported with
+ * the processor's own message.
+ */
+#include "pl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct wasm_cfg {
+    const char *module_path;
+    const char *function;
+    int64_t     max_instances;
+    uint64_t    timeout;
+    uint64_t    max_memory;
+} wasm_cfg;
+
+static const pl_field wasm_fields[] = {
+    { "module_path", PL_T_STR, NULL, offsetof(wasm_cfg, module_path),
+      "The WebAssembly module, read and compiled once at start-up. A relative path is taken "
+      "from the current directory, as Bento does, not from the configuration file's.",
+      PL_REQUIRED, NULL, 0, 0, NULL },
+    { "function", PL_T_STR, "process", offsetof(wasm_cfg, function),
+      "The exported function called once per message; it takes no parameters and returns "
+      "nothing.",
+      0, NULL, 0, 0, NULL },
+    { "max_instances", PL_T_INT, "0", offsetof(wasm_cfg, max_instances),
+      "The most instances the pool may hold; 0: no bound (about one per worker thread). "
+      "With a bound, a worker waits for a free instance.",
+      0, NULL, 0, 65536, NULL },
+    { "timeout", PL_T_DURATION, "0s", offsetof(wasm_cfg, timeout),
+      "The longest one call may run; the message is errored with \"timed out after ...\" "
+      "and the instance replaced. 0s: no limit.",
+      0, NULL, 0, 0, NULL },
+    { "max_memory", PL_T_BYTES, "0", offsetof(wasm_cfg, max_memory),
+      "The most linear memory one instance may have; growing past it fails in the guest. "
+      "0: the engine's cap (4 GiB).",
+      0, NULL, 0, (int64_t)4 << 30, NULL },
+    { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
+};
+
+typedef struct wasm_state {
+    wp_processor    *proc;
+    const wp_logger *log;
+    const char      *label;
+    const char      *module_path;
+} wasm_state;
+
+/* Events from the processor (guest output, instance churn) into our log,
+ * tagged with the processor's label. */
+static void forward(void *user, wp_log_level level, const char *event, const char *msg) {
+    wasm_state *w = user;
+    wp_log_line l;
+    if (!wp_log_begin(&l, w->log, (int)level, event)) return;
+    if (w->label) wp_log_str(&l, "label", w->label);
+    wp_log_str(&l, "msg", msg);
+    wp_log_end(&l);
+}
+
+static wp_status wasm_create(const pl_open_ctx *ctx, const void *cfg, void **state,
+                             pl_fail *fail) {
+    const wasm_cfg *c = cfg;
+    const pl_node *path_at = pl_map_get(ctx->comp->node, "module_path");
+    if (!c->module_path[0])
+        return pl_failf(fail, WP_ERR_INVALID, path_at, "module_path", "the path is empty");
+    int fd = open(c->module_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pl_failf(fail, WP_ERR_IO, path_at, "module_path", "cannot open '%s': %s",
+                        c->module_path, strerror(errno));
+    struct stat st;
+    bool dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+    close(fd);
+    if (dir)
+        return pl_failf(fail, WP_ERR_IO, path_at, "module_path", "'%s' is a directory",
+                        c->module_path);
+    wasm_state *w = calloc(1, sizeof *w);
+    if (!w) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    w->log = ctx->log;
+    w->label = ctx->comp->label;
+    w->module_path = c->module_path;
+    wp_processor_config pc = {
+        .module_path = c->module_path,
+        .function = c->function,
+        .label = ctx->comp->label,
+        .max_instances = (uint32_t)c->max_instances,
+        .timeout_ns = c->timeout,
+        .max_memory_bytes = c->max_memory,
+        .log = forward,
+        .log_user = w,
+    };
+    wp_error err;
+    memset(&err, 0, sizeof err);
+    wp_status s = wp_processor_create(ctx->engine, &pc, &w->proc, &err);
+    if (s != WP_OK) {
+        free(w);
+        /* A name that was looked up and not found is the function's. */
+        const pl_node *fn_at = pl_map_get(ctx->comp->node, "function");
+        if (s == WP_ERR_NOT_FOUND && fn_at)
+            return pl_failf(fail, s, fn_at, "function", "%s", err.msg);
+        return pl_failf(fail, s, path_at, "module_path", "%s",
+                        err.msg[0] ? err.msg : wp_status_text(s));
+    }
+    *state = w;
+    return WP_OK;
+}
+
+static wp_status wasm_process(void *state, wp_message **msgs, size_t n, wp_error *err) {
+    wasm_state *w = state;
+    return wp_processor_process(w->proc, msgs, n, err);
+}
+
+static void wasm_report(void *state, const wp_logger *log) {
+    wasm_state *w = state;
+    wp_processor_stats st;
+    wp_processor_stats_get(w->proc, &st);
+    wp_log_line l;
+    if (!wp_log_begin(&l, log, WP_LOG_DEBUG, "processor_stats")) return;
+    if (w->label) wp_log_str(&l, "label", w->label);
+    wp_log_str(&l, "module", w->module_path);
+    wp_log_u64(&l, "messages", st.messages);
+    wp_log_u64(&l, "errors", st.errors);
+    wp_log_u64(&l, "compiles", st.compiles);
+    wp_log_u64(&l, "instances_created", st.instances_created);
+    wp_log_u64(&l, "instances_discarded", st.instances_discarded);
+    wp_log_u64(&l, "instances_live", st.instances_live);
+    wp_log_end(&l);
+}
+
+static void wasm_destroy(void *state) {
+    wasm_state *w = state;
+    if (!w) return;
+    wp_processor_destroy(w->proc);
+    free(w);
+}
+
+const pl_processor_type pl_processor_wasm = {
+    .spec = {
+        .name = "wasm",
+        .summary = "Calls a function exported by a WebAssembly module for each message.",
+        .details = "The module reads and changes the message through the `bento_wasm` (or "
+                   "`benthos_wasm`) host functions `v0_msg_as_bytes`, `v0_msg_set_bytes`, "
+                   "`v0_msg_get_meta` and `v0_msg_set_meta`, and gets WASI preview 1 with no "
+                   "file system; its stdout and stderr go to the log. The module is compiled "
+                   "once and shared by every worker thread through a pool of instances. A "
+                   "trap, a timeout or a bad pointer from the guest errors that message only.",
+        .fields = wasm_fields,
+        .cfg_size = sizeof(wasm_cfg),
+    },
+    .create = wasm_create,
+    .process = wasm_process,
+    .report = wasm_report,
+    .destroy = wasm_destroy,
+};

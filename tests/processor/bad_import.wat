@@ -1,0 +1,3 @@
+(module
+  (import "env" "foo" (func (param i32)))
+  (func (export "process")))

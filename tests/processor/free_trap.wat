@@ -1,0 +1,7 @@
+;; free traps: releasing the in-bound buffer fails the message.
+(module
+  (import "bento_wasm" "v0_msg_as_bytes" (func $as_bytes (result i64)))
+  (memory 1)
+  (func (export "malloc") (param i32) (result i32) (i32.const 64))
+  (func (export "free") (param i32) (unreachable))
+  (func (export "process") (drop (call $as_bytes))))

@@ -1,0 +1,6 @@
+;; _start exits with code 3: creation fails with the code.
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory 1)
+  (func (export "_start") (call $exit (i32.const 3)))
+  (func (export "process")))

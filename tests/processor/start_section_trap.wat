@@ -1,0 +1,5 @@
+;; The start section traps: creation fails.
+(module
+  (func $boom (unreachable))
+  (start $boom)
+  (func (export "process")))

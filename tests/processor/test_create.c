@@ -1,0 +1,144 @@
+/* Creation: every way a module can be refused, each with a message that
+ * names the path and the cause, and the initialisation conventions
+ * (_initialize before _start, proc_exit(0) in _start is success). */
+#include "common.h"
+
+#include <unistd.h>
+
+typedef struct create_case {
+    const char *name;
+    const char *module;       /* in MODULE_DIR */
+    const char *function;     /* NULL: "process" */
+    wp_status   status;       /* WP_OK: must work */
+    const char *parts[3];     /* pieces the error must contain */
+} create_case;
+
+static const create_case cases[] = {
+    { "missing function lists the exports", "no_function", NULL, WP_ERR_NOT_FOUND,
+      { "no exported function \"process\"", "the module exports: alpha, beta" } },
+    { "another function name", "no_function", "alpha", WP_OK, { NULL } },
+    { "missing named function", "no_function", "gamma", WP_ERR_NOT_FOUND,
+      { "\"gamma\"", "alpha, beta" } },
+    { "export that is not a function", "not_function", NULL, WP_ERR_LINK,
+      { "export \"process\" is not a function" } },
+    { "function of the wrong type", "wrong_type", NULL, WP_ERR_LINK,
+      { "\"process\" has type (i32) -> ()", "() -> ()" } },
+    { "unknown import module", "bad_import", NULL, WP_ERR_LINK,
+      { "import env.foo cannot be satisfied" } },
+    { "unknown host function", "bad_host_name", NULL, WP_ERR_LINK,
+      { "import bento_wasm.v0_msg_nope cannot be satisfied" } },
+    { "host function of the wrong type", "bad_host_type", NULL, WP_ERR_LINK,
+      { "bento_wasm.v0_msg_as_bytes has type () -> (i32)", "() -> (i64)" } },
+    { "unknown WASI function", "bad_wasi_name", NULL, WP_ERR_LINK, { "no_such_call" } },
+    { "WASI memory import", "bad_memory_import", NULL, WP_ERR_LINK,
+      { "wasi_snapshot_preview1.memory", "only functions" } },
+    { "_start exits with 3", "start_exit3", NULL, WP_EXIT, { "exited with code 3" } },
+    { "_start traps", "start_trap", NULL, WP_ERR_TRAP, { "initialisation", "unreachable" } },
+    { "start section traps", "start_section_trap", NULL, WP_ERR_TRAP, { "unreachable" } },
+    { "host function during initialisation", "init_host", NULL, WP_ERR_TRAP,
+      { "v0_msg_set_bytes", "outside the processing of a message" } },
+    { "no allocator", "no_alloc", NULL, WP_ERR_LINK, { "exports no allocator" } },
+    { "missing file", "does_not_exist", NULL, WP_ERR_IO,
+      { "does_not_exist.wasm", "No such file or directory" } },
+};
+
+static void run_cases(void)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const create_case *c = &cases[i];
+        wp_status s;
+        const char *e = create_error(c->module, c->function, &s);
+        CHECK(s == c->status, "%s: status %s, want %s (%s)", c->name, wp_status_text(s),
+              wp_status_text(c->status), e);
+        if (c->status != WP_OK) {
+            /* Every message starts with the path. */
+            CHECK(strncmp(e, module_path(c->module), strlen(module_path(c->module))) == 0,
+                  "%s: the error must start with the path: %s", c->name, e);
+        }
+        for (int k = 0; k < 3 && c->parts[k] != NULL; k++)
+            CHECK(has_text(e, c->parts[k]), "%s: error \"%s\" lacks \"%s\"", c->name, e,
+                  c->parts[k]);
+    }
+}
+
+static wp_status create_at(const char *path, wp_error *err)
+{
+    wp_processor_config cfg = { .module_path = path };
+    wp_processor *p = NULL;
+    wp_status s = wp_processor_create(T.engine, &cfg, &p, err);
+    wp_processor_destroy(p);
+    return s;
+}
+
+static void test_files(void)
+{
+    wp_error err;
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/wp_test_create_%d.wasm", (int)getpid());
+
+    FILE *f = fopen(path, "wb");
+    fputs("this is not a module", f);
+    fclose(f);
+    wp_status s = create_at(path, &err);
+    CHECK(s == WP_ERR_MALFORMED && has_text(err.msg, path), "invalid module: %s", err.msg);
+
+    f = fopen(path, "wb");
+    fclose(f);
+    s = create_at(path, &err);
+    CHECK(s == WP_ERR_MALFORMED && has_text(err.msg, path), "empty file: %s", err.msg);
+    unlink(path);
+
+    s = create_at(T.modules, &err);
+    CHECK(s == WP_ERR_IO && has_text(err.msg, "not a regular file"), "directory: %s", err.msg);
+
+    wp_processor *p = NULL;
+    wp_processor_config cfg = { .module_path = NULL };
+    CHECK(wp_processor_create(T.engine, &cfg, &p, &err) == WP_ERR_ARG &&
+              has_text(err.msg, "module_path"),
+          "no module_path: %s", err.msg);
+    cfg.module_path = "";
+    CHECK(wp_processor_create(T.engine, &cfg, &p, &err) == WP_ERR_ARG, "empty module_path");
+    cfg.module_path = module_path("upper");
+    cfg.function = "";
+    CHECK(wp_processor_create(T.engine, &cfg, &p, &err) == WP_ERR_ARG, "empty function");
+    CHECK(wp_processor_create(T.engine, NULL, &p, &err) == WP_ERR_ARG, "NULL config");
+    CHECK(wp_processor_create(NULL, &cfg, &p, NULL) == WP_ERR_ARG, "NULL engine, NULL err");
+    CHECK(p == NULL, "nothing is returned on error");
+    wp_processor_destroy(NULL);
+    wp_processor_stats st;
+    wp_processor_stats_get(NULL, &st);
+    CHECK(st.compiles == 0, "stats of NULL");
+}
+
+static void test_initialisation(void)
+{
+    /* TinyGo-style _start ending in proc_exit(0): usable, and it ran. */
+    wp_processor *p = make_processor("start_exit0", NULL, NULL);
+    if (p != NULL) {
+        wp_message *m = run_one(p, "x", 1);
+        CHECK(bytes_are(m, "started", 7), "proc_exit(0) in _start: %s (%s)", shown(m),
+              wp_message_error(m) ? wp_message_error(m) : "ok");
+        wp_message_destroy(m);
+        wp_processor_stats st;
+        wp_processor_stats_get(p, &st);
+        CHECK(st.compiles == 1 && st.instances_created == 1 && st.instances_live == 1,
+              "one instance at creation");
+        wp_processor_destroy(p);
+    }
+    p = make_processor("init_first", NULL, NULL);
+    if (p != NULL) {
+        wp_message *m = run_one(p, "x", 1);
+        CHECK(bytes_are(m, "initialized", 11), "_initialize, not _start: %s", shown(m));
+        wp_message_destroy(m);
+        wp_processor_destroy(p);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    test_init(argc, argv);
+    run_cases();
+    test_files();
+    test_initialisation();
+    return test_done("test_create");
+}

@@ -1,0 +1,2 @@
+(module
+  (func (export "process") (param i32)))
