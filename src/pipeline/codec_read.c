@@ -110,6 +110,18 @@ static wp_status push(pl_reader *r, pl_batch *b, const uint8_t *p, size_t n,
     return WP_OK;
 }
 
+/* A line over max_line: its first max_line bytes, errored. */
+static wp_status push_cut(pl_reader *r, pl_batch *b, const uint8_t *p, const char *meta_key,
+                          const char *meta_value, wp_error *err) {
+    wp_status s = push(r, b, p, r->max_line, meta_key, meta_value, err);
+    if (s != WP_OK) return s;
+    wp_message_set_error(b->msgs[b->n - 1],
+                         "%s: line %llu is longer than max_buffer (%zu bytes); it was cut to "
+                         "that length",
+                         r->name, (unsigned long long)r->line, r->max_line);
+    return WP_OK;
+}
+
 static wp_status read_all_bytes(pl_reader *r, pl_batch *b, bool *done, const char *meta_key,
                                 const char *meta_value, wp_error *err) {
     if (r->eof && r->start == r->end && r->line > 0) {
@@ -151,7 +163,8 @@ wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta
             }
             if (len && p[len - 1] == '\r') len--;
             r->line++;
-            wp_status s = push(r, b, p, len, meta_key, meta_value, err);
+            wp_status s = len > r->max_line ? push_cut(r, b, p, meta_key, meta_value, err)
+                                            : push(r, b, p, len, meta_key, meta_value, err);
             if (s != WP_OK) return s;
         }
         if (pl_batch_full(b)) return WP_OK;
@@ -159,12 +172,8 @@ wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta
         if (!r->skipping && partial > r->max_line) {
             /* Keep what fits, mark it, and drop the rest of the line. */
             r->line++;
-            wp_status s = push(r, b, r->buf + r->start, r->max_line, meta_key, meta_value, err);
+            wp_status s = push_cut(r, b, r->buf + r->start, meta_key, meta_value, err);
             if (s != WP_OK) return s;
-            wp_message_set_error(b->msgs[b->n - 1],
-                                 "%s: line %llu is longer than max_buffer (%zu bytes); "
-                                 "it was cut to that length",
-                                 r->name, (unsigned long long)r->line, r->max_line);
             r->skipping = true;
             r->start = r->end;
             continue;
@@ -177,7 +186,8 @@ wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta
                 r->start = r->end;
                 if (len && p[len - 1] == '\r') len--;
                 r->line++;
-                wp_status s = push(r, b, p, len, meta_key, meta_value, err);
+                wp_status s = len > r->max_line ? push_cut(r, b, p, meta_key, meta_value, err)
+                                                : push(r, b, p, len, meta_key, meta_value, err);
                 if (s != WP_OK) return s;
             }
             *done = true;

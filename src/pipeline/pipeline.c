@@ -30,9 +30,6 @@
 
 #define DEFAULT_BATCH 256
 #define MAX_BATCH 65536
-/* Output waits this long for more work before it writes a partial buffer:
- * short enough for an interactive pipe, long enough to merge writes. */
-#define FLUSH_DELAY_NS 1000000L
 
 typedef struct proc_slot {
     const pl_processor_type *type;

@@ -222,7 +222,6 @@ typedef struct pl_batch {
     size_t       bytes;      /* payload added so far */
     uint64_t     seq;        /* position of the batch in the stream */
     uint64_t     first;      /* 1-based number of msgs[0] in the stream */
-    struct pl_batch *next;
 } pl_batch;
 
 /* Maximum payload an input should put in one batch before handing it on. */

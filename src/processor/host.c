@@ -34,11 +34,6 @@ static const struct {
 
 static const char *const host_modules[] = { "bento_wasm", "benthos_wasm" };
 
-const char *pr_host_name(int which)
-{
-    return host_defs[which].name;
-}
-
 wp_functype pr_host_type(int which)
 {
     return host_defs[which].type;

@@ -16,14 +16,15 @@
 /* What an empty message's bytes point at, so callers never see NULL. */
 static const uint8_t empty_bytes[1];
 
-static size_t grow_cap(size_t have, size_t need)
+/* Small buffers double, so that a reused message stops reallocating soon;
+ * large ones get what they need, so a big message never costs twice. */
+static size_t grow_cap(size_t need)
 {
-    size_t cap = have ? have : 16;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2)
-            return need;
+    if (need >= ((size_t)1 << 20))
+        return need;
+    size_t cap = 16;
+    while (cap < need)
         cap *= 2;
-    }
     return cap;
 }
 
@@ -94,7 +95,7 @@ wp_status wp_message_set_bytes(wp_message *m, const uint8_t *data, size_t len)
     if (m == NULL || (data == NULL && len > 0))
         return WP_ERR_ARG;
     if (len > m->cap) {
-        size_t cap = grow_cap(0, len);
+        size_t cap = grow_cap(len);
         uint8_t *p = malloc(cap);
         if (p == NULL)
             return WP_ERR_NOMEM;

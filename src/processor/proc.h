@@ -91,14 +91,13 @@ wp_status pr_guest_dealloc(const pr_alloc_funcs *f, uint32_t ptr, uint32_t size,
 
 enum { PR_HOST_AS_BYTES, PR_HOST_SET_BYTES, PR_HOST_GET_META, PR_HOST_SET_META, PR_NHOST };
 
-/* The import names and their types. */
-const char *pr_host_name(int which);
+/* The type of a host function. */
 wp_functype pr_host_type(int which);
 /* Which host function an import of the message modules names, or -1. */
 int pr_host_lookup(const char *name, size_t len);
 /* Whether an import module name is one of the message modules. */
 bool pr_host_module(const char *name, size_t len);
-/* Creates the four functions (user: the processor, unused by them). */
+/* Creates the four functions, shared by every instance of a processor. */
 wp_status pr_host_create(wp_engine *e, wp_func *out[PR_NHOST], wp_error *err);
 void pr_host_destroy(wp_func *fns[PR_NHOST]);
 /* Defines them under "bento_wasm" and "benthos_wasm". */
@@ -128,8 +127,9 @@ typedef struct pr_entry {
 
     /* The message being processed and what the guest did to it so far:
      * stage holds the staged metadata, and the staged bytes when
-     * bytes_set. in_host is set while a host function runs guest code (the
-     * allocator), which must not call back into the host functions. */
+     * bytes_set. in_host is set while the host runs the guest's allocator
+     * (inside a host function, or releasing buffers after the call), which
+     * must not call back into the host functions. */
     wp_message    *msg;
     wp_message    *stage;
     bool           bytes_set;

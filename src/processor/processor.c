@@ -526,12 +526,15 @@ static bool process_one(wp_processor *p, pr_entry *e, wp_message *msg, bool *err
     uint64_t slots[1] = { 0 };
     wp_status s = wp_func_call_raw(e->fn, slots, &err);
     /* In-bound buffers go back to the allocator they came from; after a
-     * failure the instance is discarded whole, so they need not. */
+     * failure the instance is discarded whole, so they need not. A release
+     * function that calls the host functions would feed this loop. */
+    e->in_host = true;
     for (size_t i = 0; i < e->nin && s == WP_OK; i++) {
         s = pr_guest_release(&e->alloc, e->in[i].ptr, e->in[i].size, &err);
         if (s != WP_OK)
             pr_error_prefix(&err, "releasing an in-bound buffer");
     }
+    e->in_host = false;
     bool fired = p->timeout_ns > 0 && pr_call_end(e);
     e->msg = NULL;
 

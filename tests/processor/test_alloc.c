@@ -107,6 +107,7 @@ static const fail_case failures[] = {
     { "alloc_trap", "x", "allocating 1 bytes in the guest failed" },
     { "alloc_trap", "x", "unreachable" },
     { "free_trap", "x", "releasing an in-bound buffer" },
+    { "free_reenter", "x", "called from the guest's allocator" },
 };
 
 static void test_failures(void)

@@ -246,11 +246,74 @@ static void test_guest_output(void)
     wp_processor_destroy(p);
 }
 
+static wp_message *args_message(uint32_t a, uint32_t b, uint32_t c, uint32_t d,
+                                const uint8_t *payload, size_t plen)
+{
+    uint8_t buf[64];
+    uint32_t args[4] = { a, b, c, d };
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 4; k++)
+            buf[i * 4 + k] = (uint8_t)(args[i] >> (8 * k));
+    memcpy(buf + 16, payload, plen);
+    return wp_message_create(buf, 16 + plen);
+}
+
+/* Binary keys and values survive both directions, the input's metadata
+ * keeps its order and values, and a new key goes last. */
+static void test_meta_round_trip(void)
+{
+    static const uint8_t payload[] = { 'a', 0, 'b', 0xff, 0x00, 0x01, 0x80 };
+    wp_processor *p = make_processor("host", "setmeta_raw", NULL);
+    if (p == NULL)
+        return;
+    wp_message *m = args_message(1024, 3, 1027, 4, payload, sizeof payload);
+    for (int i = 0; i < 5; i++) {
+        char k[8], v[8];
+        snprintf(k, sizeof k, "k%d", i);
+        snprintf(v, sizeof v, "v%d", i);
+        wp_message_meta_set(m, k, 2, (const uint8_t *)v, 2);
+    }
+    wp_error err;
+    wp_processor_process(p, &m, 1, &err);
+    CHECK(wp_message_error(m) == NULL, "round trip: %s", wp_message_error(m));
+    CHECK(wp_message_meta_count(m) == 6, "6 keys, got %zu", wp_message_meta_count(m));
+    for (size_t i = 0; i < 5 && i < wp_message_meta_count(m); i++) {
+        const char *k;
+        size_t kl, vl;
+        const uint8_t *v;
+        wp_message_meta_at(m, i, &k, &kl, &v, &vl);
+        CHECK(kl == 2 && k[0] == 'k' && k[1] == (char)('0' + i) && vl == 2 &&
+                  v[1] == (uint8_t)('0' + i),
+              "input key %zu kept in place", i);
+    }
+    const char *k;
+    size_t kl, vl;
+    const uint8_t *v;
+    CHECK(wp_message_meta_at(m, 5, &k, &kl, &v, &vl) && kl == 3 && memcmp(k, payload, 3) == 0 &&
+              vl == 4 && memcmp(v, payload + 3, 4) == 0,
+          "binary key and value set by the guest, last");
+    wp_processor_destroy(p);
+
+    /* And the guest reads the binary value back by its binary key. */
+    p = make_processor("host", "get_raw", NULL);
+    if (p != NULL) {
+        wp_message *q = args_message(1024, 3, 0, 0, payload, 3);
+        wp_message_meta_set(q, (const char *)payload, 3, payload + 3, 4);
+        wp_processor_process(p, &q, 1, &err);
+        CHECK(wp_message_error(q) == NULL && bytes_are(q, payload + 3, 4),
+              "binary value read back: %s", shown(q));
+        wp_message_destroy(q);
+        wp_processor_destroy(p);
+    }
+    wp_message_destroy(m);
+}
+
 int main(int argc, char **argv)
 {
     test_init(argc, argv);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(&cases[i]);
+    test_meta_round_trip();
     test_guest_output();
     return test_done("test_host");
 }
