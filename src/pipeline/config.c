@@ -597,7 +597,19 @@ wp_status wp_config_load_string(const char *name, const char *text, size_t len,
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
             const char *problem = parser.problem ? parser.problem : "syntax error";
-            if (parser.context)
+            if (parser.error == YAML_READER_ERROR) {
+                /* Encoding errors come with a byte offset, not a mark. */
+                uint32_t line = 1, col = 1;
+                for (size_t i = 0; i < parser.problem_offset && i < len; i++) {
+                    if (text[i] == '\n') {
+                        line++;
+                        col = 1;
+                    } else {
+                        col++;
+                    }
+                }
+                fail_at(&b, line, col, "YAML: %s (byte %zu)", problem, parser.problem_offset);
+            } else if (parser.context)
                 fail_at(&b, mark_line(&parser.problem_mark), mark_col(&parser.problem_mark),
                         "YAML: %s (%s at line %u)", problem, parser.context,
                         mark_line(&parser.context_mark));
@@ -684,78 +696,130 @@ wp_status wp_config_load_file(const char *path, wp_config **out, wp_diags *diags
 
 /* ---------------------------------------------------------------- wp_config_set */
 
-wp_status wp_config_set(wp_config *c, const char *path, const char *value, wp_error *err) {
-    if (!c || !path || !value) return pl_error(err, WP_ERR_ARG, "wp_config_set: NULL argument");
-    if (strlen(value) > MAX_FILE_BYTES)
-        return pl_error(err, WP_ERR_ARG, "%s: value too long", path);
-    pl_arena *a = &c->arena;
-    pl_node **slot = &c->root;
+#define MAX_SEGMENTS 32
+
+typedef struct segment {
+    const char *key;   /* NULL for an index */
+    size_t      klen;
+    size_t      index;
+} segment;
+
+static wp_status parse_path(const char *path, segment *seg, size_t *nseg, wp_error *err) {
     const char *p = path;
+    size_t n = 0;
     if (!*p) return pl_error(err, WP_ERR_ARG, "empty path");
     while (*p) {
-        pl_node *cur = *slot;
+        if (n == MAX_SEGMENTS) return pl_error(err, WP_ERR_ARG, "%s: too deep", path);
         if (*p == '[') {
             char *end;
             errno = 0;
             unsigned long idx = strtoul(p + 1, &end, 10);
-            if (end == p + 1 || *end != ']' || errno)
+            if (end == p + 1 || *end != ']' || errno || p[1] == '-' || p[1] == '+')
                 return pl_error(err, WP_ERR_ARG, "%s: bad index at '%s'", path, p);
+            seg[n++] = (segment){ NULL, 0, idx };
             p = end + 1;
-            if (*p == '.') p++;
-            if (cur->kind == PL_NULL) cur->kind = PL_SEQ;
-            if (cur->kind != PL_SEQ)
-                return pl_error(err, WP_ERR_ARG, "%s: %s is not a sequence", path,
-                                pl_kind_name(cur->kind));
-            if (idx > cur->n)
-                return pl_error(err, WP_ERR_ARG, "%s: index %lu is past the end (%zu items)",
-                                path, idx, cur->n);
-            if (idx == cur->n) {
-                pl_node *item = new_node(a, PL_NULL, 0, 0);
-                if (!item || !grow(a, cur)) return pl_error(err, WP_ERR_NOMEM, "out of memory");
-                cur->items[cur->n++] = item;
-            }
-            slot = &cur->items[idx];
-            continue;
+        } else {
+            size_t kl = strcspn(p, ".[");
+            if (kl == 0) return pl_error(err, WP_ERR_ARG, "%s: empty name in the path", path);
+            seg[n++] = (segment){ p, kl, 0 };
+            p += kl;
         }
-        size_t kl = strcspn(p, ".[");
-        if (kl == 0) return pl_error(err, WP_ERR_ARG, "%s: empty name in the path", path);
-        if (cur->kind == PL_NULL) cur->kind = PL_MAP;
-        if (cur->kind != PL_MAP)
-            return pl_error(err, WP_ERR_ARG, "%s: '%.*s' is under %s, not a mapping", path,
-                            (int)kl, p, pl_kind_name(cur->kind));
-        pl_pair *found = NULL;
-        for (size_t i = 0; i < cur->n; i++)
-            if (cur->pairs[i].key->len == kl && memcmp(cur->pairs[i].key->str, p, kl) == 0)
-                found = &cur->pairs[i];
-        if (!found) {
-            pl_node *k = new_node(a, PL_SCALAR, 0, 0);
-            pl_node *v = new_node(a, PL_NULL, 0, 0);
-            if (!k || !v || !grow(a, cur)) return pl_error(err, WP_ERR_NOMEM, "out of memory");
-            k->str = pl_arena_strndup(a, p, kl);
-            if (!k->str) return pl_error(err, WP_ERR_NOMEM, "out of memory");
-            k->len = kl;
-            k->plain = true;
-            found = &cur->pairs[cur->n++];
-            found->key = k;
-            found->value = v;
-        }
-        slot = &found->value;
-        p += kl;
         if (*p == '.') {
             p++;
-            if (!*p) return pl_error(err, WP_ERR_ARG, "%s: path ends with '.'", path);
+            if (!*p || *p == '.' || *p == '[')
+                return pl_error(err, WP_ERR_ARG, "%s: empty name in the path", path);
+        } else if (*p && *p != '[') {
+            return pl_error(err, WP_ERR_ARG, "%s: expected '.' or '[' at '%s'", path, p);
         }
     }
-    pl_node *leaf = *slot;
-    if (leaf->kind == PL_MAP || leaf->kind == PL_SEQ)
+    *nseg = n;
+    return WP_OK;
+}
+
+static pl_node *find_child(const pl_node *cur, const segment *sg) {
+    if (sg->key) {
+        if (cur->kind != PL_MAP) return NULL;
+        for (size_t i = 0; i < cur->n; i++)
+            if (cur->pairs[i].key->len == sg->klen &&
+                memcmp(cur->pairs[i].key->str, sg->key, sg->klen) == 0)
+                return cur->pairs[i].value;
+        return NULL;
+    }
+    return cur->kind == PL_SEQ && sg->index < cur->n ? cur->items[sg->index] : NULL;
+}
+
+/* Checks that the path can be set without changing anything, so that a
+ * failed call leaves the configuration as it was. */
+static wp_status check_path(const wp_config *c, const char *path, const segment *seg, size_t n,
+                            wp_error *err) {
+    const pl_node *cur = c->root;
+    for (size_t i = 0; i < n; i++) {
+        const segment *sg = &seg[i];
+        if (!cur) {
+            /* Everything below here is new: a new sequence starts empty. */
+            if (!sg->key && sg->index != 0)
+                return pl_error(err, WP_ERR_ARG, "%s: index %zu is past the end (0 items)", path,
+                                sg->index);
+            continue;
+        }
+        if (sg->key && cur->kind != PL_MAP && cur->kind != PL_NULL)
+            return pl_error(err, WP_ERR_ARG, "%s: '%.*s' is under %s, not a mapping", path,
+                            (int)sg->klen, sg->key, pl_kind_name(cur->kind));
+        if (!sg->key && cur->kind != PL_SEQ && cur->kind != PL_NULL)
+            return pl_error(err, WP_ERR_ARG, "%s: %s is not a sequence", path,
+                            pl_kind_name(cur->kind));
+        size_t have = cur->kind == PL_SEQ ? cur->n : 0;
+        if (!sg->key && sg->index > have)
+            return pl_error(err, WP_ERR_ARG, "%s: index %zu is past the end (%zu items)", path,
+                            sg->index, have);
+        cur = find_child(cur, sg);
+    }
+    if (cur && (cur->kind == PL_MAP || cur->kind == PL_SEQ))
         return pl_error(err, WP_ERR_ARG, "%s: is %s, not a single value", path,
-                        pl_kind_name(leaf->kind));
+                        pl_kind_name(cur->kind));
+    return WP_OK;
+}
+
+wp_status wp_config_set(wp_config *c, const char *path, const char *value, wp_error *err) {
+    if (!c || !path || !value) return pl_error(err, WP_ERR_ARG, "wp_config_set: NULL argument");
+    if (strlen(value) > MAX_FILE_BYTES)
+        return pl_error(err, WP_ERR_ARG, "%s: value too long", path);
+    segment seg[MAX_SEGMENTS];
+    size_t n = 0;
+    wp_status s = parse_path(path, seg, &n, err);
+    if (s == WP_OK) s = check_path(c, path, seg, n, err);
+    if (s != WP_OK) return s;
+    pl_arena *a = &c->arena;
+    pl_node *cur = c->root;
+    for (size_t i = 0; i < n; i++) {
+        const segment *sg = &seg[i];
+        pl_node *next = find_child(cur, sg);
+        if (!next) {
+            if (cur->kind == PL_NULL) cur->kind = sg->key ? PL_MAP : PL_SEQ;
+            next = new_node(a, PL_NULL, 0, 0);
+            if (!next || !grow(a, cur)) return pl_error(err, WP_ERR_NOMEM, "out of memory");
+            if (sg->key) {
+                pl_node *k = new_node(a, PL_SCALAR, 0, 0);
+                char *ks = pl_arena_strndup(a, sg->key, sg->klen);
+                if (!k || !ks) return pl_error(err, WP_ERR_NOMEM, "out of memory");
+                k->str = ks;
+                k->len = sg->klen;
+                k->plain = true;
+                cur->pairs[cur->n].key = k;
+                cur->pairs[cur->n].value = next;
+            } else {
+                cur->items[cur->n] = next;
+            }
+            cur->n++;
+        }
+        cur = next;
+    }
     size_t vl = strlen(value);
-    const char *s = pl_arena_strndup(a, value, vl);
-    if (!s) return pl_error(err, WP_ERR_NOMEM, "out of memory");
-    leaf->str = s;
-    leaf->len = vl;
-    leaf->plain = true;
-    leaf->kind = plain_is_null(s, vl) ? PL_NULL : PL_SCALAR;
+    const char *v = pl_arena_strndup(a, value, vl);
+    if (!v) return pl_error(err, WP_ERR_NOMEM, "out of memory");
+    cur->str = v;
+    cur->len = vl;
+    cur->plain = true;
+    cur->kind = plain_is_null(v, vl) ? PL_NULL : PL_SCALAR;
     return WP_OK;
 }

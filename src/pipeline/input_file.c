@@ -173,6 +173,9 @@ const pl_input_type pl_input_file = {
     .spec = {
         .name = "file",
         .summary = "Reads messages from files.",
+        .details = "Each message carries the file it came from in its `path` metadata key, "
+                   "as in Bento. Every file is checked when the pipeline starts, so a missing "
+                   "one is reported before any input is read.",
         .fields = file_in_fields,
         .cfg_size = sizeof(file_in_cfg),
     },

@@ -9,17 +9,28 @@ static const pl_field drop_fields[] = {
 
 static wp_status drop_open(const pl_open_ctx *ctx, const void *cfg, void **state,
                            pl_fail *fail) {
+    (void)ctx;
+    (void)cfg;
+    (void)fail;
     *state = NULL;
     return WP_OK;
 }
 
 static wp_status drop_write(void *state, wp_message *const *msgs, size_t n, wp_error *err) {
+    (void)state;
+    (void)msgs;
+    (void)n;
+    (void)err;
     return WP_OK;
 }
 
-static wp_status drop_flush(void *state, wp_error *err) { return WP_OK; }
+static wp_status drop_flush(void *state, wp_error *err) {
+    (void)state;
+    (void)err;
+    return WP_OK;
+}
 
-static void drop_close(void *state) {}
+static void drop_close(void *state) { (void)state; }
 
 const pl_output_type pl_output_drop = {
     .spec = {

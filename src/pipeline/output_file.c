@@ -25,7 +25,8 @@ static const pl_field file_out_fields[] = {
     { "codec", PL_T_ENUM, "lines", offsetof(file_out_cfg, codec),
       "`lines` or `json`, as for `stdout`.", 0, pl_output_codecs, 0, 0, NULL },
     { "append", PL_T_BOOL, "true", offsetof(file_out_cfg, append),
-      "true: add to the end of an existing file (Bento's behaviour); false: empty it first.",
+      "true: add to the end of an existing file, as Bento does with the lines codec; false: "
+      "empty it first.",
       0, NULL, 0, 0, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };

@@ -22,6 +22,7 @@ static const pl_field stdout_fields[] = {
 
 static wp_status stdout_open(const pl_open_ctx *ctx, const void *cfg, void **state,
                              pl_fail *fail) {
+    (void)ctx;
     const stdout_cfg *c = cfg;
     pl_writer *w = malloc(sizeof *w);
     if (!w) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");

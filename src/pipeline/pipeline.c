@@ -53,6 +53,7 @@ struct wp_pipeline {
     const pl_input_type *in_type;
     void      *in_state;
     out_slot   out, errs;
+    bool       same_stream;   /* output and errors both go to stdout */
     proc_slot *procs;
     size_t     nprocs;
 
@@ -248,6 +249,7 @@ wp_status wp_pipeline_create(const wp_config *c, const wp_pipeline_options *opt,
     }
     s = open_output(p, &p->cfg.output, &p->out, diags);
     if (s == WP_OK && p->cfg.errors.type) s = open_output(p, &p->cfg.errors, &p->errs, diags);
+    p->same_stream = p->out.type == &pl_output_stdout && p->errs.type == &pl_output_stdout;
     if (s == WP_OK) {
         /* The input last: nothing is consumed when something else is wrong. */
         const pl_component *comp = &p->cfg.input;
@@ -372,6 +374,15 @@ static void write_run(wp_pipeline *p, wp_message *const *msgs, size_t n) {
 static void write_errored(wp_pipeline *p, wp_message *m, uint64_t index, const char *why) {
     atomic_fetch_add_explicit(&p->n_errored, 1, memory_order_relaxed);
     bool routed = p->errs.type && !p->errs.broken;
+    /* Two buffers on one stream: keep the order by emptying the other one
+     * whenever the stream switches between them. */
+    if (routed && p->same_stream && !p->out.broken) {
+        wp_error err;
+        if (p->out.type->flush(p->out.state, &err) != WP_OK) {
+            p->out.broken = true;
+            fatal(p, &err);
+        }
+    }
     wp_log_line l;
     if (wp_log_begin(&l, p->log, routed ? WP_LOG_DEBUG : WP_LOG_ERROR, "message_error")) {
         wp_log_u64(&l, "index", index);
@@ -386,6 +397,7 @@ static void write_errored(wp_pipeline *p, wp_message *m, uint64_t index, const c
     } else {
         s = p->errs.type->write(p->errs.state, &m, 1, &err);
     }
+    if (s == WP_OK && p->same_stream) s = p->errs.type->flush(p->errs.state, &err);
     if (s != WP_OK) {
         p->errs.broken = true;
         fatal(p, &err);

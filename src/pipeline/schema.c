@@ -16,6 +16,10 @@
 #include <string.h>
 #include <strings.h>
 
+/* More processors than this in one pipeline is surely a mistake, and each
+ * one compiles a module. */
+#define MAX_PROCESSORS 256
+
 /* ---------------------------------------------------------------- the top level */
 
 const char *const pl_log_level_names[] = { "off", "error", "warn", "info", "debug", "trace",
@@ -476,6 +480,10 @@ static bool bind_processors(pl_arena *a, const pl_node *v, const char *path,
         pl_diag(d, v, path, "expected a list of processors, found %s", pl_kind_name(v->kind));
         return false;
     }
+    if (v->n > MAX_PROCESSORS) {
+        pl_diag(d, v, path, "at most %d processors, found %zu", MAX_PROCESSORS, v->n);
+        return false;
+    }
     out->v = pl_arena_alloc(a, (v->n + 1) * sizeof *out->v);
     if (!out->v) {
         pl_diag(d, v, path, "out of memory");
@@ -588,19 +596,32 @@ wp_status wp_config_check(const wp_config *c, wp_diags *diags) {
 
 /* ---------------------------------------------------------------- reference */
 
-static void field_default_text(const pl_field *f, char *buf, size_t size) {
+static void field_default_text(const pl_field *f, wp_doc_format fmt, char *buf, size_t size) {
+    const char *q = fmt == WP_DOC_MARKDOWN ? "`" : "";
     if (f->flags & PL_REQUIRED)
         snprintf(buf, size, "required");
     else if (f->def)
-        snprintf(buf, size, "`%s`", f->def);
-    else if (f->type == PL_T_PROCESSORS)
-        snprintf(buf, size, "none");
-    else if (f->type == PL_T_OUTPUT)
-        snprintf(buf, size, "none");
+        snprintf(buf, size, "%s%s%s", q, f->def, q);
     else if (f->type == PL_T_SECTION)
         buf[0] = '\0';
     else
         snprintf(buf, size, "none");
+}
+
+/* Help text folded to the terminal's usual width. */
+static void wrapped(FILE *out, const char *indent, const char *text) {
+    const size_t width = 78 - strlen(indent);
+    while (*text) {
+        size_t n = strlen(text);
+        if (n > width) {
+            n = width;
+            while (n > 0 && text[n] != ' ') n--;
+            if (n == 0) n = strcspn(text, " ");
+        }
+        fprintf(out, "%s%.*s\n", indent, (int)n, text);
+        text += n;
+        while (*text == ' ') text++;
+    }
 }
 
 static void field_type_text(const pl_field *f, char *buf, size_t size) {
@@ -646,7 +667,7 @@ static void table(FILE *out, wp_doc_format fmt, const pl_field *fields, const ch
         fprintf(out, "| field | type | default | description |\n|---|---|---|---|\n");
         for (const pl_field *f = fields; f->name; f++) {
             char def[128], type[256];
-            field_default_text(f, def, sizeof def);
+            field_default_text(f, fmt, def, sizeof def);
             field_type_text(f, type, sizeof type);
             fprintf(out, "| `%s%s` | %s | %s | %s |\n", prefix, f->name, type, def, f->help);
         }
@@ -655,10 +676,12 @@ static void table(FILE *out, wp_doc_format fmt, const pl_field *fields, const ch
     }
     for (const pl_field *f = fields; f->name; f++) {
         char def[128], type[256];
-        field_default_text(f, def, sizeof def);
+        field_default_text(f, fmt, def, sizeof def);
         field_type_text(f, type, sizeof type);
-        fprintf(out, "    %s%s (%s%s%s)\n        %s\n", prefix, f->name, type,
-                def[0] ? "; default " : "", def, f->help);
+        bool req = f->flags & PL_REQUIRED;
+        fprintf(out, "    %s%s (%s%s%s)\n", prefix, f->name, type,
+                def[0] ? (req ? "; " : "; default ") : "", def);
+        wrapped(out, "        ", f->help);
     }
 }
 
@@ -679,6 +702,7 @@ static void components(FILE *out, wp_doc_format fmt, const char *title, const ch
             if (s->fields[0].name) table(out, fmt, s->fields, "");
         } else {
             fprintf(out, "  %s: %s\n", s->name, s->summary);
+            if (s->details) wrapped(out, "    ", s->details);
             table(out, fmt, s->fields, "");
             fprintf(out, "\n");
         }

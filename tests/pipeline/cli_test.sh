@@ -21,6 +21,8 @@ while [ $# -gt 0 ]; do
 done
 [ -x "$wasmpipe" ] || { echo "no wasmpipe at '$wasmpipe'"; exit 2; }
 [ -f "$module" ] || { echo "no module at '$module'"; exit 2; }
+wasmpipe=$(readlink -f "$wasmpipe")
+module=$(readlink -f "$module")
 
 tmp=$(mktemp -d /tmp/wp_cli_XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -190,7 +192,7 @@ expect_rc "run --log-level=off" 0
 
 wp -c "$tmp/full.yaml"
 expect_rc "run unset variable" 2
-expect_err "run unset variable" "event=config_error pos=$tmp/full.yaml:12:22 msg=\"environment variable 'WP_TEST_MODULE' is not set"
+expect_err "run unset variable" "event=config_error pos=$tmp/full.yaml:10:22 msg=\"environment variable 'WP_TEST_MODULE' is not set"
 
 cat > "$tmp/stdin.yaml" <<EOF
 pipeline:

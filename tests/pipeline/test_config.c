@@ -85,11 +85,12 @@ static void test_parse_errors(void) {
         { "alias", "a: &x 1\nb: *x\n", 2, 4, "aliases" },
         { "key is a map", "? {a: 1}\n: 2\n", 1, 3, "a key must be a plain string" },
         { "key is a list", "? [a]\n: 2\n", 1, 3, "a key must be a plain string" },
-        { "empty key", ": 2\n", 1, 1, "a key must be a plain string" },
+        { "empty key", ": 2\n", 1, 1, "YAML:" },
         { "unsupported tag", "a: !!binary aGk=\n", 1, 4, "tag" },
         { "custom tag", "a: !foo x\n", 1, 4, "tag" },
         { "two documents", "a: 1\n---\nb: 2\n", 2, 1, "only one YAML document" },
         { "NUL in value", "a: \"x\\0y\"\n", 1, 4, "NUL" },
+        { "bad UTF-8", "a: 1\nb: x\xff\n", 2, 5, "UTF-8" },
         { "unset variable", "a:\n  b: ${WP_TEST_SURELY_UNSET}\n", 2, 6,
           "environment variable 'WP_TEST_SURELY_UNSET' is not set" },
         { "unset in a list", "a: [x, \"${WP_TEST_SURELY_UNSET}\"]\n", 1, 8, "is not set" },
@@ -358,11 +359,11 @@ static void test_schema_errors(void) {
         { "drop takes no fields", "output:\n  drop: {x: 1}\n", "output.drop.x",
           "drop takes no fields", 2, 10 },
         { "enum", "input:\n  stdin: {codec: csv}\n", "input.stdin.codec",
-          "must be one of lines, all-bytes, found 'csv'", 2, 20 },
+          "must be one of lines, all-bytes, found 'csv'", 2, 18 },
         { "bytes", "input:\n  stdin: {max_buffer: lots}\n", "input.stdin.max_buffer",
-          "expected a size", 2, 25 },
+          "expected a size", 2, 23 },
         { "bytes range", "input:\n  stdin: {max_buffer: 2GiB}\n", "input.stdin.max_buffer",
-          "must be at most", 2, 25 },
+          "must be at most", 2, 23 },
         { "int", "pipeline:\n  threads: many\n", "pipeline.threads", "expected an integer, found 'many'",
           2, 12 },
         { "int range", "pipeline:\n  threads: 5000\n", "pipeline.threads",
@@ -385,15 +386,15 @@ static void test_schema_errors(void) {
           "pipeline.processors[0].wasm.module_path", "expected a string, found a sequence", 3,
           27 },
         { "duration", "pipeline:\n  processors:\n    - wasm: {module_path: m, timeout: 5}\n",
-          "pipeline.processors[0].wasm.timeout", "expected a duration", 3, 40 },
+          "pipeline.processors[0].wasm.timeout", "expected a duration", 3, 39 },
         { "list of strings", "input:\n  file: {paths: a.txt}\n", "input.file.paths",
-          "expected a list of strings, found 'a.txt'", 2, 18 },
+          "expected a list of strings, found 'a.txt'", 2, 17 },
         { "list item", "input:\n  file: {paths: [a, {b: 1}]}\n", "input.file.paths[1]",
-          "expected a string, found a mapping", 2, 22 },
+          "expected a string, found a mapping", 2, 21 },
         { "list too short", "input:\n  file: {paths: []}\n", "input.file.paths",
-          "needs at least 1 item", 2, 18 },
+          "needs at least 1 item", 2, 17 },
         { "bool", "output:\n  file: {path: x, append: yes}\n", "output.file.append",
-          "expected true or false, found 'yes'", 2, 29 },
+          "expected true or false, found 'yes'", 2, 27 },
         { "logger level", "logger:\n  level: loud\n", "logger.level", "must be one of off, error,",
           2, 10 },
     };
@@ -416,6 +417,22 @@ static void test_schema_errors(void) {
               "want %u:%u, got %s", cases[i].line, cases[i].col, first(&d, buf, sizeof buf));
         wp_diags_free(&d);
         wp_config_destroy(c);
+    }
+
+    /* A bound on the number of processors. */
+    {
+        size_t cap = 300 * 32 + 64;
+        char *text = malloc(cap);
+        size_t len = (size_t)sprintf(text, "pipeline:\n  processors:\n");
+        for (int i = 0; i < 300; i++) len += (size_t)sprintf(text + len, "    - wasm: {module_path: m}\n");
+        wp_diags dd;
+        wp_config *cc = load(text, &dd);
+        CHECK("too many processors", cc && wp_config_check(cc, &dd) == WP_ERR_INVALID &&
+                                         strstr(dd.items[0].msg, "at most 256 processors"),
+              "%zu", dd.n);
+        wp_diags_free(&dd);
+        wp_config_destroy(cc);
+        free(text);
     }
 
     /* Several problems are all reported, in document order. */

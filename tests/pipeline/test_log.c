@@ -91,7 +91,10 @@ int main(void) {
     char *big = malloc(10000);
     memset(big, 'a', 9999);
     big[9999] = '\0';
-    wp_log(&lg, WP_LOG_WARN, "big", "%s", big);
+    if (wp_log_begin(&l, &lg, WP_LOG_WARN, "big")) {
+        wp_log_str(&l, "value", big);
+        wp_log_end(&l);
+    }
     out = drain(fd);
     size_t len = strlen(out);
     CHECK("cut", len < sizeof l.buf && strstr(out, " truncated=true\n") &&

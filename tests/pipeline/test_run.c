@@ -139,7 +139,7 @@ static void test_order(void) {
 
 static void test_files_and_errors(void) {
     write_file("a.log", "a1\na2\n", 6);
-    write_file("b.log", "b1\nthis line is too long\nb3", 26);
+    write_file("b.log", "b1\nthis line is too long\nb3", 27);
     write_file("z.txt", "not matched\n", 12);
     const char *sets[] = { "input.file.paths[0]", "%s/a.log",
                            "input.file.paths[1]", "%s/b*.log",
