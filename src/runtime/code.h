@@ -11,12 +11,18 @@
  *
  * Frame layout (slots of 8 bytes, fp[0] first):
  *
- *   | params | declared locals | operand stack ...          |
- *   0        nparams           nlocals                       frame_slots
+ *   | params | declared locals | constants | operand stack ...     |
+ *   0        nparams           nlocals     nlocals + nconsts       frame_slots
  *
  * Every value of the operand stack has a fixed slot, decided at
  * translation; a local is just a slot below nlocals, so an instruction may
- * name a local directly as an operand. i32 and f32 values live in the low
+ * name a local directly as an operand. Likewise a constant: the function's
+ * most used constants are copied into the slots after the locals at entry,
+ * and from there on an instruction names a constant like any other slot, so
+ * those constants cost no instruction of their own.
+ *
+ * Entry: a function with declared locals or constants begins with one
+ * `enter`, which zeroes the declared locals and writes the constants. i32 and f32 values live in the low
  * 32 bits of their slot (writers zero-extend; readers read only the low 32
  * bits), i64 and f64 use the whole slot, references are pointers (NULL is
  * the null reference; a funcref is a wp_func *), and a v128 will take two
@@ -25,7 +31,7 @@
  * Calls: the caller puts the arguments in consecutive slots base..; the
  * callee's frame starts there (fp' = fp + base), so the arguments are its
  * params. On return the results are at fp'[0..nresults), i.e. the caller's
- * base.. slots. The interpreter zeroes the callee's declared locals.
+ * base.. slots. The callee's `enter` zeroes its declared locals.
  * Before `return` the translator has moved the results to fp[0..nresults).
  *
  * Branches: the translator has already emitted the `mov`s that put a
@@ -51,6 +57,8 @@
 
 /* Operations that exist only in the internal code. */
 #define RT_INTERNAL_OPS(X)                                                    \
+    X(enter)          /* S:first I:nzero I:n (I:lo I:hi)*n: zeroes nzero   \
+                         slots from first, then writes the n constants */ \
     X(mov)            /* S:dst S:src            copy one slot */              \
     X(const32)        /* S:dst I:value          slot = (uint64_t)value */     \
     X(const64)        /* S:dst I:lo I:hi */                                   \

@@ -1,6 +1,7 @@
 /* A readable listing of translated code (code.h), one instruction per
  * line, for tests and debugging. Operands print as s<N> (slot), #<N>
- * (immediate), @<N> (branch target) and x<N> (index). A listing never reads
+ * (immediate), @<N> (branch target) and x<N> (index); `enter` lists
+ * its constants in hex. A listing never reads
  * past the end of the code, even if the code is broken.
  */
 #include <stdio.h>
@@ -18,6 +19,7 @@ static const char *operand_kinds(uint32_t op)
 #define LOAD(code, id, name, r, al) case IOP_##id: return "SSI";
 #define STORE(code, id, name, a, al) case IOP_##id: return "SSI";
 #include "opcodes.def"
+    case IOP_enter: return "SII";
     case IOP_mov: return "SS";
     case IOP_const32: return "SI";
     case IOP_const64: return "SII";
@@ -87,6 +89,20 @@ void rt_code_dump(FILE *out, const rt_code *code)
             }
             fprintf(out, "%s", k == kinds ? " " : ", ");
             print_operand(out, *k, w[pc++]);
+        }
+        if (op == IOP_enter) {
+            uint32_t count = w[pc - 1];
+            fprintf(out, " [");
+            for (uint64_t i = 0; i < count; i++) {
+                if (pc + 1 >= n) {
+                    fprintf(out, " <truncated>\n");
+                    return;
+                }
+                uint64_t v = (uint64_t)w[pc] | (uint64_t)w[pc + 1] << 32;
+                fprintf(out, "%s0x%llx", i ? " " : "", (unsigned long long)v);
+                pc += 2;
+            }
+            fprintf(out, "]");
         }
         if (op == IOP_br_table) {
             uint32_t count = w[pc - 1];

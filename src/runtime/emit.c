@@ -117,6 +117,11 @@ uint32_t rt_emit_operand(rt_emit *e, rt_operand *o)
 {
     if (o->loc == RT_LOC_LOCAL)
         return o->src;
+    if (o->loc == RT_LOC_CONST && rt_slots_of(o->type) == 1) {
+        for (uint32_t i = 0; i < e->npool; i++)
+            if (e->pool[i] == o->bits)
+                return e->pool_base + i;
+    }
     rt_emit_materialize(e, o);
     return o->slot;
 }

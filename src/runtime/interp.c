@@ -122,6 +122,14 @@ static const char *func_where(const wp_func *f, char *buf, size_t size)
 #define DISPATCH_END()   case IOP__COUNT: break; } goto trap;
 #endif
 
+/* Keeps the compiler from turning a short loop into a call of memset,
+ * which costs more than the few slots such a loop clears. */
+#if defined(__GNUC__)
+#define SHORT_LOOP(p) __asm__("" : "+r"(p))
+#else
+#define SHORT_LOOP(p) ((void)0)
+#endif
+
 #define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
 
 wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *err)
@@ -177,8 +185,6 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         TRAP(WP_TRAP_STACK_EXHAUSTED);
     if (f->code->nparams > 0)
         memmove(fp, slots, (size_t)f->code->nparams * sizeof *fp);
-    for (uint32_t i = f->code->nparams; i < f->code->nlocals; i++)
-        fp[i] = 0;
 
     DISPATCH_BEGIN()
 
@@ -620,6 +626,28 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
 
     /* ------------------------------------------------ internal: moves, constants, branches */
 
+    CASE(enter) {                                  /* S:first I:nzero I:n (I:lo I:hi)*n */
+        uint64_t *p = fp + OP(1);
+        for (uint32_t i = OP(2); i > 0; i--) {
+            *p++ = 0;
+            SHORT_LOOP(p);
+        }
+        uint32_t n = OP(3);
+        const uint32_t *c = ip + 4;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* Each lo, hi pair of words is the value's little-endian bytes; a
+         * long pool is copied faster by memcpy than by the loop. */
+        if (n > 8) {
+            memcpy(p, c, (size_t)n * sizeof *p);
+            ip = c + 2 * (size_t)n;
+            NEXT();
+        }
+#endif
+        for (; n > 0; n--, c += 2)
+            *p++ = (uint64_t)c[0] | (uint64_t)c[1] << 32;
+        ip = c;
+        NEXT();
+    }
     CASE(mov)     { SLOT(1) = SLOT(2); ip += 3; NEXT(); }
     CASE(const32) { SLOT(1) = OP(2); ip += 3; NEXT(); }
     CASE(const64) { SLOT(1) = (uint64_t)OP(2) | (uint64_t)OP(3) << 32; ip += 4; NEXT(); }
@@ -807,8 +835,6 @@ do_call:
         frame->fp = fp;
         frame->func = func;
         frame++;
-        for (uint32_t i = c->nparams; i < c->nlocals; i++)
-            call_fp[i] = 0;
         fp = call_fp;
         func = callee;
         words = ip = c->words;

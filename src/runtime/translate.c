@@ -11,6 +11,7 @@
  * invalid early and malformed later must be reported as malformed: after a
  * validation failure the rest of the body is still decoded (skim_rest).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
@@ -46,6 +47,9 @@ typedef struct tr {
 
     uint32_t          *scratch;    /* br_table labels and pending stubs */
     uint32_t           cap_scratch;
+
+    uint64_t           pool[WP_CONST_POOL_SLOTS > 0 ? WP_CONST_POOL_SLOTS : 1];
+    uint32_t           npool;      /* constants in the frame (code.h, const_pool) */
 } tr;
 
 /* Numeric and memory rows of opcodes.def. */
@@ -1304,6 +1308,105 @@ static wp_status read_locals(tr *t)
     return WP_OK;
 }
 
+/* ---------------------------------------------------------------- constant pool */
+
+/* Distinct constants the pre-scan counts (a power of two); a body with more
+ * only has its first ones counted, which bounds the scan's memory. */
+#define SCAN_BUCKETS 256u
+
+typedef struct const_count {
+    uint64_t bits;
+    uint32_t count;   /* 0: empty bucket */
+} const_count;
+
+static int by_use(const void *pa, const void *pb)
+{
+    const const_count *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return a->bits < b->bits ? -1 : a->bits > b->bits;
+}
+
+/* Reads the body ahead once to find its constants, so that the most used
+ * ones can get frame slots below the operand stack before any slot is
+ * handed out (code.h, enter). A decoding error ends the scan quietly: the real pass reports
+ * it at the right place. */
+static wp_status choose_constants(tr *t)
+{
+    t->npool = 0;
+    if (WP_CONST_POOL_SLOTS == 0)
+        return WP_OK;
+    const_count *tab = rt_alloc(t->m->engine, SCAN_BUCKETS * sizeof *tab);
+    if (tab == NULL)
+        return rt_fail(t->err, WP_ERR_NOMEM, UINT32_MAX, "out of memory for the constant scan");
+    wp_error quiet;
+    wp_error *err = t->err;
+    size_t pos = t->r.pos;
+    uint32_t distinct = 0;
+    bool pending = false;   /* the previous instruction was a constant */
+    uint64_t bits = 0;
+    t->err = &quiet;
+    while (!rt_reader_at_end(&t->r)) {
+        instr in;
+        if (decode_instr(t, &in) != WP_OK)
+            break;
+        /* A constant that is only stored (local.set/tee), passed to a call
+         * or carried out of a block (end, else, br, return) is written by
+         * an instruction of its own anyway, and a dropped one is never
+         * read: a pool slot would save nothing. */
+        bool counted = pending && in.op != 0x21 && in.op != 0x22 && in.op != 0x0b &&
+                       in.op != 0x05 && in.op != 0x0c && in.op != 0x0f && in.op != 0x10 &&
+                       in.op != 0x1a;
+        pending = in.op >= 0x41 && in.op <= 0x44;
+        uint64_t prev = bits;
+        bits = in.bits;
+        if (!counted)
+            continue;
+        uint32_t h = (uint32_t)((prev * UINT64_C(0x9e3779b97f4a7c15)) >> 56) &
+                     (SCAN_BUCKETS - 1);
+        while (tab[h].count != 0 && tab[h].bits != prev)
+            h = (h + 1) & (SCAN_BUCKETS - 1);
+        if (tab[h].count == 0) {
+            if (distinct >= SCAN_BUCKETS / 2)
+                continue;
+            distinct++;
+            tab[h].bits = prev;
+        }
+        if (tab[h].count < UINT32_MAX)
+            tab[h].count++;
+    }
+    t->err = err;
+    t->r.pos = pos;
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < SCAN_BUCKETS; i++)
+        if (tab[i].count != 0)
+            tab[used++] = tab[i];
+    qsort(tab, used, sizeof *tab, by_use);
+    while (t->npool < WP_CONST_POOL_SLOTS && t->npool < distinct) {
+        t->pool[t->npool] = tab[t->npool].bits;
+        t->npool++;
+    }
+    rt_free(t->m->engine, tab, SCAN_BUCKETS * sizeof *tab);
+    return WP_OK;
+}
+
+/* The `enter` that starts the code: zeroed declared locals, then the
+ * constant pool. */
+static void emit_enter(tr *t)
+{
+    uint32_t first = t->type->param_slots;
+    t->e.pool = t->pool;
+    t->e.npool = t->npool;
+    t->e.pool_base = t->local_slots;
+    if (t->npool == 0 && t->local_slots == first)
+        return;
+    rt_emit3(&t->e, IOP_enter, first, t->local_slots - first, t->npool);
+    for (uint32_t i = 0; i < t->npool; i++) {
+        uint32_t w[2] = { (uint32_t)t->pool[i], (uint32_t)(t->pool[i] >> 32) };
+        rt_emit_words(&t->e, w, 2);
+    }
+}
+
 /* ---------------------------------------------------------------- entry */
 
 wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t *body,
@@ -1334,12 +1437,15 @@ wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t
 
     wp_status st = read_locals(&t);
     if (st == WP_OK)
-        st = rt_val_init(&t.v, m->engine, t.local_slots, err);
+        st = choose_constants(&t);
+    if (st == WP_OK)
+        st = rt_val_init(&t.v, m->engine, t.local_slots + t.npool, err);
     if (st == WP_OK)
         st = rt_val_push_ctrl(&t.v, RT_FRAME_FUNC, NULL, 0, t.type->results, t.type->nresults);
     if (st == WP_OK) {
         rt_val_ctrl(&t.v, 0)->live_in = true;
         set_live(&t, true);
+        emit_enter(&t);
         st = run_body(&t);
     }
     if (st == WP_OK) {

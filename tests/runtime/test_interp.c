@@ -354,7 +354,7 @@ static void assemble_sum(asm_buf *a)
 {
     /* slot 0: n, 1: sum, 2: i, 3: the constant 1, 4: condition */
     a->n = 0;
-    emit(a, IOP_const32, 2, 3, 1);
+    emit(a, IOP_enter, 5, 1, 2, 1, 1, 0);
     uint32_t loop = a->n;
     emit(a, IOP_loop_check, 0);
     emit(a, IOP_i32_add, 3, 1, 1, 2);
@@ -383,6 +383,29 @@ static void test_control(void)
     slots[0] = 3;
     run(fx, 0, slots, &err);
     check_u64("locals zeroed", "sum of 0..2", 3, slots[0]);
+
+    /* enter writes its constants after the zeroed locals, a short pool
+     * (a loop) and a long one (a block copy) alike, with their high halves. */
+    for (uint32_t n = 2; n <= 12; n += 10) {
+        asm_buf *b = &fx->code[5];
+        b->n = 0;
+        emit(b, IOP_enter, 3, 1, 1, n);
+        for (uint32_t i = 0; i < n; i++) {
+            b->w[b->n++] = 10 + i;
+            b->w[b->n++] = i == n - 1 ? 0x80000000u : 0;
+        }
+        /* result = local 1 (zeroed) + first constant + last constant */
+        emit(b, IOP_i64_add, 3, 0, 1, 2);
+        emit(b, IOP_i64_add, 3, 0, 0, 1 + n);
+        emit(b, IOP_return, 0);
+        define(fx, 5, 1, 2, 2 + n, 1);
+        for (uint64_t *p = fx->inst.exec.stack; p < fx->inst.exec.stack_end; p++)
+            *p = 0x5555555555555555u;
+        slots[0] = 7;
+        check_status("enter constants", WP_OK, 0, run(fx, 5, slots, &err), &err);
+        check_u64("enter constants", "0 + 10 + last", 10 + ((9 + n) | 0x8000000000000000u),
+                  slots[0]);
+    }
 
     /* br_table: 0, 1, 2 pick their case; 3 and anything larger the default. */
     asm_buf *a = &fx->code[1];
@@ -510,6 +533,7 @@ static void test_calls(void)
     emit(a, IOP_return, 0);
     define(fx, 3, 1, 2, 4, 1);
     a = &fx->code[4];
+    emit(a, IOP_enter, 3, 1, 1, 0);
     emit(a, IOP_i32_add, 3, 0, 0, 1);
     emit(a, IOP_return, 0);
     define(fx, 4, 1, 2, 2, 1);
