@@ -35,7 +35,10 @@
  * Before `return` the translator has moved the results to fp[0..nresults).
  *
  * Branches: the translator has already emitted the `mov`s that put a
- * block's result values into the target's slots; branches only jump.
+ * block's result values into the target's slots; branches only jump. A
+ * comparison whose only use is a branch is fused with it (br_i32_lt_s,
+ * ...). A taken branch to an earlier word closes a loop and checks for an
+ * interrupt there, so loops need no instruction of their own for it.
  *
  * Operand layouts:
  *
@@ -66,7 +69,29 @@
     X(br_if)          /* S:cond T               jump if (uint32_t)cond != 0 */\
     X(br_unless)      /* S:cond T               jump if (uint32_t)cond == 0 */\
     X(br_table)       /* S:index I:n T*(n+1)    index >= n: the last target */\
-    X(loop_check)     /* -                      interrupt check at a loop header */\
+    /* Compare and branch: jump if the i32 / i64 comparison holds. */         \
+    X(br_i32_eq)      /* S:a S:b T */                                         \
+    X(br_i32_ne)      /* S:a S:b T */                                         \
+    X(br_i32_lt_s)    /* S:a S:b T */                                         \
+    X(br_i32_lt_u)    /* S:a S:b T */                                         \
+    X(br_i32_gt_s)    /* S:a S:b T */                                         \
+    X(br_i32_gt_u)    /* S:a S:b T */                                         \
+    X(br_i32_le_s)    /* S:a S:b T */                                         \
+    X(br_i32_le_u)    /* S:a S:b T */                                         \
+    X(br_i32_ge_s)    /* S:a S:b T */                                         \
+    X(br_i32_ge_u)    /* S:a S:b T */                                         \
+    X(br_i64_eqz)     /* S:a T                  jump if a == 0 (64 bits) */   \
+    X(br_i64_nez)     /* S:a T */                                             \
+    X(br_i64_eq)      /* S:a S:b T */                                         \
+    X(br_i64_ne)      /* S:a S:b T */                                         \
+    X(br_i64_lt_s)    /* S:a S:b T */                                         \
+    X(br_i64_lt_u)    /* S:a S:b T */                                         \
+    X(br_i64_gt_s)    /* S:a S:b T */                                         \
+    X(br_i64_gt_u)    /* S:a S:b T */                                         \
+    X(br_i64_le_s)    /* S:a S:b T */                                         \
+    X(br_i64_le_u)    /* S:a S:b T */                                         \
+    X(br_i64_ge_s)    /* S:a S:b T */                                         \
+    X(br_i64_ge_u)    /* S:a S:b T */                                         \
     X(call)           /* X:func S:base */                                     \
     X(call_indirect)  /* X:type X:table S:index S:base */                     \
     X(return)         /* -                      results are at fp[0..n) */    \

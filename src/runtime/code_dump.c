@@ -27,7 +27,13 @@ static const char *operand_kinds(uint32_t op)
     case IOP_br_if: return "ST";
     case IOP_br_unless: return "ST";
     case IOP_br_table: return "SI";
-    case IOP_loop_check: return "";
+    case IOP_br_i64_eqz: case IOP_br_i64_nez: return "ST";
+    case IOP_br_i32_eq: case IOP_br_i32_ne: case IOP_br_i32_lt_s: case IOP_br_i32_lt_u:
+    case IOP_br_i32_gt_s: case IOP_br_i32_gt_u: case IOP_br_i32_le_s: case IOP_br_i32_le_u:
+    case IOP_br_i32_ge_s: case IOP_br_i32_ge_u:
+    case IOP_br_i64_eq: case IOP_br_i64_ne: case IOP_br_i64_lt_s: case IOP_br_i64_lt_u:
+    case IOP_br_i64_gt_s: case IOP_br_i64_gt_u: case IOP_br_i64_le_s: case IOP_br_i64_le_u:
+    case IOP_br_i64_ge_s: case IOP_br_i64_ge_u: return "SST";
     case IOP_call: return "XS";
     case IOP_call_indirect: return "XXSS";
     case IOP_return: return "";

@@ -132,6 +132,18 @@ static const char *func_where(const wp_func *f, char *buf, size_t size)
 
 #define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
 
+/* A taken branch to word `target`. One to an earlier word closes a loop:
+ * it checks for an interrupt there, so that every loop iteration does. */
+#define JUMP(target)                                                          \
+    do {                                                                      \
+        const uint32_t *to_ = words + (target);                               \
+        if (to_ <= ip &&                                                      \
+            atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)\
+            TRAP(WP_TRAP_INTERRUPTED);                                        \
+        ip = to_;                                                             \
+        NEXT();                                                               \
+    } while (0)
+
 wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *err)
 {
 #if WP_USE_COMPUTED_GOTO
@@ -651,26 +663,38 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     CASE(mov)     { SLOT(1) = SLOT(2); ip += 3; NEXT(); }
     CASE(const32) { SLOT(1) = OP(2); ip += 3; NEXT(); }
     CASE(const64) { SLOT(1) = (uint64_t)OP(2) | (uint64_t)OP(3) << 32; ip += 4; NEXT(); }
-    CASE(br)      { ip = words + OP(1); NEXT(); }
-    CASE(br_if) {
-        ip = U32(1) != 0 ? words + OP(2) : ip + 3;
-        NEXT();
-    }
-    CASE(br_unless) {
-        ip = U32(1) == 0 ? words + OP(2) : ip + 3;
-        NEXT();
-    }
+    CASE(br)        { JUMP(OP(1)); }
+    CASE(br_if)     { if (U32(1) != 0) JUMP(OP(2)); ip += 3; NEXT(); }
+    CASE(br_unless) { if (U32(1) == 0) JUMP(OP(2)); ip += 3; NEXT(); }
     CASE(br_table) {
         uint32_t i = U32(1), n = OP(2);
-        ip = words + ip[3 + (i < n ? i : n)];
-        NEXT();
+        JUMP(ip[3 + (i < n ? i : n)]);
     }
-    CASE(loop_check) {
-        if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
-            TRAP(WP_TRAP_INTERRUPTED);
-        ip += 1;
-        NEXT();
-    }
+
+    /* ------------------------------------------------ compare and branch (S:a S:b T) */
+
+    CASE(br_i32_eq)   { if (U32(1) == U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_ne)   { if (U32(1) != U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_lt_s) { if (rt_i32_signed(U32(1)) < rt_i32_signed(U32(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_lt_u) { if (U32(1) < U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_gt_s) { if (rt_i32_signed(U32(1)) > rt_i32_signed(U32(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_gt_u) { if (U32(1) > U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_le_s) { if (rt_i32_signed(U32(1)) <= rt_i32_signed(U32(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_le_u) { if (U32(1) <= U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_ge_s) { if (rt_i32_signed(U32(1)) >= rt_i32_signed(U32(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_ge_u) { if (U32(1) >= U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_eqz)  { if (SLOT(1) == 0) JUMP(OP(2)); ip += 3; NEXT(); }
+    CASE(br_i64_nez)  { if (SLOT(1) != 0) JUMP(OP(2)); ip += 3; NEXT(); }
+    CASE(br_i64_eq)   { if (SLOT(1) == SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_ne)   { if (SLOT(1) != SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_lt_s) { if (rt_i64_signed(SLOT(1)) < rt_i64_signed(SLOT(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_lt_u) { if (SLOT(1) < SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_gt_s) { if (rt_i64_signed(SLOT(1)) > rt_i64_signed(SLOT(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_gt_u) { if (SLOT(1) > SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_le_s) { if (rt_i64_signed(SLOT(1)) <= rt_i64_signed(SLOT(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_le_u) { if (SLOT(1) <= SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_ge_s) { if (rt_i64_signed(SLOT(1)) >= rt_i64_signed(SLOT(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_ge_u) { if (SLOT(1) >= SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
 
     /* ------------------------------------------------ calls */
 

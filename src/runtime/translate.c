@@ -461,6 +461,67 @@ static wp_status pop_i32s(tr *t, uint32_t n, uint32_t *slots)
     return WP_OK;
 }
 
+/* ---------------------------------------------------------------- conditional branches */
+
+/* The compare-and-branch ops for a comparison: [0] jumps when it holds,
+ * [1] when it does not. */
+static bool fused_branch(uint32_t cmp, rt_iop *when_true, rt_iop *when_false)
+{
+    static const struct { rt_iop cmp, yes, no; } map[] = {
+        { IOP_i32_eqz, IOP_br_unless, IOP_br_if },
+        { IOP_i32_eq, IOP_br_i32_eq, IOP_br_i32_ne },
+        { IOP_i32_ne, IOP_br_i32_ne, IOP_br_i32_eq },
+        { IOP_i32_lt_s, IOP_br_i32_lt_s, IOP_br_i32_ge_s },
+        { IOP_i32_lt_u, IOP_br_i32_lt_u, IOP_br_i32_ge_u },
+        { IOP_i32_gt_s, IOP_br_i32_gt_s, IOP_br_i32_le_s },
+        { IOP_i32_gt_u, IOP_br_i32_gt_u, IOP_br_i32_le_u },
+        { IOP_i32_le_s, IOP_br_i32_le_s, IOP_br_i32_gt_s },
+        { IOP_i32_le_u, IOP_br_i32_le_u, IOP_br_i32_gt_u },
+        { IOP_i32_ge_s, IOP_br_i32_ge_s, IOP_br_i32_lt_s },
+        { IOP_i32_ge_u, IOP_br_i32_ge_u, IOP_br_i32_lt_u },
+        { IOP_i64_eqz, IOP_br_i64_eqz, IOP_br_i64_nez },
+        { IOP_i64_eq, IOP_br_i64_eq, IOP_br_i64_ne },
+        { IOP_i64_ne, IOP_br_i64_ne, IOP_br_i64_eq },
+        { IOP_i64_lt_s, IOP_br_i64_lt_s, IOP_br_i64_ge_s },
+        { IOP_i64_lt_u, IOP_br_i64_lt_u, IOP_br_i64_ge_u },
+        { IOP_i64_gt_s, IOP_br_i64_gt_s, IOP_br_i64_le_s },
+        { IOP_i64_gt_u, IOP_br_i64_gt_u, IOP_br_i64_le_u },
+        { IOP_i64_le_s, IOP_br_i64_le_s, IOP_br_i64_gt_s },
+        { IOP_i64_le_u, IOP_br_i64_le_u, IOP_br_i64_gt_u },
+        { IOP_i64_ge_s, IOP_br_i64_ge_s, IOP_br_i64_lt_s },
+        { IOP_i64_ge_u, IOP_br_i64_ge_u, IOP_br_i64_lt_u },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].cmp == cmp) {
+            *when_true = map[i].yes;
+            *when_false = map[i].no;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Emits a branch taken when the i32 condition (read from slot cs) is
+ * nonzero (when) or zero (!when), without its target word, which the
+ * caller emits next. A condition the instruction just before computed by
+ * an integer comparison, and read by nothing else, is not written at all:
+ * that comparison becomes the branch. */
+static void emit_cond_branch(tr *t, const rt_operand *cond, uint32_t cs, bool when)
+{
+    rt_emit *e = &t->e;
+    rt_iop yes, no;
+    if (cond->loc == RT_LOC_SLOT && rt_emit_can_redirect(e, cond->slot) &&
+        fused_branch(e->words[e->last_start], &yes, &no)) {
+        uint32_t start = e->last_start;
+        uint32_t nops = e->last_end - start - 2;   /* the compare's operands */
+        uint32_t w[3] = { when ? yes : no, e->words[start + 2], nops > 1 ? e->words[start + 3] : 0 };
+        e->n = start;
+        rt_emit_words(e, w, 1 + nops);
+        return;
+    }
+    rt_emit1(e, when ? IOP_br_if : IOP_br_unless, cs);
+}
+
 /* ---------------------------------------------------------------- control */
 
 static wp_status block_type(tr *t, const instr *in, const rt_valtype **params, uint32_t *np,
@@ -515,9 +576,8 @@ static wp_status op_block(tr *t, const instr *in)
     c->live_in = t->live;
     if (kind == RT_FRAME_LOOP) {
         c->label = rt_emit_label(&t->e);
-        rt_emit0(&t->e, IOP_loop_check);
     } else if (kind == RT_FRAME_IF) {
-        rt_emit1(&t->e, IOP_br_unless, cond_slot);
+        emit_cond_branch(t, &cond, cond_slot, false);
         rt_emit_link(&t->e, &c->else_patch);
     }
     return WP_OK;
@@ -651,17 +711,18 @@ static wp_status op_br_if(tr *t, uint32_t depth)
     uint32_t cs = rt_emit_operand(&t->e, &cond);
     uint32_t base = label_base(c);
     if (c->kind != RT_FRAME_FUNC && values_in_place(t->v.tmp, types, n, base)) {
+        emit_cond_branch(t, &cond, cs, true);
         if (c->kind == RT_FRAME_LOOP) {
-            rt_emit2(&t->e, IOP_br_if, cs, c->label);
+            uint32_t w[1] = { c->label };
+            rt_emit_words(&t->e, w, 1);
         } else {
-            rt_emit1(&t->e, IOP_br_if, cs);
             rt_emit_link(&t->e, &c->patches);
             if (t->live)
                 c->branched = true;
         }
     } else {
         uint32_t skip = RT_NONE;
-        rt_emit1(&t->e, IOP_br_unless, cs);
+        emit_cond_branch(t, &cond, cs, false);
         rt_emit_link(&t->e, &skip);
         emit_transfer(t, t->v.tmp, types, n, base);
         emit_jump(t, depth);

@@ -347,6 +347,68 @@ static void test_ops(void)
     fixture_free(fx);
 }
 
+/* ---------------------------------------------------------------- compare and branch */
+
+typedef struct br_case {
+    rt_iop   op;
+    bool     unary;
+    uint64_t a, b;
+    bool     taken;
+} br_case;
+
+static const br_case br_cases[] = {
+    { IOP_br_if, true, 0x100000000, 0, false },        /* reads the low half only */
+    { IOP_br_unless, true, 0x100000000, 0, true },
+    { IOP_br_i32_eq, false, 0x100000007, 7, true },
+    { IOP_br_i32_ne, false, 7, 7, false },
+    { IOP_br_i32_lt_s, false, 0xffffffff, 0, true },
+    { IOP_br_i32_lt_u, false, 0xffffffff, 0, false },
+    { IOP_br_i32_gt_s, false, 0xffffffff, 0, false },
+    { IOP_br_i32_gt_u, false, 0xffffffff, 0, true },
+    { IOP_br_i32_le_s, false, 5, 5, true },
+    { IOP_br_i32_le_u, false, 6, 5, false },
+    { IOP_br_i32_ge_s, false, 0x80000000, 0, false },
+    { IOP_br_i32_ge_u, false, 0x80000000, 0, true },
+    { IOP_br_i64_eqz, true, 0x100000000, 0, false },
+    { IOP_br_i64_nez, true, 0x100000000, 0, true },
+    { IOP_br_i64_eq, false, 0x100000007, 7, false },
+    { IOP_br_i64_ne, false, 0x100000007, 7, true },
+    { IOP_br_i64_lt_s, false, UINT64_MAX, 0, true },
+    { IOP_br_i64_lt_u, false, UINT64_MAX, 0, false },
+    { IOP_br_i64_gt_s, false, UINT64_MAX, 0, false },
+    { IOP_br_i64_gt_u, false, UINT64_MAX, 0, true },
+    { IOP_br_i64_le_s, false, 0x8000000000000000, 1, true },
+    { IOP_br_i64_le_u, false, 0x8000000000000000, 1, false },
+    { IOP_br_i64_ge_s, false, 3, 3, true },
+    { IOP_br_i64_ge_u, false, 2, 3, false },
+};
+
+static void test_branches(void)
+{
+    fixture *fx = fixture_new(1024, 16, false);
+    for (size_t i = 0; i < sizeof br_cases / sizeof br_cases[0]; i++) {
+        const br_case *c = &br_cases[i];
+        asm_buf *a = &fx->code[0];
+        a->n = 0;
+        /* params a, b; the result (1: taken) goes to slot 0. */
+        uint32_t at = c->unary ? emit(a, c->op, 2, 0, 0) : emit(a, c->op, 3, 0, 1, 0);
+        emit(a, IOP_const32, 2, 0, 0);
+        emit(a, IOP_return, 0);
+        a->w[at + (c->unary ? 2 : 3)] = a->n;
+        emit(a, IOP_const32, 2, 0, 1);
+        emit(a, IOP_return, 0);
+        define(fx, 0, 2, 2, 2, 1);
+        uint64_t slots[2] = { c->a, c->b };
+        wp_error err;
+        char name[64];
+        snprintf(name, sizeof name, "%s 0x%llx 0x%llx", rt_iop_name(c->op),
+                 (unsigned long long)c->a, (unsigned long long)c->b);
+        check_status(name, WP_OK, WP_TRAP_NONE, run(fx, 0, slots, &err), &err);
+        check_u64(name, "taken", c->taken, slots[0]);
+    }
+    fixture_free(fx);
+}
+
 /* ---------------------------------------------------------------- control flow */
 
 /* sum(n) = 0 + 1 + ... + (n-1) in i32: a counted loop with br_if. */
@@ -356,7 +418,6 @@ static void assemble_sum(asm_buf *a)
     a->n = 0;
     emit(a, IOP_enter, 5, 1, 2, 1, 1, 0);
     uint32_t loop = a->n;
-    emit(a, IOP_loop_check, 0);
     emit(a, IOP_i32_add, 3, 1, 1, 2);
     emit(a, IOP_i32_add, 3, 2, 2, 3);
     emit(a, IOP_i32_lt_u, 3, 4, 2, 0);
@@ -1003,7 +1064,6 @@ static void test_interrupt(void)
     atomic_store(&fx->inst.exec.interrupt, 0);
     asm_buf *a = &fx->code[4];
     uint32_t loop = a->n;
-    emit(a, IOP_loop_check, 0);
     emit(a, IOP_call, 2, 1, 1);
     emit(a, IOP_br, 1, loop);
     define(fx, 4, 0, 0, 2, 0);
@@ -1011,6 +1071,20 @@ static void test_interrupt(void)
                  run(fx, 4, s, &err), &err);
     check_u64("interrupt while running", "host calls", 10, (uint64_t)hs.calls);
     check_exec_clean("interrupt while running", fx);
+
+    /* A loop without calls stops at its back-edge (a fused compare and
+     * branch here: 0 < 1 always holds); forward branches do not check. */
+    atomic_store(&fx->inst.exec.interrupt, 1);
+    a = &fx->code[5];
+    emit(a, IOP_enter, 7, 0, 0, 2, 0, 0, 1, 0);
+    emit(a, IOP_br, 1, a->n + 2);
+    loop = a->n;
+    emit(a, IOP_br_i32_lt_u, 3, 0, 1, loop);
+    emit(a, IOP_return, 0);
+    define(fx, 5, 0, 0, 2, 0);
+    check_status("interrupt in a loop", WP_ERR_TRAP, WP_TRAP_INTERRUPTED, run(fx, 5, s, &err),
+                 &err);
+    check_exec_clean("interrupt in a loop", fx);
     fixture_free(fx);
 }
 
@@ -1049,6 +1123,7 @@ static void test_instances(void)
 int main(void)
 {
     test_ops();
+    test_branches();
     test_control();
     test_calls();
     test_stack_exhaustion();

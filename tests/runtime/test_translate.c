@@ -376,13 +376,25 @@ static const code_case code_cases[] = {
      * overwritten. */
     { "swap", T_II_II, B("\x00" "\x20\x01" "\x20\x00" "\x0b"),
       W(IOP_mov, 3, 0, IOP_mov, 0, 1, IOP_mov, 1, 3, IOP_return), 4 },
-    /* The back-edge goes to loop_check; local.tee takes the sub's result;
-     * the constant 1 is read from the pool (slot 1). */
+    /* The back-edge goes to the loop's first instruction; local.tee takes
+     * the sub's result; the constant 1 is read from the pool (slot 1). */
     { "countdown loop", T_I_V,
       B("\x00" "\x03\x40" "\x20\x00" "\x41\x01" "\x6b" "\x22\x00" "\x0d\x00" "\x0b" "\x0b"),
-      W(IOP_enter, 1, 0, 1, 1, 0, IOP_loop_check, IOP_i32_sub, 0, 0, 1, IOP_br_if, 0, 6,
-        IOP_return),
+      W(IOP_enter, 1, 0, 1, 1, 0, IOP_i32_sub, 0, 0, 1, IOP_br_if, 0, 6, IOP_return),
       4 },
+    /* A comparison used only by br_if becomes the branch. */
+    { "compare and branch", T_II_V,
+      B("\x00" "\x03\x40" "\x20\x00" "\x20\x01" "\x48" "\x0d\x00" "\x0b" "\x0b"),
+      W(IOP_br_i32_lt_s, 0, 1, 0, IOP_return), 0 },
+    /* ... and an if's condition becomes the inverted branch to the else. */
+    { "compare and if", T_I_I,
+      B("\x00" "\x20\x00" "\x45" "\x04\x7f" "\x41\x01" "\x05" "\x41\x02" "\x0b" "\x0b"),
+      W(IOP_br_if, 0, 8, IOP_const32, 1, 1, IOP_br, 11, IOP_const32, 1, 2,
+        IOP_mov, 0, 1, IOP_return), 0 },
+    /* A comparison also kept in a local is not fused. */
+    { "compare kept", T_II_V,
+      B("\x01\x01\x7f" "\x20\x00" "\x20\x01" "\x49" "\x22\x02" "\x04\x40" "\x0b" "\x0b"),
+      W(IOP_enter, 2, 1, 0, IOP_i32_lt_u, 2, 0, 1, IOP_br_unless, 2, 11, IOP_return), 0 },
     /* The old value of local 0 is still on the stack when local 0 is
      * written: it is copied out first. */
     { "pending local read", T_I_I,
