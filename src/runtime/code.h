@@ -92,6 +92,18 @@
     X(br_i64_le_u)    /* S:a S:b T */                                         \
     X(br_i64_ge_s)    /* S:a S:b T */                                         \
     X(br_i64_ge_u)    /* S:a S:b T */                                         \
+    /* Loads and stores whose address is an i32.add of two slots:         \
+     * effective address (uint32_t)(a + b) + offset. */                       \
+    X(i32_load_add)   /* S:dst S:a S:b I:offset */                            \
+    X(i64_load_add)   /* S:dst S:a S:b I:offset */                            \
+    X(i32_load8_s_add)  /* S:dst S:a S:b I:offset */                          \
+    X(i32_load8_u_add)  /* S:dst S:a S:b I:offset */                          \
+    X(i32_load16_s_add) /* S:dst S:a S:b I:offset */                          \
+    X(i32_load16_u_add) /* S:dst S:a S:b I:offset */                          \
+    X(i32_store_add)  /* S:a S:b S:value I:offset */                          \
+    X(i64_store_add)  /* S:a S:b S:value I:offset */                          \
+    X(i32_store8_add) /* S:a S:b S:value I:offset */                          \
+    X(i32_store16_add) /* S:a S:b S:value I:offset */                         \
     X(call)           /* X:func S:base */                                     \
     X(call_indirect)  /* X:type X:table S:index S:base */                     \
     X(return)         /* -                      results are at fp[0..n) */    \

@@ -696,6 +696,79 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     CASE(br_i64_ge_s) { if (rt_i64_signed(SLOT(1)) >= rt_i64_signed(SLOT(2))) JUMP(OP(3)); ip += 4; NEXT(); }
     CASE(br_i64_ge_u) { if (SLOT(1) >= SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
 
+    /* ------------------------------------------------ memory, address a + b (S S S I:offset) */
+
+    CASE(i32_load_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load32(mem + ea);
+        ip += 5;
+        NEXT();
+    }
+    CASE(i64_load_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 8 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load64(mem + ea);
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_load8_s_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = rt_i32_extend8_s(mem[ea]);
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_load8_u_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = mem[ea];
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_load16_s_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = rt_i32_extend16_s(load16(mem + ea));
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_load16_u_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load16(mem + ea);
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_store_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + U32(2)) + OP(4);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store32(mem + ea, SLOT(3));
+        ip += 5;
+        NEXT();
+    }
+    CASE(i64_store_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + U32(2)) + OP(4);
+        if (ea + 8 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store64(mem + ea, SLOT(3));
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_store8_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + U32(2)) + OP(4);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        mem[ea] = (uint8_t)SLOT(3);
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_store16_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + U32(2)) + OP(4);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store16(mem + ea, SLOT(3));
+        ip += 5;
+        NEXT();
+    }
+
     /* ------------------------------------------------ calls */
 
     CASE(call) {                                   /* X:func S:base */

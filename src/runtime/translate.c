@@ -975,6 +975,41 @@ static wp_status op_global(tr *t, const instr *in)
     return WP_OK;
 }
 
+/* The load or store that adds its address from two slots, or 0 (the op
+ * has no such form). */
+static rt_iop address_add(uint32_t iop)
+{
+    switch (iop) {
+    case IOP_i32_load: return IOP_i32_load_add;
+    case IOP_i64_load: return IOP_i64_load_add;
+    case IOP_i32_load8_s: return IOP_i32_load8_s_add;
+    case IOP_i32_load8_u: return IOP_i32_load8_u_add;
+    case IOP_i32_load16_s: return IOP_i32_load16_s_add;
+    case IOP_i32_load16_u: return IOP_i32_load16_u_add;
+    case IOP_i32_store: return IOP_i32_store_add;
+    case IOP_i64_store: return IOP_i64_store_add;
+    case IOP_i32_store8: return IOP_i32_store8_add;
+    case IOP_i32_store16: return IOP_i32_store16_add;
+    default: return 0;
+    }
+}
+
+/* When the address a was just computed by an i32.add that nothing else
+ * reads, removes that add and returns its two operand slots, for the
+ * fused form of the access (fused != 0). */
+static bool take_address_add(tr *t, rt_iop fused, const rt_operand *a, uint32_t *x, uint32_t *y)
+{
+    rt_emit *e = &t->e;
+    if (fused == 0 || a->loc != RT_LOC_SLOT || !rt_emit_can_redirect(e, a->slot) ||
+        e->words[e->last_start] != IOP_i32_add)
+        return false;
+    *x = e->words[e->last_start + 2];
+    *y = e->words[e->last_start + 3];
+    e->n = e->last_start;
+    e->last_end = RT_NONE;
+    return true;
+}
+
 static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
 {
     rt_operand a, b;
@@ -1018,15 +1053,21 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
     if (in->a > ni->align)
         return invalid(t, "alignment must not be larger than natural (2^%u > 2^%u)", in->a,
                        ni->align);
+    uint32_t x, y;
+    rt_iop fused = address_add(ni->iop);
     if (ni->kind == K_LOAD) {
         st = rt_val_pop(&t->v, WP_I32, &a);
         if (st != WP_OK)
             return st;
         uint32_t addr = rt_emit_operand(&t->e, &a);
+        bool fuse = take_address_add(t, fused, &a, &x, &y);
         if ((st = push_result(t, ni->tout, &dst)) != WP_OK)
             return st;
         start = rt_emit_pc(&t->e);
-        rt_emit3(&t->e, ni->iop, dst, addr, in->b);
+        if (fuse)
+            rt_emit4(&t->e, fused, dst, x, y, in->b);
+        else
+            rt_emit3(&t->e, ni->iop, dst, addr, in->b);
         rt_emit_result(&t->e, start);
         return WP_OK;
     }
@@ -1037,7 +1078,10 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
         return st;
     uint32_t addr = rt_emit_operand(&t->e, &a);
     uint32_t val = rt_emit_operand(&t->e, &b);
-    rt_emit3(&t->e, ni->iop, addr, val, in->b);
+    if (take_address_add(t, fused, &a, &x, &y))
+        rt_emit4(&t->e, fused, x, y, val, in->b);
+    else
+        rt_emit3(&t->e, ni->iop, addr, val, in->b);
     return WP_OK;
 }
 

@@ -772,6 +772,35 @@ static void test_memory(void)
                  run(fx, 7, c, &err), &err);
     check_true("memory.copy source past the end", "nothing written", mem[0] == 0);
 
+    /* Accesses that add their address from two slots: the sum wraps at 32
+     * bits before the offset is added in 64. f2(a, b) stores 0x5a6b7c8d at
+     * a + b + 4, f3(a, b) loads it back; f4(a, b) stores the byte, f5(a, b)
+     * loads it sign-extended. */
+    for (uint32_t k = 2; k <= 5; k++)
+        fx->code[k].n = 0;
+    emit(&fx->code[2], IOP_i32_store_add, 4, 0, 1, 2, 4);
+    emit(&fx->code[3], IOP_i32_load_add, 4, 0, 0, 1, 4);
+    emit(&fx->code[4], IOP_i32_store8_add, 4, 0, 1, 2, 0);
+    emit(&fx->code[5], IOP_i32_load8_s_add, 4, 0, 0, 1, 0);
+    for (uint32_t k = 2; k <= 5; k++) {
+        emit(&fx->code[k], IOP_return, 0);
+        define(fx, k, k % 2 == 0 ? 3 : 2, k % 2 == 0 ? 3 : 2, 3, k % 2 == 0 ? 0 : 1);
+    }
+    uint64_t ab[3] = { 0xfffffff0, 0x20, 0x5a6b7c8d };   /* (a + b) mod 2^32 = 0x10 */
+    check_status("store a + b", WP_OK, 0, run(fx, 2, ab, &err), &err);
+    check_true("store a + b", "bytes at 0x14", mem[0x14] == 0x8d && mem[0x17] == 0x5a);
+    ab[0] = 0xfffffff0; ab[1] = 0x20;
+    check_status("load a + b", WP_OK, 0, run(fx, 3, ab, &err), &err);
+    check_u64("load a + b", "the stored word", 0x5a6b7c8d, ab[0]);
+    ab[0] = 7; ab[1] = MEM_SIZE - 7; ab[2] = 0x80;
+    check_status("store8 a + b past the end", WP_ERR_TRAP, WP_TRAP_MEMORY_OOB,
+                 run(fx, 4, ab, &err), &err);
+    ab[0] = 7; ab[1] = MEM_SIZE - 8; ab[2] = 0x80;
+    check_status("store8 a + b at the end", WP_OK, 0, run(fx, 4, ab, &err), &err);
+    ab[0] = MEM_SIZE - 8; ab[1] = 7;
+    check_status("load8_s a + b", WP_OK, 0, run(fx, 5, ab, &err), &err);
+    check_u64("load8_s a + b", "sign-extended to 32 bits", 0xffffff80, ab[0]);
+
     /* memory.init from "hello", then data.drop. */
     asm_buf *a = &fx->code[0];
     a->n = 0;

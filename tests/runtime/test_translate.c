@@ -391,6 +391,17 @@ static const code_case code_cases[] = {
       B("\x00" "\x20\x00" "\x45" "\x04\x7f" "\x41\x01" "\x05" "\x41\x02" "\x0b" "\x0b"),
       W(IOP_br_if, 0, 8, IOP_const32, 1, 1, IOP_br, 11, IOP_const32, 1, 2,
         IOP_mov, 0, 1, IOP_return), 0 },
+    /* An address computed by i32.add and used only by the access is added
+     * by the access itself. */
+    { "load and store a + b", T_II_V,
+      B("\x00" "\x20\x00" "\x20\x01" "\x6a" "\x2d\x00\x03" "\x1a"
+        "\x20\x00" "\x20\x01" "\x6a" "\x20\x00" "\x3a\x00\x05" "\x0b"),
+      W(IOP_i32_load8_u_add, 2, 0, 1, 3, IOP_i32_store8_add, 0, 1, 0, 5, IOP_return), 0 },
+    /* Not when the sum was computed before the value to store. */
+    { "store after its value", T_II_V,
+      B("\x00" "\x20\x00" "\x20\x01" "\x6a" "\x20\x00" "\x20\x01" "\x6a"
+        "\x3a\x00\x05" "\x0b"),
+      W(IOP_i32_add, 2, 0, 1, IOP_i32_add, 3, 0, 1, IOP_i32_store8, 2, 3, 5, IOP_return), 0 },
     /* A comparison also kept in a local is not fused. */
     { "compare kept", T_II_V,
       B("\x01\x01\x7f" "\x20\x00" "\x20\x01" "\x49" "\x22\x02" "\x04\x40" "\x0b" "\x0b"),
