@@ -24,6 +24,9 @@ typedef struct rt_emit {
      * instead (rt_emit_result): [last_start, last_end) with its destination
      * slot at word last_start + 1. last_end is RT_NONE when there is none. */
     uint32_t   last_start, last_end;
+    /* Word index of the last instruction when it is a mov that a next mov
+     * may join (as a mov2), else RT_NONE. */
+    uint32_t   last_mov;
     /* The function's constant pool: pool[i] is in slot pool_base + i. */
     const uint64_t *pool;
     uint32_t   npool, pool_base;
@@ -38,6 +41,7 @@ bool rt_emit_reserve(rt_emit *e, uint32_t nwords);
 static inline void rt_emit_words(rt_emit *e, const uint32_t *w, uint32_t n)
 {
     e->last_end = RT_NONE;
+    e->last_mov = RT_NONE;
     if (e->off || (e->cap - e->n < n && !rt_emit_reserve(e, n)))
         return;
     for (uint32_t i = 0; i < n; i++)
@@ -100,6 +104,7 @@ static inline bool rt_emit_can_redirect(const rt_emit *e, uint32_t slot)
 static inline uint32_t rt_emit_label(rt_emit *e)
 {
     e->last_end = RT_NONE;
+    e->last_mov = RT_NONE;
     return e->n;
 }
 

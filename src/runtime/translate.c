@@ -368,6 +368,16 @@ static bool values_in_place(const rt_operand *vals, const rt_valtype *types, uin
 static void emit_transfer(tr *t, const rt_operand *vals, const rt_valtype *types, uint32_t n,
                           uint32_t base)
 {
+    /* A single value the instruction just before computed is written
+     * straight to its target instead. Its own slot is not read again: a
+     * transfer is unconditional (a conditional one is emitted after its
+     * branch, so the value's instruction is then not the last one). */
+    if (n == 1 && vals[0].loc == RT_LOC_SLOT && vals[0].slot != base &&
+        rt_slots_of(types[0]) == 1 && rt_emit_can_redirect(&t->e, vals[0].slot)) {
+        t->e.words[t->e.last_start + 1] = base;
+        t->e.last_end = RT_NONE;
+        return;
+    }
     uint32_t dst = base;
     for (uint32_t i = 0; i < n; i++) {
         const rt_operand *o = &vals[i];

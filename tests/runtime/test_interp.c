@@ -468,6 +468,16 @@ static void test_control(void)
                   slots[0]);
     }
 
+    /* mov2 is two movs in order: the second reads what the first wrote. */
+    asm_buf *m = &fx->code[5];
+    m->n = 0;
+    emit(m, IOP_mov2, 4, 1, 0, 0, 1);
+    emit(m, IOP_return, 0);
+    define(fx, 5, 2, 2, 2, 1);
+    uint64_t mv[2] = { 5, 9 };
+    check_status("mov2", WP_OK, 0, run(fx, 5, mv, &err), &err);
+    check_u64("mov2", "slot 0 after s1 = s0; s0 = s1", 5, mv[0]);
+
     /* br_table: 0, 1, 2 pick their case; 3 and anything larger the default. */
     asm_buf *a = &fx->code[1];
     uint32_t t = emit(a, IOP_br_table, 6, 0, 3, 0, 0, 0, 0);

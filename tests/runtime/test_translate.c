@@ -375,7 +375,15 @@ static const code_case code_cases[] = {
     /* Returning (local 1, local 0): local 0 is saved before slot 0 is
      * overwritten. */
     { "swap", T_II_II, B("\x00" "\x20\x01" "\x20\x00" "\x0b"),
-      W(IOP_mov, 3, 0, IOP_mov, 0, 1, IOP_mov, 1, 3, IOP_return), 4 },
+      W(IOP_mov2, 3, 0, 0, 1, IOP_mov, 1, 3, IOP_return), 4 },
+    /* A result computed just before a return is written to slot 0. */
+    { "result into slot 0", T_II_I, B("\x00" "\x20\x00" "\x20\x01" "\x6b" "\x0b"),
+      W(IOP_i32_sub, 0, 0, 1, IOP_return), 0 },
+    /* Two copies with a branch target between them stay two movs. */
+    { "no mov2 across a label", T_II_V,
+      B("\x01\x01\x7f" "\x20\x00" "\x21\x02" "\x03\x40" "\x20\x01" "\x21\x02" "\x0b"
+        "\x0b"),
+      W(IOP_enter, 2, 1, 0, IOP_mov, 2, 0, IOP_mov, 2, 1, IOP_return), 0 },
     /* The back-edge goes to the loop's first instruction; local.tee takes
      * the sub's result; the constant 1 is read from the pool (slot 1). */
     { "countdown loop", T_I_V,
