@@ -64,6 +64,7 @@
                          slots from first, then writes the n constants */ \
     X(mov)            /* S:dst S:src            copy one slot */              \
     X(mov2)           /* S:d1 S:s1 S:d2 S:s2    two movs, in this order */    \
+    X(i32_add3)       /* S:dst S:a S:b S:c      dst = a + b + c (i32) */      \
     X(const32)        /* S:dst I:value          slot = (uint64_t)value */     \
     X(const64)        /* S:dst I:lo I:hi */                                   \
     X(br)             /* T */                                                 \

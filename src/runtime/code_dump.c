@@ -22,6 +22,7 @@ static const char *operand_kinds(uint32_t op)
     case IOP_enter: return "SII";
     case IOP_mov: return "SS";
     case IOP_mov2: return "SSSS";
+    case IOP_i32_add3: return "SSSS";
     case IOP_const32: return "SI";
     case IOP_const64: return "SII";
     case IOP_br: return "T";

@@ -662,6 +662,7 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     }
     CASE(mov)     { SLOT(1) = SLOT(2); ip += 3; NEXT(); }
     CASE(mov2)    { SLOT(1) = SLOT(2); SLOT(3) = SLOT(4); ip += 5; NEXT(); }
+    CASE(i32_add3) { SLOT(1) = (uint32_t)(U32(2) + U32(3) + U32(4)); ip += 5; NEXT(); }
     CASE(const32) { SLOT(1) = OP(2); ip += 3; NEXT(); }
     CASE(const64) { SLOT(1) = (uint64_t)OP(2) | (uint64_t)OP(3) << 32; ip += 4; NEXT(); }
     CASE(br)        { JUMP(OP(1)); }

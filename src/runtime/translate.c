@@ -1004,13 +1004,13 @@ static rt_iop address_add(uint32_t iop)
     }
 }
 
-/* When the address a was just computed by an i32.add that nothing else
- * reads, removes that add and returns its two operand slots, for the
- * fused form of the access (fused != 0). */
-static bool take_address_add(tr *t, rt_iop fused, const rt_operand *a, uint32_t *x, uint32_t *y)
+/* When the operand a was just computed by an i32.add that nothing else
+ * reads, removes that add and returns its two operand slots, so that the
+ * instruction that uses a can add them itself. */
+static bool take_add(tr *t, const rt_operand *a, uint32_t *x, uint32_t *y)
 {
     rt_emit *e = &t->e;
-    if (fused == 0 || a->loc != RT_LOC_SLOT || !rt_emit_can_redirect(e, a->slot) ||
+    if (a->loc != RT_LOC_SLOT || !rt_emit_can_redirect(e, a->slot) ||
         e->words[e->last_start] != IOP_i32_add)
         return false;
     *x = e->words[e->last_start + 2];
@@ -1047,10 +1047,25 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
             return st;
         uint32_t s1 = rt_emit_operand(&t->e, &a);
         uint32_t s2 = rt_emit_operand(&t->e, &b);
+        /* A sum of three: the add of the other two goes into this one. */
+        uint32_t x = 0, y = 0, z = 0;
+        bool add3 = false;
+        if (ni->iop == IOP_i32_add) {
+            if (take_add(t, &b, &x, &y)) {
+                add3 = true;
+                z = s1;
+            } else if (take_add(t, &a, &x, &y)) {
+                add3 = true;
+                z = s2;
+            }
+        }
         if ((st = push_result(t, ni->tout, &dst)) != WP_OK)
             return st;
         start = rt_emit_pc(&t->e);
-        rt_emit3(&t->e, ni->iop, dst, s1, s2);
+        if (add3)
+            rt_emit4(&t->e, IOP_i32_add3, dst, x, y, z);
+        else
+            rt_emit3(&t->e, ni->iop, dst, s1, s2);
         rt_emit_result(&t->e, start);
         return WP_OK;
     default:
@@ -1070,7 +1085,7 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
         if (st != WP_OK)
             return st;
         uint32_t addr = rt_emit_operand(&t->e, &a);
-        bool fuse = take_address_add(t, fused, &a, &x, &y);
+        bool fuse = fused != 0 && take_add(t, &a, &x, &y);
         if ((st = push_result(t, ni->tout, &dst)) != WP_OK)
             return st;
         start = rt_emit_pc(&t->e);
@@ -1088,7 +1103,7 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
         return st;
     uint32_t addr = rt_emit_operand(&t->e, &a);
     uint32_t val = rt_emit_operand(&t->e, &b);
-    if (take_address_add(t, fused, &a, &x, &y))
+    if (fused != 0 && take_add(t, &a, &x, &y))
         rt_emit4(&t->e, fused, x, y, val, in->b);
     else
         rt_emit3(&t->e, ni->iop, addr, val, in->b);

@@ -235,6 +235,7 @@ static const struct {
     { "i32.add wraps and zero-extends", IOP_i32_add, K_BIN, 0xffffffff, 2, 0, 1 },
     { "i32.add reads only the low half", IOP_i32_add, K_BIN, 0xdeadbeef00000005, 0x100000003, 0, 8 },
     { "i32.sub 0 - 1", IOP_i32_sub, K_BIN, 0, 1, 0, 0xffffffff },
+    { "i32.add3 wraps (a + b + a)", IOP_i32_add3, K_BIN, 0x80000001, 0x1ffffffff, 0, 1 },
     { "i32.mul wraps", IOP_i32_mul, K_BIN, 0x10000, 0x10001, 0, 0x10000 },
     { "i32.div_s -7 / 2", IOP_i32_div_s, K_BIN, 0xfffffff9, 2, 0, 0xfffffffd },
     { "i32.div_s by 0", IOP_i32_div_s, K_BIN, 1, 0, WP_TRAP_DIV_ZERO, 0 },
@@ -326,7 +327,9 @@ static void test_ops(void)
         asm_buf *a = &fx->code[0];
         a->n = 0;
         /* params a, b in slots 0, 1; the result goes through slot 2. */
-        if (op_cases[i].kind == K_BIN)
+        if (op_cases[i].op == IOP_i32_add3)
+            emit(a, op_cases[i].op, 4, 2, 0, 1, 0);
+        else if (op_cases[i].kind == K_BIN)
             emit(a, op_cases[i].op, 3, 2, 0, 1);
         else
             emit(a, op_cases[i].op, 2, 2, 0);

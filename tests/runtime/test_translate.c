@@ -405,6 +405,10 @@ static const code_case code_cases[] = {
       B("\x00" "\x20\x00" "\x20\x01" "\x6a" "\x2d\x00\x03" "\x1a"
         "\x20\x00" "\x20\x01" "\x6a" "\x20\x00" "\x3a\x00\x05" "\x0b"),
       W(IOP_i32_load8_u_add, 2, 0, 1, 3, IOP_i32_store8_add, 0, 1, 0, 5, IOP_return), 0 },
+    /* A sum of three is one add3, whichever operand the inner add is. */
+    { "add3", T_II_I,
+      B("\x00" "\x20\x00" "\x20\x00" "\x20\x01" "\x6a" "\x6a" "\x20\x01" "\x6a" "\x0b"),
+      W(IOP_i32_add3, 2, 0, 1, 0, IOP_i32_add, 0, 2, 1, IOP_return), 0 },
     /* Not when the sum was computed before the value to store. */
     { "store after its value", T_II_V,
       B("\x00" "\x20\x00" "\x20\x01" "\x6a" "\x20\x00" "\x20\x01" "\x6a"
