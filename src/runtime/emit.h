@@ -27,6 +27,7 @@ typedef struct rt_emit {
     /* Word index of the last instruction when it is a mov that a next mov
      * may join (as a mov2), else RT_NONE. */
     uint32_t   last_mov;
+    bool       labeled;     /* some position has become a branch target */
     /* The function's constant pool: pool[i] is in slot pool_base + i. */
     const uint64_t *pool;
     uint32_t   npool, pool_base;
@@ -105,6 +106,7 @@ static inline uint32_t rt_emit_label(rt_emit *e)
 {
     e->last_end = RT_NONE;
     e->last_mov = RT_NONE;
+    e->labeled = true;
     return e->n;
 }
 

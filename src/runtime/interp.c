@@ -655,8 +655,13 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
             NEXT();
         }
 #endif
-        for (; n > 0; n--, c += 2)
+        for (; n > 0; n--, c += 2) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            memcpy(p++, c, sizeof *p);
+#else
             *p++ = (uint64_t)c[0] | (uint64_t)c[1] << 32;
+#endif
+        }
         ip = c;
         NEXT();
     }

@@ -48,6 +48,7 @@ typedef struct tr {
     uint32_t          *scratch;    /* br_table labels and pending stubs */
     uint32_t           cap_scratch;
 
+    uint64_t           written;    /* declared locals 0..63 (by slot) written so far */
     uint64_t           pool[WP_CONST_POOL_SLOTS > 0 ? WP_CONST_POOL_SLOTS : 1];
     uint32_t           npool;      /* constants in the frame (code.h, const_pool) */
 } tr;
@@ -916,6 +917,14 @@ static void write_local(tr *t, uint32_t x, rt_valtype type, const rt_operand *o)
     if (o->loc == RT_LOC_LOCAL && o->src == x)
         return;
     rt_emit *e = &t->e;
+    /* Before the first branch target, code runs straight from the entry,
+     * where `enter` zeroed the declared locals: storing 0 into one not
+     * written since changes nothing. */
+    uint64_t bit = x - t->type->param_slots < 64 ? UINT64_C(1) << (x - t->type->param_slots) : 0;
+    if (!e->labeled && x >= t->type->param_slots && bit != 0 && (t->written & bit) == 0 &&
+        o->loc == RT_LOC_CONST && o->bits == 0 && rt_slots_of(type) == 1)
+        return;
+    t->written |= bit;
     if (o->loc == RT_LOC_SLOT && rt_slots_of(type) == 1 && rt_emit_can_redirect(e, o->slot)) {
         /* The instruction that made the value writes the local instead. If
          * older entries still name the local, their copies must come

@@ -414,6 +414,13 @@ static const code_case code_cases[] = {
       B("\x00" "\x20\x00" "\x20\x01" "\x6a" "\x20\x00" "\x20\x01" "\x6a"
         "\x3a\x00\x05" "\x0b"),
       W(IOP_i32_add, 2, 0, 1, IOP_i32_add, 3, 0, 1, IOP_i32_store8, 2, 3, 5, IOP_return), 0 },
+    /* Storing 0 into a declared local that still holds its initial 0
+     * (straight from the entry, not written yet) emits nothing; after a
+     * branch target it does. */
+    { "initial zero", T_I_V,
+      B("\x01\x01\x7f" "\x41\x00" "\x21\x01" "\x41\x00" "\x21\x00" "\x03\x40" "\x0b"
+        "\x41\x00" "\x21\x01" "\x0b"),
+      W(IOP_enter, 1, 1, 0, IOP_const32, 0, 0, IOP_const32, 1, 0, IOP_return), 0 },
     /* A comparison also kept in a local is not fused. */
     { "compare kept", T_II_V,
       B("\x01\x01\x7f" "\x20\x00" "\x20\x01" "\x49" "\x22\x02" "\x04\x40" "\x0b" "\x0b"),
