@@ -106,6 +106,9 @@
     X(i64_store_add)  /* S:a S:b S:value I:offset */                          \
     X(i32_store8_add) /* S:a S:b S:value I:offset */                          \
     X(i32_store16_add) /* S:a S:b S:value I:offset */                         \
+    /* Stores of a sum: value (uint32_t)(a + b). */                           \
+    X(i32_store_sum)  /* S:addr S:a S:b I:offset */                           \
+    X(i32_store8_sum) /* S:addr S:a S:b I:offset */                           \
     X(call)           /* X:func S:base */                                     \
     X(call_indirect)  /* X:type X:table S:index S:base */                     \
     X(return)         /* -                      results are at fp[0..n) */    \

@@ -33,7 +33,7 @@ static const char *operand_kinds(uint32_t op)
     case IOP_i32_load_add: case IOP_i64_load_add: case IOP_i32_load8_s_add:
     case IOP_i32_load8_u_add: case IOP_i32_load16_s_add: case IOP_i32_load16_u_add:
     case IOP_i32_store_add: case IOP_i64_store_add: case IOP_i32_store8_add:
-    case IOP_i32_store16_add: return "SSSI";
+    case IOP_i32_store16_add: case IOP_i32_store_sum: case IOP_i32_store8_sum: return "SSSI";
     case IOP_br_i32_eq: case IOP_br_i32_ne: case IOP_br_i32_lt_s: case IOP_br_i32_lt_u:
     case IOP_br_i32_gt_s: case IOP_br_i32_gt_u: case IOP_br_i32_le_s: case IOP_br_i32_le_u:
     case IOP_br_i32_ge_s: case IOP_br_i32_ge_u:

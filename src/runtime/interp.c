@@ -776,6 +776,21 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         NEXT();
     }
 
+    CASE(i32_store_sum) {                          /* S:addr S:a S:b I:offset */
+        uint64_t ea = (uint64_t)U32(1) + OP(4);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store32(mem + ea, U32(2) + U32(3));
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_store8_sum) {
+        uint64_t ea = (uint64_t)U32(1) + OP(4);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        mem[ea] = (uint8_t)(U32(2) + U32(3));
+        ip += 5;
+        NEXT();
+    }
+
     /* ------------------------------------------------ calls */
 
     CASE(call) {                                   /* X:func S:base */

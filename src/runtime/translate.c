@@ -1112,8 +1112,12 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
         return st;
     uint32_t addr = rt_emit_operand(&t->e, &a);
     uint32_t val = rt_emit_operand(&t->e, &b);
+    rt_iop sum = ni->iop == IOP_i32_store ? IOP_i32_store_sum
+               : ni->iop == IOP_i32_store8 ? IOP_i32_store8_sum : 0;
     if (fused != 0 && take_add(t, &a, &x, &y))
         rt_emit4(&t->e, fused, x, y, val, in->b);
+    else if (sum != 0 && take_add(t, &b, &x, &y))
+        rt_emit4(&t->e, sum, addr, x, y, in->b);
     else
         rt_emit3(&t->e, ni->iop, addr, val, in->b);
     return WP_OK;

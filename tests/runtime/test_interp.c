@@ -814,6 +814,25 @@ static void test_memory(void)
     check_status("load8_s a + b", WP_OK, 0, run(fx, 5, ab, &err), &err);
     check_u64("load8_s a + b", "sign-extended to 32 bits", 0xffffff80, ab[0]);
 
+    /* Stores of a sum: f2(addr, a, b) stores the i32 a + b at addr + 4,
+     * f4(addr, a, b) its low byte at addr. */
+    fx->code[2].n = fx->code[4].n = 0;
+    emit(&fx->code[2], IOP_i32_store_sum, 4, 0, 1, 2, 4);
+    emit(&fx->code[4], IOP_i32_store8_sum, 4, 0, 1, 2, 0);
+    emit(&fx->code[2], IOP_return, 0);
+    emit(&fx->code[4], IOP_return, 0);
+    define(fx, 2, 3, 3, 3, 0);
+    define(fx, 4, 3, 3, 3, 0);
+    uint64_t sv[3] = { 0x40, 0xfffffff0, 0x100000013 };   /* the sum wraps to 3 */
+    check_status("store a sum", WP_OK, 0, run(fx, 2, sv, &err), &err);
+    check_true("store a sum", "3 at 0x44", mem[0x44] == 3 && mem[0x45] == 0 && mem[0x47] == 0);
+    sv[0] = 0x50; sv[1] = 0x1ff; sv[2] = 2;
+    check_status("store8 a sum", WP_OK, 0, run(fx, 4, sv, &err), &err);
+    check_true("store8 a sum", "the low byte 01 at 0x50", mem[0x50] == 1 && mem[0x51] == 0);
+    sv[0] = MEM_SIZE - 3; sv[1] = 1; sv[2] = 2;
+    check_status("store a sum past the end", WP_ERR_TRAP, WP_TRAP_MEMORY_OOB,
+                 run(fx, 2, sv, &err), &err);
+
     /* memory.init from "hello", then data.drop. */
     asm_buf *a = &fx->code[0];
     a->n = 0;

@@ -409,11 +409,17 @@ static const code_case code_cases[] = {
     { "add3", T_II_I,
       B("\x00" "\x20\x00" "\x20\x00" "\x20\x01" "\x6a" "\x6a" "\x20\x01" "\x6a" "\x0b"),
       W(IOP_i32_add3, 2, 0, 1, 0, IOP_i32_add, 0, 2, 1, IOP_return), 0 },
-    /* Not when the sum was computed before the value to store. */
-    { "store after its value", T_II_V,
+    /* A value computed by i32.add just before its store is added by the
+     * store. */
+    { "store a sum", T_II_V,
+      B("\x00" "\x20\x00" "\x20\x00" "\x20\x01" "\x6a" "\x36\x02\x08" "\x0b"),
+      W(IOP_i32_store_sum, 0, 0, 1, 8, IOP_return), 0 },
+    /* An address summed before the value stays an add; the value's own
+     * add goes into the store. */
+    { "address before the value", T_II_V,
       B("\x00" "\x20\x00" "\x20\x01" "\x6a" "\x20\x00" "\x20\x01" "\x6a"
         "\x3a\x00\x05" "\x0b"),
-      W(IOP_i32_add, 2, 0, 1, IOP_i32_add, 3, 0, 1, IOP_i32_store8, 2, 3, 5, IOP_return), 0 },
+      W(IOP_i32_add, 2, 0, 1, IOP_i32_store8_sum, 2, 0, 1, 5, IOP_return), 0 },
     /* Storing 0 into a declared local that still holds its initial 0
      * (straight from the entry, not written yet) emits nothing; after a
      * branch target it does. */
