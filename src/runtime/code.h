@@ -11,12 +11,18 @@
  *
  * Frame layout (slots of 8 bytes, fp[0] first):
  *
- *   | params | declared locals | operand stack ...          |
- *   0        nparams           nlocals                       frame_slots
+ *   | params | declared locals | constants | operand stack ...     |
+ *   0        nparams           nlocals     nlocals + nconsts       frame_slots
  *
  * Every value of the operand stack has a fixed slot, decided at
  * translation; a local is just a slot below nlocals, so an instruction may
- * name a local directly as an operand. i32 and f32 values live in the low
+ * name a local directly as an operand. Likewise a constant: the function's
+ * most used constants are copied into the slots after the locals at entry,
+ * and from there on an instruction names a constant like any other slot, so
+ * those constants cost no instruction of their own.
+ *
+ * Entry: a function with declared locals or constants begins with one
+ * `enter`, which zeroes the declared locals and writes the constants. i32 and f32 values live in the low
  * 32 bits of their slot (writers zero-extend; readers read only the low 32
  * bits), i64 and f64 use the whole slot, references are pointers (NULL is
  * the null reference; a funcref is a wp_func *), and a v128 will take two
@@ -25,11 +31,14 @@
  * Calls: the caller puts the arguments in consecutive slots base..; the
  * callee's frame starts there (fp' = fp + base), so the arguments are its
  * params. On return the results are at fp'[0..nresults), i.e. the caller's
- * base.. slots. The interpreter zeroes the callee's declared locals.
+ * base.. slots. The callee's `enter` zeroes its declared locals.
  * Before `return` the translator has moved the results to fp[0..nresults).
  *
  * Branches: the translator has already emitted the `mov`s that put a
- * block's result values into the target's slots; branches only jump.
+ * block's result values into the target's slots; branches only jump. A
+ * comparison whose only use is a branch is fused with it (br_i32_lt_s,
+ * ...). A taken branch to an earlier word closes a loop and checks for an
+ * interrupt there, so loops need no instruction of their own for it.
  *
  * Operand layouts:
  *
@@ -51,14 +60,55 @@
 
 /* Operations that exist only in the internal code. */
 #define RT_INTERNAL_OPS(X)                                                    \
+    X(enter)          /* S:first I:nzero I:n (I:lo I:hi)*n: zeroes nzero   \
+                         slots from first, then writes the n constants */ \
     X(mov)            /* S:dst S:src            copy one slot */              \
+    X(mov2)           /* S:d1 S:s1 S:d2 S:s2    two movs, in this order */    \
+    X(i32_add3)       /* S:dst S:a S:b S:c      dst = a + b + c (i32) */      \
     X(const32)        /* S:dst I:value          slot = (uint64_t)value */     \
     X(const64)        /* S:dst I:lo I:hi */                                   \
     X(br)             /* T */                                                 \
     X(br_if)          /* S:cond T               jump if (uint32_t)cond != 0 */\
     X(br_unless)      /* S:cond T               jump if (uint32_t)cond == 0 */\
     X(br_table)       /* S:index I:n T*(n+1)    index >= n: the last target */\
-    X(loop_check)     /* -                      interrupt check at a loop header */\
+    /* Compare and branch: jump if the i32 / i64 comparison holds. */         \
+    X(br_i32_eq)      /* S:a S:b T */                                         \
+    X(br_i32_ne)      /* S:a S:b T */                                         \
+    X(br_i32_lt_s)    /* S:a S:b T */                                         \
+    X(br_i32_lt_u)    /* S:a S:b T */                                         \
+    X(br_i32_gt_s)    /* S:a S:b T */                                         \
+    X(br_i32_gt_u)    /* S:a S:b T */                                         \
+    X(br_i32_le_s)    /* S:a S:b T */                                         \
+    X(br_i32_le_u)    /* S:a S:b T */                                         \
+    X(br_i32_ge_s)    /* S:a S:b T */                                         \
+    X(br_i32_ge_u)    /* S:a S:b T */                                         \
+    X(br_i64_eqz)     /* S:a T                  jump if a == 0 (64 bits) */   \
+    X(br_i64_nez)     /* S:a T */                                             \
+    X(br_i64_eq)      /* S:a S:b T */                                         \
+    X(br_i64_ne)      /* S:a S:b T */                                         \
+    X(br_i64_lt_s)    /* S:a S:b T */                                         \
+    X(br_i64_lt_u)    /* S:a S:b T */                                         \
+    X(br_i64_gt_s)    /* S:a S:b T */                                         \
+    X(br_i64_gt_u)    /* S:a S:b T */                                         \
+    X(br_i64_le_s)    /* S:a S:b T */                                         \
+    X(br_i64_le_u)    /* S:a S:b T */                                         \
+    X(br_i64_ge_s)    /* S:a S:b T */                                         \
+    X(br_i64_ge_u)    /* S:a S:b T */                                         \
+    /* Loads and stores whose address is an i32.add of two slots:         \
+     * effective address (uint32_t)(a + b) + offset. */                       \
+    X(i32_load_add)   /* S:dst S:a S:b I:offset */                            \
+    X(i64_load_add)   /* S:dst S:a S:b I:offset */                            \
+    X(i32_load8_s_add)  /* S:dst S:a S:b I:offset */                          \
+    X(i32_load8_u_add)  /* S:dst S:a S:b I:offset */                          \
+    X(i32_load16_s_add) /* S:dst S:a S:b I:offset */                          \
+    X(i32_load16_u_add) /* S:dst S:a S:b I:offset */                          \
+    X(i32_store_add)  /* S:a S:b S:value I:offset */                          \
+    X(i64_store_add)  /* S:a S:b S:value I:offset */                          \
+    X(i32_store8_add) /* S:a S:b S:value I:offset */                          \
+    X(i32_store16_add) /* S:a S:b S:value I:offset */                         \
+    /* Stores of a sum: value (uint32_t)(a + b). */                           \
+    X(i32_store_sum)  /* S:addr S:a S:b I:offset */                           \
+    X(i32_store8_sum) /* S:addr S:a S:b I:offset */                           \
     X(call)           /* X:func S:base */                                     \
     X(call_indirect)  /* X:type X:table S:index S:base */                     \
     X(return)         /* -                      results are at fp[0..n) */    \

@@ -1,6 +1,7 @@
 /* A readable listing of translated code (code.h), one instruction per
  * line, for tests and debugging. Operands print as s<N> (slot), #<N>
- * (immediate), @<N> (branch target) and x<N> (index). A listing never reads
+ * (immediate), @<N> (branch target) and x<N> (index); `enter` lists
+ * its constants in hex. A listing never reads
  * past the end of the code, even if the code is broken.
  */
 #include <stdio.h>
@@ -18,14 +19,27 @@ static const char *operand_kinds(uint32_t op)
 #define LOAD(code, id, name, r, al) case IOP_##id: return "SSI";
 #define STORE(code, id, name, a, al) case IOP_##id: return "SSI";
 #include "opcodes.def"
+    case IOP_enter: return "SII";
     case IOP_mov: return "SS";
+    case IOP_mov2: return "SSSS";
+    case IOP_i32_add3: return "SSSS";
     case IOP_const32: return "SI";
     case IOP_const64: return "SII";
     case IOP_br: return "T";
     case IOP_br_if: return "ST";
     case IOP_br_unless: return "ST";
     case IOP_br_table: return "SI";
-    case IOP_loop_check: return "";
+    case IOP_br_i64_eqz: case IOP_br_i64_nez: return "ST";
+    case IOP_i32_load_add: case IOP_i64_load_add: case IOP_i32_load8_s_add:
+    case IOP_i32_load8_u_add: case IOP_i32_load16_s_add: case IOP_i32_load16_u_add:
+    case IOP_i32_store_add: case IOP_i64_store_add: case IOP_i32_store8_add:
+    case IOP_i32_store16_add: case IOP_i32_store_sum: case IOP_i32_store8_sum: return "SSSI";
+    case IOP_br_i32_eq: case IOP_br_i32_ne: case IOP_br_i32_lt_s: case IOP_br_i32_lt_u:
+    case IOP_br_i32_gt_s: case IOP_br_i32_gt_u: case IOP_br_i32_le_s: case IOP_br_i32_le_u:
+    case IOP_br_i32_ge_s: case IOP_br_i32_ge_u:
+    case IOP_br_i64_eq: case IOP_br_i64_ne: case IOP_br_i64_lt_s: case IOP_br_i64_lt_u:
+    case IOP_br_i64_gt_s: case IOP_br_i64_gt_u: case IOP_br_i64_le_s: case IOP_br_i64_le_u:
+    case IOP_br_i64_ge_s: case IOP_br_i64_ge_u: return "SST";
     case IOP_call: return "XS";
     case IOP_call_indirect: return "XXSS";
     case IOP_return: return "";
@@ -87,6 +101,20 @@ void rt_code_dump(FILE *out, const rt_code *code)
             }
             fprintf(out, "%s", k == kinds ? " " : ", ");
             print_operand(out, *k, w[pc++]);
+        }
+        if (op == IOP_enter) {
+            uint32_t count = w[pc - 1];
+            fprintf(out, " [");
+            for (uint64_t i = 0; i < count; i++) {
+                if (pc + 1 >= n) {
+                    fprintf(out, " <truncated>\n");
+                    return;
+                }
+                uint64_t v = (uint64_t)w[pc] | (uint64_t)w[pc + 1] << 32;
+                fprintf(out, "%s0x%llx", i ? " " : "", (unsigned long long)v);
+                pc += 2;
+            }
+            fprintf(out, "]");
         }
         if (op == IOP_br_table) {
             uint32_t count = w[pc - 1];

@@ -13,6 +13,14 @@
 #  endif
 #endif
 
+/* Most constants a function keeps in its frame (code.h, const_pool): the
+ * most used ones are copied into the frame at each call, so that
+ * instructions read them as slots; the others are written by an
+ * instruction where they are used. 0 turns the pool off. */
+#ifndef WP_CONST_POOL_SLOTS
+#define WP_CONST_POOL_SLOTS 32u
+#endif
+
 /* Value stack of an instance, in 8-byte slots (8 MiB of reserve by default;
  * pages are only touched as the stack is used). */
 #ifndef WP_DEFAULT_STACK_SLOTS

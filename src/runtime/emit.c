@@ -11,6 +11,7 @@ void rt_emit_init(rt_emit *e, wp_engine *eng, uint32_t limit)
     e->engine = eng;
     e->limit = limit;
     e->last_end = RT_NONE;
+    e->last_mov = RT_NONE;
 }
 
 void rt_emit_fini(rt_emit *e)
@@ -81,13 +82,30 @@ static void emit_const(rt_emit *e, rt_valtype t, uint32_t dst, uint64_t bits)
     }
 }
 
+/* One slot copy; it joins a mov just before it (no label between) into one
+ * mov2, as copies come in runs (block results, loop-carried locals). */
+static void emit_mov(rt_emit *e, uint32_t dst, uint32_t src)
+{
+    uint32_t at = e->last_mov;
+    if (at != RT_NONE && at + 3 == e->n) {
+        uint32_t w[2] = { dst, src };
+        rt_emit_words(e, w, 2);
+        if (e->n == at + 5)
+            e->words[at] = IOP_mov2;
+        return;
+    }
+    rt_emit2(e, IOP_mov, dst, src);
+    if (!e->off && !e->failed)
+        e->last_mov = e->n - 3;
+}
+
 static void emit_copy(rt_emit *e, rt_valtype t, uint32_t dst, uint32_t src)
 {
     if (dst == src)
         return;
-    rt_emit2(e, IOP_mov, dst, src);
+    emit_mov(e, dst, src);
     if (rt_slots_of(t) == 2)
-        rt_emit2(e, IOP_mov, dst + 1, src + 1);
+        emit_mov(e, dst + 1, src + 1);
 }
 
 void rt_emit_move(rt_emit *e, rt_valtype t, uint32_t dst, const rt_operand *o)
@@ -117,6 +135,11 @@ uint32_t rt_emit_operand(rt_emit *e, rt_operand *o)
 {
     if (o->loc == RT_LOC_LOCAL)
         return o->src;
+    if (o->loc == RT_LOC_CONST && rt_slots_of(o->type) == 1) {
+        for (uint32_t i = 0; i < e->npool; i++)
+            if (e->pool[i] == o->bits)
+                return e->pool_base + i;
+    }
     rt_emit_materialize(e, o);
     return o->slot;
 }

@@ -24,6 +24,13 @@ typedef struct rt_emit {
      * instead (rt_emit_result): [last_start, last_end) with its destination
      * slot at word last_start + 1. last_end is RT_NONE when there is none. */
     uint32_t   last_start, last_end;
+    /* Word index of the last instruction when it is a mov that a next mov
+     * may join (as a mov2), else RT_NONE. */
+    uint32_t   last_mov;
+    bool       labeled;     /* some position has become a branch target */
+    /* The function's constant pool: pool[i] is in slot pool_base + i. */
+    const uint64_t *pool;
+    uint32_t   npool, pool_base;
 } rt_emit;
 
 void rt_emit_init(rt_emit *e, wp_engine *eng, uint32_t limit);
@@ -35,6 +42,7 @@ bool rt_emit_reserve(rt_emit *e, uint32_t nwords);
 static inline void rt_emit_words(rt_emit *e, const uint32_t *w, uint32_t n)
 {
     e->last_end = RT_NONE;
+    e->last_mov = RT_NONE;
     if (e->off || (e->cap - e->n < n && !rt_emit_reserve(e, n)))
         return;
     for (uint32_t i = 0; i < n; i++)
@@ -97,6 +105,8 @@ static inline bool rt_emit_can_redirect(const rt_emit *e, uint32_t slot)
 static inline uint32_t rt_emit_label(rt_emit *e)
 {
     e->last_end = RT_NONE;
+    e->last_mov = RT_NONE;
+    e->labeled = true;
     return e->n;
 }
 
@@ -109,8 +119,9 @@ void rt_emit_resolve(rt_emit *e, uint32_t chain, uint32_t target);
 /* Copies the value of o (of type t) to slot dst; nothing when it is
  * already there. */
 void rt_emit_move(rt_emit *e, rt_valtype t, uint32_t dst, const rt_operand *o);
-/* Slot an instruction reads o from: a constant is first written to o's own
- * slot (o then says so). */
+/* Slot an instruction reads o from: a constant of the pool is read where
+ * the pool holds it; another constant is first written to o's own slot (o
+ * then says so). */
 uint32_t rt_emit_operand(rt_emit *e, rt_operand *o);
 /* Puts o in its own slot (for block params, call arguments). */
 void rt_emit_materialize(rt_emit *e, rt_operand *o);

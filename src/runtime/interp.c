@@ -122,7 +122,27 @@ static const char *func_where(const wp_func *f, char *buf, size_t size)
 #define DISPATCH_END()   case IOP__COUNT: break; } goto trap;
 #endif
 
+/* Keeps the compiler from turning a short loop into a call of memset,
+ * which costs more than the few slots such a loop clears. */
+#if defined(__GNUC__)
+#define SHORT_LOOP(p) __asm__("" : "+r"(p))
+#else
+#define SHORT_LOOP(p) ((void)0)
+#endif
+
 #define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
+
+/* A taken branch to word `target`. One to an earlier word closes a loop:
+ * it checks for an interrupt there, so that every loop iteration does. */
+#define JUMP(target)                                                          \
+    do {                                                                      \
+        const uint32_t *to_ = words + (target);                               \
+        if (to_ <= ip &&                                                      \
+            atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)\
+            TRAP(WP_TRAP_INTERRUPTED);                                        \
+        ip = to_;                                                             \
+        NEXT();                                                               \
+    } while (0)
 
 wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *err)
 {
@@ -177,8 +197,6 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         TRAP(WP_TRAP_STACK_EXHAUSTED);
     if (f->code->nparams > 0)
         memmove(fp, slots, (size_t)f->code->nparams * sizeof *fp);
-    for (uint32_t i = f->code->nparams; i < f->code->nlocals; i++)
-        fp[i] = 0;
 
     DISPATCH_BEGIN()
 
@@ -620,27 +638,156 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
 
     /* ------------------------------------------------ internal: moves, constants, branches */
 
+    CASE(enter) {                                  /* S:first I:nzero I:n (I:lo I:hi)*n */
+        uint64_t *p = fp + OP(1);
+        for (uint32_t i = OP(2); i > 0; i--) {
+            *p++ = 0;
+            SHORT_LOOP(p);
+        }
+        uint32_t n = OP(3);
+        const uint32_t *c = ip + 4;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* Each lo, hi pair of words is the value's little-endian bytes; a
+         * long pool is copied faster by memcpy than by the loop. */
+        if (n > 8) {
+            memcpy(p, c, (size_t)n * sizeof *p);
+            ip = c + 2 * (size_t)n;
+            NEXT();
+        }
+#endif
+        for (; n > 0; n--, c += 2) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            memcpy(p++, c, sizeof *p);
+#else
+            *p++ = (uint64_t)c[0] | (uint64_t)c[1] << 32;
+#endif
+        }
+        ip = c;
+        NEXT();
+    }
     CASE(mov)     { SLOT(1) = SLOT(2); ip += 3; NEXT(); }
+    CASE(mov2)    { SLOT(1) = SLOT(2); SLOT(3) = SLOT(4); ip += 5; NEXT(); }
+    CASE(i32_add3) { SLOT(1) = (uint32_t)(U32(2) + U32(3) + U32(4)); ip += 5; NEXT(); }
     CASE(const32) { SLOT(1) = OP(2); ip += 3; NEXT(); }
     CASE(const64) { SLOT(1) = (uint64_t)OP(2) | (uint64_t)OP(3) << 32; ip += 4; NEXT(); }
-    CASE(br)      { ip = words + OP(1); NEXT(); }
-    CASE(br_if) {
-        ip = U32(1) != 0 ? words + OP(2) : ip + 3;
-        NEXT();
-    }
-    CASE(br_unless) {
-        ip = U32(1) == 0 ? words + OP(2) : ip + 3;
-        NEXT();
-    }
+    CASE(br)        { JUMP(OP(1)); }
+    CASE(br_if)     { if (U32(1) != 0) JUMP(OP(2)); ip += 3; NEXT(); }
+    CASE(br_unless) { if (U32(1) == 0) JUMP(OP(2)); ip += 3; NEXT(); }
     CASE(br_table) {
         uint32_t i = U32(1), n = OP(2);
-        ip = words + ip[3 + (i < n ? i : n)];
+        JUMP(ip[3 + (i < n ? i : n)]);
+    }
+
+    /* ------------------------------------------------ compare and branch (S:a S:b T) */
+
+    CASE(br_i32_eq)   { if (U32(1) == U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_ne)   { if (U32(1) != U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_lt_s) { if (rt_i32_signed(U32(1)) < rt_i32_signed(U32(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_lt_u) { if (U32(1) < U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_gt_s) { if (rt_i32_signed(U32(1)) > rt_i32_signed(U32(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_gt_u) { if (U32(1) > U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_le_s) { if (rt_i32_signed(U32(1)) <= rt_i32_signed(U32(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_le_u) { if (U32(1) <= U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_ge_s) { if (rt_i32_signed(U32(1)) >= rt_i32_signed(U32(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i32_ge_u) { if (U32(1) >= U32(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_eqz)  { if (SLOT(1) == 0) JUMP(OP(2)); ip += 3; NEXT(); }
+    CASE(br_i64_nez)  { if (SLOT(1) != 0) JUMP(OP(2)); ip += 3; NEXT(); }
+    CASE(br_i64_eq)   { if (SLOT(1) == SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_ne)   { if (SLOT(1) != SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_lt_s) { if (rt_i64_signed(SLOT(1)) < rt_i64_signed(SLOT(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_lt_u) { if (SLOT(1) < SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_gt_s) { if (rt_i64_signed(SLOT(1)) > rt_i64_signed(SLOT(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_gt_u) { if (SLOT(1) > SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_le_s) { if (rt_i64_signed(SLOT(1)) <= rt_i64_signed(SLOT(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_le_u) { if (SLOT(1) <= SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_ge_s) { if (rt_i64_signed(SLOT(1)) >= rt_i64_signed(SLOT(2))) JUMP(OP(3)); ip += 4; NEXT(); }
+    CASE(br_i64_ge_u) { if (SLOT(1) >= SLOT(2)) JUMP(OP(3)); ip += 4; NEXT(); }
+
+    /* ------------------------------------------------ memory, address a + b (S S S I:offset) */
+
+    CASE(i32_load_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load32(mem + ea);
+        ip += 5;
         NEXT();
     }
-    CASE(loop_check) {
-        if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
-            TRAP(WP_TRAP_INTERRUPTED);
-        ip += 1;
+    CASE(i64_load_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 8 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load64(mem + ea);
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_load8_s_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = rt_i32_extend8_s(mem[ea]);
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_load8_u_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = mem[ea];
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_load16_s_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = rt_i32_extend16_s(load16(mem + ea));
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_load16_u_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + U32(3)) + OP(4);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        SLOT(1) = load16(mem + ea);
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_store_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + U32(2)) + OP(4);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store32(mem + ea, SLOT(3));
+        ip += 5;
+        NEXT();
+    }
+    CASE(i64_store_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + U32(2)) + OP(4);
+        if (ea + 8 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store64(mem + ea, SLOT(3));
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_store8_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + U32(2)) + OP(4);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        mem[ea] = (uint8_t)SLOT(3);
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_store16_add) {
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + U32(2)) + OP(4);
+        if (ea + 2 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store16(mem + ea, SLOT(3));
+        ip += 5;
+        NEXT();
+    }
+
+    CASE(i32_store_sum) {                          /* S:addr S:a S:b I:offset */
+        uint64_t ea = (uint64_t)U32(1) + OP(4);
+        if (ea + 4 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        store32(mem + ea, U32(2) + U32(3));
+        ip += 5;
+        NEXT();
+    }
+    CASE(i32_store8_sum) {
+        uint64_t ea = (uint64_t)U32(1) + OP(4);
+        if (ea + 1 > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+        mem[ea] = (uint8_t)(U32(2) + U32(3));
+        ip += 5;
         NEXT();
     }
 
@@ -807,8 +954,6 @@ do_call:
         frame->fp = fp;
         frame->func = func;
         frame++;
-        for (uint32_t i = c->nparams; i < c->nlocals; i++)
-            call_fp[i] = 0;
         fp = call_fp;
         func = callee;
         words = ip = c->words;

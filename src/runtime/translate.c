@@ -11,6 +11,7 @@
  * invalid early and malformed later must be reported as malformed: after a
  * validation failure the rest of the body is still decoded (skim_rest).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
@@ -46,6 +47,10 @@ typedef struct tr {
 
     uint32_t          *scratch;    /* br_table labels and pending stubs */
     uint32_t           cap_scratch;
+
+    uint64_t           written;    /* declared locals 0..63 (by slot) written so far */
+    uint64_t           pool[WP_CONST_POOL_SLOTS > 0 ? WP_CONST_POOL_SLOTS : 1];
+    uint32_t           npool;      /* constants in the frame (code.h, const_pool) */
 } tr;
 
 /* Numeric and memory rows of opcodes.def. */
@@ -364,6 +369,16 @@ static bool values_in_place(const rt_operand *vals, const rt_valtype *types, uin
 static void emit_transfer(tr *t, const rt_operand *vals, const rt_valtype *types, uint32_t n,
                           uint32_t base)
 {
+    /* A single value the instruction just before computed is written
+     * straight to its target instead. Its own slot is not read again: a
+     * transfer is unconditional (a conditional one is emitted after its
+     * branch, so the value's instruction is then not the last one). */
+    if (n == 1 && vals[0].loc == RT_LOC_SLOT && vals[0].slot != base &&
+        rt_slots_of(types[0]) == 1 && rt_emit_can_redirect(&t->e, vals[0].slot)) {
+        t->e.words[t->e.last_start + 1] = base;
+        t->e.last_end = RT_NONE;
+        return;
+    }
     uint32_t dst = base;
     for (uint32_t i = 0; i < n; i++) {
         const rt_operand *o = &vals[i];
@@ -457,6 +472,67 @@ static wp_status pop_i32s(tr *t, uint32_t n, uint32_t *slots)
     return WP_OK;
 }
 
+/* ---------------------------------------------------------------- conditional branches */
+
+/* The compare-and-branch ops for a comparison: [0] jumps when it holds,
+ * [1] when it does not. */
+static bool fused_branch(uint32_t cmp, rt_iop *when_true, rt_iop *when_false)
+{
+    static const struct { rt_iop cmp, yes, no; } map[] = {
+        { IOP_i32_eqz, IOP_br_unless, IOP_br_if },
+        { IOP_i32_eq, IOP_br_i32_eq, IOP_br_i32_ne },
+        { IOP_i32_ne, IOP_br_i32_ne, IOP_br_i32_eq },
+        { IOP_i32_lt_s, IOP_br_i32_lt_s, IOP_br_i32_ge_s },
+        { IOP_i32_lt_u, IOP_br_i32_lt_u, IOP_br_i32_ge_u },
+        { IOP_i32_gt_s, IOP_br_i32_gt_s, IOP_br_i32_le_s },
+        { IOP_i32_gt_u, IOP_br_i32_gt_u, IOP_br_i32_le_u },
+        { IOP_i32_le_s, IOP_br_i32_le_s, IOP_br_i32_gt_s },
+        { IOP_i32_le_u, IOP_br_i32_le_u, IOP_br_i32_gt_u },
+        { IOP_i32_ge_s, IOP_br_i32_ge_s, IOP_br_i32_lt_s },
+        { IOP_i32_ge_u, IOP_br_i32_ge_u, IOP_br_i32_lt_u },
+        { IOP_i64_eqz, IOP_br_i64_eqz, IOP_br_i64_nez },
+        { IOP_i64_eq, IOP_br_i64_eq, IOP_br_i64_ne },
+        { IOP_i64_ne, IOP_br_i64_ne, IOP_br_i64_eq },
+        { IOP_i64_lt_s, IOP_br_i64_lt_s, IOP_br_i64_ge_s },
+        { IOP_i64_lt_u, IOP_br_i64_lt_u, IOP_br_i64_ge_u },
+        { IOP_i64_gt_s, IOP_br_i64_gt_s, IOP_br_i64_le_s },
+        { IOP_i64_gt_u, IOP_br_i64_gt_u, IOP_br_i64_le_u },
+        { IOP_i64_le_s, IOP_br_i64_le_s, IOP_br_i64_gt_s },
+        { IOP_i64_le_u, IOP_br_i64_le_u, IOP_br_i64_gt_u },
+        { IOP_i64_ge_s, IOP_br_i64_ge_s, IOP_br_i64_lt_s },
+        { IOP_i64_ge_u, IOP_br_i64_ge_u, IOP_br_i64_lt_u },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].cmp == cmp) {
+            *when_true = map[i].yes;
+            *when_false = map[i].no;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Emits a branch taken when the i32 condition (read from slot cs) is
+ * nonzero (when) or zero (!when), without its target word, which the
+ * caller emits next. A condition the instruction just before computed by
+ * an integer comparison, and read by nothing else, is not written at all:
+ * that comparison becomes the branch. */
+static void emit_cond_branch(tr *t, const rt_operand *cond, uint32_t cs, bool when)
+{
+    rt_emit *e = &t->e;
+    rt_iop yes, no;
+    if (cond->loc == RT_LOC_SLOT && rt_emit_can_redirect(e, cond->slot) &&
+        fused_branch(e->words[e->last_start], &yes, &no)) {
+        uint32_t start = e->last_start;
+        uint32_t nops = e->last_end - start - 2;   /* the compare's operands */
+        uint32_t w[3] = { when ? yes : no, e->words[start + 2], nops > 1 ? e->words[start + 3] : 0 };
+        e->n = start;
+        rt_emit_words(e, w, 1 + nops);
+        return;
+    }
+    rt_emit1(e, when ? IOP_br_if : IOP_br_unless, cs);
+}
+
 /* ---------------------------------------------------------------- control */
 
 static wp_status block_type(tr *t, const instr *in, const rt_valtype **params, uint32_t *np,
@@ -511,9 +587,8 @@ static wp_status op_block(tr *t, const instr *in)
     c->live_in = t->live;
     if (kind == RT_FRAME_LOOP) {
         c->label = rt_emit_label(&t->e);
-        rt_emit0(&t->e, IOP_loop_check);
     } else if (kind == RT_FRAME_IF) {
-        rt_emit1(&t->e, IOP_br_unless, cond_slot);
+        emit_cond_branch(t, &cond, cond_slot, false);
         rt_emit_link(&t->e, &c->else_patch);
     }
     return WP_OK;
@@ -647,17 +722,18 @@ static wp_status op_br_if(tr *t, uint32_t depth)
     uint32_t cs = rt_emit_operand(&t->e, &cond);
     uint32_t base = label_base(c);
     if (c->kind != RT_FRAME_FUNC && values_in_place(t->v.tmp, types, n, base)) {
+        emit_cond_branch(t, &cond, cs, true);
         if (c->kind == RT_FRAME_LOOP) {
-            rt_emit2(&t->e, IOP_br_if, cs, c->label);
+            uint32_t w[1] = { c->label };
+            rt_emit_words(&t->e, w, 1);
         } else {
-            rt_emit1(&t->e, IOP_br_if, cs);
             rt_emit_link(&t->e, &c->patches);
             if (t->live)
                 c->branched = true;
         }
     } else {
         uint32_t skip = RT_NONE;
-        rt_emit1(&t->e, IOP_br_unless, cs);
+        emit_cond_branch(t, &cond, cs, false);
         rt_emit_link(&t->e, &skip);
         emit_transfer(t, t->v.tmp, types, n, base);
         emit_jump(t, depth);
@@ -841,6 +917,14 @@ static void write_local(tr *t, uint32_t x, rt_valtype type, const rt_operand *o)
     if (o->loc == RT_LOC_LOCAL && o->src == x)
         return;
     rt_emit *e = &t->e;
+    /* Before the first branch target, code runs straight from the entry,
+     * where `enter` zeroed the declared locals: storing 0 into one not
+     * written since changes nothing. */
+    uint64_t bit = x - t->type->param_slots < 64 ? UINT64_C(1) << (x - t->type->param_slots) : 0;
+    if (!e->labeled && x >= t->type->param_slots && bit != 0 && (t->written & bit) == 0 &&
+        o->loc == RT_LOC_CONST && o->bits == 0 && rt_slots_of(type) == 1)
+        return;
+    t->written |= bit;
     if (o->loc == RT_LOC_SLOT && rt_slots_of(type) == 1 && rt_emit_can_redirect(e, o->slot)) {
         /* The instruction that made the value writes the local instead. If
          * older entries still name the local, their copies must come
@@ -910,6 +994,41 @@ static wp_status op_global(tr *t, const instr *in)
     return WP_OK;
 }
 
+/* The load or store that adds its address from two slots, or 0 (the op
+ * has no such form). */
+static rt_iop address_add(uint32_t iop)
+{
+    switch (iop) {
+    case IOP_i32_load: return IOP_i32_load_add;
+    case IOP_i64_load: return IOP_i64_load_add;
+    case IOP_i32_load8_s: return IOP_i32_load8_s_add;
+    case IOP_i32_load8_u: return IOP_i32_load8_u_add;
+    case IOP_i32_load16_s: return IOP_i32_load16_s_add;
+    case IOP_i32_load16_u: return IOP_i32_load16_u_add;
+    case IOP_i32_store: return IOP_i32_store_add;
+    case IOP_i64_store: return IOP_i64_store_add;
+    case IOP_i32_store8: return IOP_i32_store8_add;
+    case IOP_i32_store16: return IOP_i32_store16_add;
+    default: return 0;
+    }
+}
+
+/* When the operand a was just computed by an i32.add that nothing else
+ * reads, removes that add and returns its two operand slots, so that the
+ * instruction that uses a can add them itself. */
+static bool take_add(tr *t, const rt_operand *a, uint32_t *x, uint32_t *y)
+{
+    rt_emit *e = &t->e;
+    if (a->loc != RT_LOC_SLOT || !rt_emit_can_redirect(e, a->slot) ||
+        e->words[e->last_start] != IOP_i32_add)
+        return false;
+    *x = e->words[e->last_start + 2];
+    *y = e->words[e->last_start + 3];
+    e->n = e->last_start;
+    e->last_end = RT_NONE;
+    return true;
+}
+
 static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
 {
     rt_operand a, b;
@@ -937,10 +1056,25 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
             return st;
         uint32_t s1 = rt_emit_operand(&t->e, &a);
         uint32_t s2 = rt_emit_operand(&t->e, &b);
+        /* A sum of three: the add of the other two goes into this one. */
+        uint32_t x = 0, y = 0, z = 0;
+        bool add3 = false;
+        if (ni->iop == IOP_i32_add) {
+            if (take_add(t, &b, &x, &y)) {
+                add3 = true;
+                z = s1;
+            } else if (take_add(t, &a, &x, &y)) {
+                add3 = true;
+                z = s2;
+            }
+        }
         if ((st = push_result(t, ni->tout, &dst)) != WP_OK)
             return st;
         start = rt_emit_pc(&t->e);
-        rt_emit3(&t->e, ni->iop, dst, s1, s2);
+        if (add3)
+            rt_emit4(&t->e, IOP_i32_add3, dst, x, y, z);
+        else
+            rt_emit3(&t->e, ni->iop, dst, s1, s2);
         rt_emit_result(&t->e, start);
         return WP_OK;
     default:
@@ -953,15 +1087,21 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
     if (in->a > ni->align)
         return invalid(t, "alignment must not be larger than natural (2^%u > 2^%u)", in->a,
                        ni->align);
+    uint32_t x, y;
+    rt_iop fused = address_add(ni->iop);
     if (ni->kind == K_LOAD) {
         st = rt_val_pop(&t->v, WP_I32, &a);
         if (st != WP_OK)
             return st;
         uint32_t addr = rt_emit_operand(&t->e, &a);
+        bool fuse = fused != 0 && take_add(t, &a, &x, &y);
         if ((st = push_result(t, ni->tout, &dst)) != WP_OK)
             return st;
         start = rt_emit_pc(&t->e);
-        rt_emit3(&t->e, ni->iop, dst, addr, in->b);
+        if (fuse)
+            rt_emit4(&t->e, fused, dst, x, y, in->b);
+        else
+            rt_emit3(&t->e, ni->iop, dst, addr, in->b);
         rt_emit_result(&t->e, start);
         return WP_OK;
     }
@@ -972,7 +1112,14 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
         return st;
     uint32_t addr = rt_emit_operand(&t->e, &a);
     uint32_t val = rt_emit_operand(&t->e, &b);
-    rt_emit3(&t->e, ni->iop, addr, val, in->b);
+    rt_iop sum = ni->iop == IOP_i32_store ? IOP_i32_store_sum
+               : ni->iop == IOP_i32_store8 ? IOP_i32_store8_sum : 0;
+    if (fused != 0 && take_add(t, &a, &x, &y))
+        rt_emit4(&t->e, fused, x, y, val, in->b);
+    else if (sum != 0 && take_add(t, &b, &x, &y))
+        rt_emit4(&t->e, sum, addr, x, y, in->b);
+    else
+        rt_emit3(&t->e, ni->iop, addr, val, in->b);
     return WP_OK;
 }
 
@@ -1304,6 +1451,105 @@ static wp_status read_locals(tr *t)
     return WP_OK;
 }
 
+/* ---------------------------------------------------------------- constant pool */
+
+/* Distinct constants the pre-scan counts (a power of two); a body with more
+ * only has its first ones counted, which bounds the scan's memory. */
+#define SCAN_BUCKETS 256u
+
+typedef struct const_count {
+    uint64_t bits;
+    uint32_t count;   /* 0: empty bucket */
+} const_count;
+
+static int by_use(const void *pa, const void *pb)
+{
+    const const_count *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return a->bits < b->bits ? -1 : a->bits > b->bits;
+}
+
+/* Reads the body ahead once to find its constants, so that the most used
+ * ones can get frame slots below the operand stack before any slot is
+ * handed out (code.h, enter). A decoding error ends the scan quietly: the real pass reports
+ * it at the right place. */
+static wp_status choose_constants(tr *t)
+{
+    t->npool = 0;
+    if (WP_CONST_POOL_SLOTS == 0)
+        return WP_OK;
+    const_count *tab = rt_alloc(t->m->engine, SCAN_BUCKETS * sizeof *tab);
+    if (tab == NULL)
+        return rt_fail(t->err, WP_ERR_NOMEM, UINT32_MAX, "out of memory for the constant scan");
+    wp_error quiet;
+    wp_error *err = t->err;
+    size_t pos = t->r.pos;
+    uint32_t distinct = 0;
+    bool pending = false;   /* the previous instruction was a constant */
+    uint64_t bits = 0;
+    t->err = &quiet;
+    while (!rt_reader_at_end(&t->r)) {
+        instr in;
+        if (decode_instr(t, &in) != WP_OK)
+            break;
+        /* A constant that is only stored (local.set/tee), passed to a call
+         * or carried out of a block (end, else, br, return) is written by
+         * an instruction of its own anyway, and a dropped one is never
+         * read: a pool slot would save nothing. */
+        bool counted = pending && in.op != 0x21 && in.op != 0x22 && in.op != 0x0b &&
+                       in.op != 0x05 && in.op != 0x0c && in.op != 0x0f && in.op != 0x10 &&
+                       in.op != 0x1a;
+        pending = in.op >= 0x41 && in.op <= 0x44;
+        uint64_t prev = bits;
+        bits = in.bits;
+        if (!counted)
+            continue;
+        uint32_t h = (uint32_t)((prev * UINT64_C(0x9e3779b97f4a7c15)) >> 56) &
+                     (SCAN_BUCKETS - 1);
+        while (tab[h].count != 0 && tab[h].bits != prev)
+            h = (h + 1) & (SCAN_BUCKETS - 1);
+        if (tab[h].count == 0) {
+            if (distinct >= SCAN_BUCKETS / 2)
+                continue;
+            distinct++;
+            tab[h].bits = prev;
+        }
+        if (tab[h].count < UINT32_MAX)
+            tab[h].count++;
+    }
+    t->err = err;
+    t->r.pos = pos;
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < SCAN_BUCKETS; i++)
+        if (tab[i].count != 0)
+            tab[used++] = tab[i];
+    qsort(tab, used, sizeof *tab, by_use);
+    while (t->npool < WP_CONST_POOL_SLOTS && t->npool < distinct) {
+        t->pool[t->npool] = tab[t->npool].bits;
+        t->npool++;
+    }
+    rt_free(t->m->engine, tab, SCAN_BUCKETS * sizeof *tab);
+    return WP_OK;
+}
+
+/* The `enter` that starts the code: zeroed declared locals, then the
+ * constant pool. */
+static void emit_enter(tr *t)
+{
+    uint32_t first = t->type->param_slots;
+    t->e.pool = t->pool;
+    t->e.npool = t->npool;
+    t->e.pool_base = t->local_slots;
+    if (t->npool == 0 && t->local_slots == first)
+        return;
+    rt_emit3(&t->e, IOP_enter, first, t->local_slots - first, t->npool);
+    for (uint32_t i = 0; i < t->npool; i++) {
+        uint32_t w[2] = { (uint32_t)t->pool[i], (uint32_t)(t->pool[i] >> 32) };
+        rt_emit_words(&t->e, w, 2);
+    }
+}
+
 /* ---------------------------------------------------------------- entry */
 
 wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t *body,
@@ -1334,12 +1580,15 @@ wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t
 
     wp_status st = read_locals(&t);
     if (st == WP_OK)
-        st = rt_val_init(&t.v, m->engine, t.local_slots, err);
+        st = choose_constants(&t);
+    if (st == WP_OK)
+        st = rt_val_init(&t.v, m->engine, t.local_slots + t.npool, err);
     if (st == WP_OK)
         st = rt_val_push_ctrl(&t.v, RT_FRAME_FUNC, NULL, 0, t.type->results, t.type->nresults);
     if (st == WP_OK) {
         rt_val_ctrl(&t.v, 0)->live_in = true;
         set_live(&t, true);
+        emit_enter(&t);
         st = run_body(&t);
     }
     if (st == WP_OK) {

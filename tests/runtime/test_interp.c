@@ -235,6 +235,7 @@ static const struct {
     { "i32.add wraps and zero-extends", IOP_i32_add, K_BIN, 0xffffffff, 2, 0, 1 },
     { "i32.add reads only the low half", IOP_i32_add, K_BIN, 0xdeadbeef00000005, 0x100000003, 0, 8 },
     { "i32.sub 0 - 1", IOP_i32_sub, K_BIN, 0, 1, 0, 0xffffffff },
+    { "i32.add3 wraps (a + b + a)", IOP_i32_add3, K_BIN, 0x80000001, 0x1ffffffff, 0, 1 },
     { "i32.mul wraps", IOP_i32_mul, K_BIN, 0x10000, 0x10001, 0, 0x10000 },
     { "i32.div_s -7 / 2", IOP_i32_div_s, K_BIN, 0xfffffff9, 2, 0, 0xfffffffd },
     { "i32.div_s by 0", IOP_i32_div_s, K_BIN, 1, 0, WP_TRAP_DIV_ZERO, 0 },
@@ -326,7 +327,9 @@ static void test_ops(void)
         asm_buf *a = &fx->code[0];
         a->n = 0;
         /* params a, b in slots 0, 1; the result goes through slot 2. */
-        if (op_cases[i].kind == K_BIN)
+        if (op_cases[i].op == IOP_i32_add3)
+            emit(a, op_cases[i].op, 4, 2, 0, 1, 0);
+        else if (op_cases[i].kind == K_BIN)
             emit(a, op_cases[i].op, 3, 2, 0, 1);
         else
             emit(a, op_cases[i].op, 2, 2, 0);
@@ -347,6 +350,68 @@ static void test_ops(void)
     fixture_free(fx);
 }
 
+/* ---------------------------------------------------------------- compare and branch */
+
+typedef struct br_case {
+    rt_iop   op;
+    bool     unary;
+    uint64_t a, b;
+    bool     taken;
+} br_case;
+
+static const br_case br_cases[] = {
+    { IOP_br_if, true, 0x100000000, 0, false },        /* reads the low half only */
+    { IOP_br_unless, true, 0x100000000, 0, true },
+    { IOP_br_i32_eq, false, 0x100000007, 7, true },
+    { IOP_br_i32_ne, false, 7, 7, false },
+    { IOP_br_i32_lt_s, false, 0xffffffff, 0, true },
+    { IOP_br_i32_lt_u, false, 0xffffffff, 0, false },
+    { IOP_br_i32_gt_s, false, 0xffffffff, 0, false },
+    { IOP_br_i32_gt_u, false, 0xffffffff, 0, true },
+    { IOP_br_i32_le_s, false, 5, 5, true },
+    { IOP_br_i32_le_u, false, 6, 5, false },
+    { IOP_br_i32_ge_s, false, 0x80000000, 0, false },
+    { IOP_br_i32_ge_u, false, 0x80000000, 0, true },
+    { IOP_br_i64_eqz, true, 0x100000000, 0, false },
+    { IOP_br_i64_nez, true, 0x100000000, 0, true },
+    { IOP_br_i64_eq, false, 0x100000007, 7, false },
+    { IOP_br_i64_ne, false, 0x100000007, 7, true },
+    { IOP_br_i64_lt_s, false, UINT64_MAX, 0, true },
+    { IOP_br_i64_lt_u, false, UINT64_MAX, 0, false },
+    { IOP_br_i64_gt_s, false, UINT64_MAX, 0, false },
+    { IOP_br_i64_gt_u, false, UINT64_MAX, 0, true },
+    { IOP_br_i64_le_s, false, 0x8000000000000000, 1, true },
+    { IOP_br_i64_le_u, false, 0x8000000000000000, 1, false },
+    { IOP_br_i64_ge_s, false, 3, 3, true },
+    { IOP_br_i64_ge_u, false, 2, 3, false },
+};
+
+static void test_branches(void)
+{
+    fixture *fx = fixture_new(1024, 16, false);
+    for (size_t i = 0; i < sizeof br_cases / sizeof br_cases[0]; i++) {
+        const br_case *c = &br_cases[i];
+        asm_buf *a = &fx->code[0];
+        a->n = 0;
+        /* params a, b; the result (1: taken) goes to slot 0. */
+        uint32_t at = c->unary ? emit(a, c->op, 2, 0, 0) : emit(a, c->op, 3, 0, 1, 0);
+        emit(a, IOP_const32, 2, 0, 0);
+        emit(a, IOP_return, 0);
+        a->w[at + (c->unary ? 2 : 3)] = a->n;
+        emit(a, IOP_const32, 2, 0, 1);
+        emit(a, IOP_return, 0);
+        define(fx, 0, 2, 2, 2, 1);
+        uint64_t slots[2] = { c->a, c->b };
+        wp_error err;
+        char name[64];
+        snprintf(name, sizeof name, "%s 0x%llx 0x%llx", rt_iop_name(c->op),
+                 (unsigned long long)c->a, (unsigned long long)c->b);
+        check_status(name, WP_OK, WP_TRAP_NONE, run(fx, 0, slots, &err), &err);
+        check_u64(name, "taken", c->taken, slots[0]);
+    }
+    fixture_free(fx);
+}
+
 /* ---------------------------------------------------------------- control flow */
 
 /* sum(n) = 0 + 1 + ... + (n-1) in i32: a counted loop with br_if. */
@@ -354,9 +419,8 @@ static void assemble_sum(asm_buf *a)
 {
     /* slot 0: n, 1: sum, 2: i, 3: the constant 1, 4: condition */
     a->n = 0;
-    emit(a, IOP_const32, 2, 3, 1);
+    emit(a, IOP_enter, 5, 1, 2, 1, 1, 0);
     uint32_t loop = a->n;
-    emit(a, IOP_loop_check, 0);
     emit(a, IOP_i32_add, 3, 1, 1, 2);
     emit(a, IOP_i32_add, 3, 2, 2, 3);
     emit(a, IOP_i32_lt_u, 3, 4, 2, 0);
@@ -383,6 +447,39 @@ static void test_control(void)
     slots[0] = 3;
     run(fx, 0, slots, &err);
     check_u64("locals zeroed", "sum of 0..2", 3, slots[0]);
+
+    /* enter writes its constants after the zeroed locals, a short pool
+     * (a loop) and a long one (a block copy) alike, with their high halves. */
+    for (uint32_t n = 2; n <= 12; n += 10) {
+        asm_buf *b = &fx->code[5];
+        b->n = 0;
+        emit(b, IOP_enter, 3, 1, 1, n);
+        for (uint32_t i = 0; i < n; i++) {
+            b->w[b->n++] = 10 + i;
+            b->w[b->n++] = i == n - 1 ? 0x80000000u : 0;
+        }
+        /* result = local 1 (zeroed) + first constant + last constant */
+        emit(b, IOP_i64_add, 3, 0, 1, 2);
+        emit(b, IOP_i64_add, 3, 0, 0, 1 + n);
+        emit(b, IOP_return, 0);
+        define(fx, 5, 1, 2, 2 + n, 1);
+        for (uint64_t *p = fx->inst.exec.stack; p < fx->inst.exec.stack_end; p++)
+            *p = 0x5555555555555555u;
+        slots[0] = 7;
+        check_status("enter constants", WP_OK, 0, run(fx, 5, slots, &err), &err);
+        check_u64("enter constants", "0 + 10 + last", 10 + ((9 + n) | 0x8000000000000000u),
+                  slots[0]);
+    }
+
+    /* mov2 is two movs in order: the second reads what the first wrote. */
+    asm_buf *m = &fx->code[5];
+    m->n = 0;
+    emit(m, IOP_mov2, 4, 1, 0, 0, 1);
+    emit(m, IOP_return, 0);
+    define(fx, 5, 2, 2, 2, 1);
+    uint64_t mv[2] = { 5, 9 };
+    check_status("mov2", WP_OK, 0, run(fx, 5, mv, &err), &err);
+    check_u64("mov2", "slot 0 after s1 = s0; s0 = s1", 5, mv[0]);
 
     /* br_table: 0, 1, 2 pick their case; 3 and anything larger the default. */
     asm_buf *a = &fx->code[1];
@@ -510,6 +607,7 @@ static void test_calls(void)
     emit(a, IOP_return, 0);
     define(fx, 3, 1, 2, 4, 1);
     a = &fx->code[4];
+    emit(a, IOP_enter, 3, 1, 1, 0);
     emit(a, IOP_i32_add, 3, 0, 0, 1);
     emit(a, IOP_return, 0);
     define(fx, 4, 1, 2, 2, 1);
@@ -686,6 +784,54 @@ static void test_memory(void)
     check_status("memory.copy source past the end", WP_ERR_TRAP, WP_TRAP_MEMORY_OOB,
                  run(fx, 7, c, &err), &err);
     check_true("memory.copy source past the end", "nothing written", mem[0] == 0);
+
+    /* Accesses that add their address from two slots: the sum wraps at 32
+     * bits before the offset is added in 64. f2(a, b) stores 0x5a6b7c8d at
+     * a + b + 4, f3(a, b) loads it back; f4(a, b) stores the byte, f5(a, b)
+     * loads it sign-extended. */
+    for (uint32_t k = 2; k <= 5; k++)
+        fx->code[k].n = 0;
+    emit(&fx->code[2], IOP_i32_store_add, 4, 0, 1, 2, 4);
+    emit(&fx->code[3], IOP_i32_load_add, 4, 0, 0, 1, 4);
+    emit(&fx->code[4], IOP_i32_store8_add, 4, 0, 1, 2, 0);
+    emit(&fx->code[5], IOP_i32_load8_s_add, 4, 0, 0, 1, 0);
+    for (uint32_t k = 2; k <= 5; k++) {
+        emit(&fx->code[k], IOP_return, 0);
+        define(fx, k, k % 2 == 0 ? 3 : 2, k % 2 == 0 ? 3 : 2, 3, k % 2 == 0 ? 0 : 1);
+    }
+    uint64_t ab[3] = { 0xfffffff0, 0x20, 0x5a6b7c8d };   /* (a + b) mod 2^32 = 0x10 */
+    check_status("store a + b", WP_OK, 0, run(fx, 2, ab, &err), &err);
+    check_true("store a + b", "bytes at 0x14", mem[0x14] == 0x8d && mem[0x17] == 0x5a);
+    ab[0] = 0xfffffff0; ab[1] = 0x20;
+    check_status("load a + b", WP_OK, 0, run(fx, 3, ab, &err), &err);
+    check_u64("load a + b", "the stored word", 0x5a6b7c8d, ab[0]);
+    ab[0] = 7; ab[1] = MEM_SIZE - 7; ab[2] = 0x80;
+    check_status("store8 a + b past the end", WP_ERR_TRAP, WP_TRAP_MEMORY_OOB,
+                 run(fx, 4, ab, &err), &err);
+    ab[0] = 7; ab[1] = MEM_SIZE - 8; ab[2] = 0x80;
+    check_status("store8 a + b at the end", WP_OK, 0, run(fx, 4, ab, &err), &err);
+    ab[0] = MEM_SIZE - 8; ab[1] = 7;
+    check_status("load8_s a + b", WP_OK, 0, run(fx, 5, ab, &err), &err);
+    check_u64("load8_s a + b", "sign-extended to 32 bits", 0xffffff80, ab[0]);
+
+    /* Stores of a sum: f2(addr, a, b) stores the i32 a + b at addr + 4,
+     * f4(addr, a, b) its low byte at addr. */
+    fx->code[2].n = fx->code[4].n = 0;
+    emit(&fx->code[2], IOP_i32_store_sum, 4, 0, 1, 2, 4);
+    emit(&fx->code[4], IOP_i32_store8_sum, 4, 0, 1, 2, 0);
+    emit(&fx->code[2], IOP_return, 0);
+    emit(&fx->code[4], IOP_return, 0);
+    define(fx, 2, 3, 3, 3, 0);
+    define(fx, 4, 3, 3, 3, 0);
+    uint64_t sv[3] = { 0x40, 0xfffffff0, 0x100000013 };   /* the sum wraps to 3 */
+    check_status("store a sum", WP_OK, 0, run(fx, 2, sv, &err), &err);
+    check_true("store a sum", "3 at 0x44", mem[0x44] == 3 && mem[0x45] == 0 && mem[0x47] == 0);
+    sv[0] = 0x50; sv[1] = 0x1ff; sv[2] = 2;
+    check_status("store8 a sum", WP_OK, 0, run(fx, 4, sv, &err), &err);
+    check_true("store8 a sum", "the low byte 01 at 0x50", mem[0x50] == 1 && mem[0x51] == 0);
+    sv[0] = MEM_SIZE - 3; sv[1] = 1; sv[2] = 2;
+    check_status("store a sum past the end", WP_ERR_TRAP, WP_TRAP_MEMORY_OOB,
+                 run(fx, 2, sv, &err), &err);
 
     /* memory.init from "hello", then data.drop. */
     asm_buf *a = &fx->code[0];
@@ -979,7 +1125,6 @@ static void test_interrupt(void)
     atomic_store(&fx->inst.exec.interrupt, 0);
     asm_buf *a = &fx->code[4];
     uint32_t loop = a->n;
-    emit(a, IOP_loop_check, 0);
     emit(a, IOP_call, 2, 1, 1);
     emit(a, IOP_br, 1, loop);
     define(fx, 4, 0, 0, 2, 0);
@@ -987,6 +1132,20 @@ static void test_interrupt(void)
                  run(fx, 4, s, &err), &err);
     check_u64("interrupt while running", "host calls", 10, (uint64_t)hs.calls);
     check_exec_clean("interrupt while running", fx);
+
+    /* A loop without calls stops at its back-edge (a fused compare and
+     * branch here: 0 < 1 always holds); forward branches do not check. */
+    atomic_store(&fx->inst.exec.interrupt, 1);
+    a = &fx->code[5];
+    emit(a, IOP_enter, 7, 0, 0, 2, 0, 0, 1, 0);
+    emit(a, IOP_br, 1, a->n + 2);
+    loop = a->n;
+    emit(a, IOP_br_i32_lt_u, 3, 0, 1, loop);
+    emit(a, IOP_return, 0);
+    define(fx, 5, 0, 0, 2, 0);
+    check_status("interrupt in a loop", WP_ERR_TRAP, WP_TRAP_INTERRUPTED, run(fx, 5, s, &err),
+                 &err);
+    check_exec_clean("interrupt in a loop", fx);
     fixture_free(fx);
 }
 
@@ -1025,6 +1184,7 @@ static void test_instances(void)
 int main(void)
 {
     test_ops();
+    test_branches();
     test_control();
     test_calls();
     test_stack_exhaustion();

@@ -366,21 +366,71 @@ typedef struct code_case {
                (const uint32_t[]){ __VA_ARGS__ }
 
 static const code_case code_cases[] = {
-    /* local 2 is the add's destination: no copy. */
+    /* local 2 is the add's destination: no copy. enter zeroes it. */
     { "add into a local", T_II_V,
       B("\x01\x01\x7f" "\x20\x00" "\x20\x01" "\x6a" "\x21\x02" "\x0b"),
-      W(IOP_i32_add, 2, 0, 1, IOP_return), 5 },
+      W(IOP_enter, 2, 1, 0, IOP_i32_add, 2, 0, 1, IOP_return), 5 },
     /* A result that is already in slot 0. */
     { "identity", T_I_I, B("\x00" "\x20\x00" "\x0b"), W(IOP_return), 0 },
     /* Returning (local 1, local 0): local 0 is saved before slot 0 is
      * overwritten. */
     { "swap", T_II_II, B("\x00" "\x20\x01" "\x20\x00" "\x0b"),
-      W(IOP_mov, 3, 0, IOP_mov, 0, 1, IOP_mov, 1, 3, IOP_return), 4 },
-    /* The back-edge goes to loop_check; local.tee takes the sub's result. */
+      W(IOP_mov2, 3, 0, 0, 1, IOP_mov, 1, 3, IOP_return), 4 },
+    /* A result computed just before a return is written to slot 0. */
+    { "result into slot 0", T_II_I, B("\x00" "\x20\x00" "\x20\x01" "\x6b" "\x0b"),
+      W(IOP_i32_sub, 0, 0, 1, IOP_return), 0 },
+    /* Two copies with a branch target between them stay two movs. */
+    { "no mov2 across a label", T_II_V,
+      B("\x01\x01\x7f" "\x20\x00" "\x21\x02" "\x03\x40" "\x20\x01" "\x21\x02" "\x0b"
+        "\x0b"),
+      W(IOP_enter, 2, 1, 0, IOP_mov, 2, 0, IOP_mov, 2, 1, IOP_return), 0 },
+    /* The back-edge goes to the loop's first instruction; local.tee takes
+     * the sub's result; the constant 1 is read from the pool (slot 1). */
     { "countdown loop", T_I_V,
       B("\x00" "\x03\x40" "\x20\x00" "\x41\x01" "\x6b" "\x22\x00" "\x0d\x00" "\x0b" "\x0b"),
-      W(IOP_loop_check, IOP_const32, 2, 1, IOP_i32_sub, 0, 0, 2, IOP_br_if, 0, 0, IOP_return),
-      3 },
+      W(IOP_enter, 1, 0, 1, 1, 0, IOP_i32_sub, 0, 0, 1, IOP_br_if, 0, 6, IOP_return),
+      4 },
+    /* A comparison used only by br_if becomes the branch. */
+    { "compare and branch", T_II_V,
+      B("\x00" "\x03\x40" "\x20\x00" "\x20\x01" "\x48" "\x0d\x00" "\x0b" "\x0b"),
+      W(IOP_br_i32_lt_s, 0, 1, 0, IOP_return), 0 },
+    /* ... and an if's condition becomes the inverted branch to the else. */
+    { "compare and if", T_I_I,
+      B("\x00" "\x20\x00" "\x45" "\x04\x7f" "\x41\x01" "\x05" "\x41\x02" "\x0b" "\x0b"),
+      W(IOP_br_if, 0, 8, IOP_const32, 1, 1, IOP_br, 11, IOP_const32, 1, 2,
+        IOP_mov, 0, 1, IOP_return), 0 },
+    /* An address computed by i32.add and used only by the access is added
+     * by the access itself. */
+    { "load and store a + b", T_II_V,
+      B("\x00" "\x20\x00" "\x20\x01" "\x6a" "\x2d\x00\x03" "\x1a"
+        "\x20\x00" "\x20\x01" "\x6a" "\x20\x00" "\x3a\x00\x05" "\x0b"),
+      W(IOP_i32_load8_u_add, 2, 0, 1, 3, IOP_i32_store8_add, 0, 1, 0, 5, IOP_return), 0 },
+    /* A sum of three is one add3, whichever operand the inner add is. */
+    { "add3", T_II_I,
+      B("\x00" "\x20\x00" "\x20\x00" "\x20\x01" "\x6a" "\x6a" "\x20\x01" "\x6a" "\x0b"),
+      W(IOP_i32_add3, 2, 0, 1, 0, IOP_i32_add, 0, 2, 1, IOP_return), 0 },
+    /* A value computed by i32.add just before its store is added by the
+     * store. */
+    { "store a sum", T_II_V,
+      B("\x00" "\x20\x00" "\x20\x00" "\x20\x01" "\x6a" "\x36\x02\x08" "\x0b"),
+      W(IOP_i32_store_sum, 0, 0, 1, 8, IOP_return), 0 },
+    /* An address summed before the value stays an add; the value's own
+     * add goes into the store. */
+    { "address before the value", T_II_V,
+      B("\x00" "\x20\x00" "\x20\x01" "\x6a" "\x20\x00" "\x20\x01" "\x6a"
+        "\x3a\x00\x05" "\x0b"),
+      W(IOP_i32_add, 2, 0, 1, IOP_i32_store8_sum, 2, 0, 1, 5, IOP_return), 0 },
+    /* Storing 0 into a declared local that still holds its initial 0
+     * (straight from the entry, not written yet) emits nothing; after a
+     * branch target it does. */
+    { "initial zero", T_I_V,
+      B("\x01\x01\x7f" "\x41\x00" "\x21\x01" "\x41\x00" "\x21\x00" "\x03\x40" "\x0b"
+        "\x41\x00" "\x21\x01" "\x0b"),
+      W(IOP_enter, 1, 1, 0, IOP_const32, 0, 0, IOP_const32, 1, 0, IOP_return), 0 },
+    /* A comparison also kept in a local is not fused. */
+    { "compare kept", T_II_V,
+      B("\x01\x01\x7f" "\x20\x00" "\x20\x01" "\x49" "\x22\x02" "\x04\x40" "\x0b" "\x0b"),
+      W(IOP_enter, 2, 1, 0, IOP_i32_lt_u, 2, 0, 1, IOP_br_unless, 2, 11, IOP_return), 0 },
     /* The old value of local 0 is still on the stack when local 0 is
      * written: it is copied out first. */
     { "pending local read", T_I_I,
@@ -397,16 +447,23 @@ static const code_case code_cases[] = {
         IOP_mov, 0, 1, IOP_return), 0 },
     /* The instruction after an unconditional branch is not emitted. */
     { "dead code", T_V_V, B("\x00" "\x0f" "\x41\x01" "\x1a" "\x0b"), W(IOP_return), 0 },
-    /* An i64 constant with a zero upper half uses const32 (zero-extended). */
-    { "i64 constants", T_V_V,
+    /* Constants an instruction reads come from the pool, i64 ones whole. */
+    { "pooled constants", T_V_V,
       B("\x00" "\x42\x05" "\x42\x7f" "\x7c" "\x1a" "\x0b"),
-      W(IOP_const32, 0, 5, IOP_const64, 1, 0xffffffffu, 0xffffffffu, IOP_i64_add, 0, 0, 1,
+      W(IOP_enter, 0, 0, 2, 5, 0, 0xffffffffu, 0xffffffffu, IOP_i64_add, 2, 0, 1, IOP_return),
+      4 },
+    /* A constant only stored is written by its own instruction, not
+     * pooled; an i64 one with a zero upper half uses const32
+     * (zero-extended). */
+    { "stored i64 constants", T_V_V,
+      B("\x01\x01\x7e" "\x42\x05" "\x21\x00" "\x42\x7f" "\x21\x00" "\x0b"),
+      W(IOP_enter, 0, 1, 0, IOP_const32, 0, 5, IOP_const64, 0, 0xffffffffu, 0xffffffffu,
         IOP_return), 2 },
     /* br_if with a value that must move: br_unless around the copy. */
     { "br_if with a moved value", T_I_I,
       B("\x00" "\x02\x7f" "\x41\x03" "\x20\x00" "\x0d\x00" "\x1a" "\x41\x04" "\x0b" "\x0b"),
-      W(IOP_br_unless, 0, 8, IOP_const32, 1, 3, IOP_br, 11, IOP_const32, 1, 4, IOP_mov, 0, 1,
-        IOP_return), 0 },
+      W(IOP_enter, 1, 0, 1, 3, 0, IOP_br_unless, 0, 14, IOP_const32, 2, 3, IOP_br, 17,
+        IOP_const32, 2, 4, IOP_mov, 0, 2, IOP_return), 0 },
 };
 
 static void test_code(wp_engine *e)
