@@ -177,6 +177,9 @@ void rt_emit_spill_locals(rt_emit *e, rt_validator *v)
     }
 }
 
+/* Most declared locals enter zeroes by writing them as values. */
+#define RT_ENTER_INLINE_ZEROS 8u
+
 void rt_emit_enter(rt_emit *e, uint32_t first, uint32_t nlocals, const uint64_t *pool,
                    uint32_t npool)
 {
@@ -185,7 +188,18 @@ void rt_emit_enter(rt_emit *e, uint32_t first, uint32_t nlocals, const uint64_t 
     e->pool_base = nlocals;
     if (npool == 0 && nlocals == first)
         return;
-    rt_emit3(e, IOP_enter, first, nlocals - first, npool);
+    /* A few zeroed locals go in front of the constants, as values 0, so
+     * that one copy writes them all. */
+    uint32_t nzero = nlocals - first, inline_zeros = 0;
+    if (nzero <= RT_ENTER_INLINE_ZEROS) {
+        inline_zeros = nzero;
+        nzero = 0;
+    }
+    rt_emit3(e, IOP_enter, first, nzero, inline_zeros + npool);
+    for (uint32_t i = 0; i < inline_zeros; i++) {
+        uint32_t w[2] = { 0, 0 };
+        rt_emit_words(e, w, 2);
+    }
     for (uint32_t i = 0; i < npool; i++) {
         uint32_t w[2] = { (uint32_t)pool[i], (uint32_t)(pool[i] >> 32) };
         rt_emit_words(e, w, 2);
