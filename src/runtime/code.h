@@ -22,7 +22,9 @@
  * those constants cost no instruction of their own.
  *
  * Entry: a function with declared locals or constants begins with one
- * `enter`, which zeroes the declared locals and writes the constants. i32 and f32 values live in the low
+ * `enter`, which zeroes the declared locals and writes the constants (a
+ * few declared locals are written as values 0 in front of the constants,
+ * so that one copy of constant size writes them all). i32 and f32 values live in the low
  * 32 bits of their slot (writers zero-extend; readers read only the low 32
  * bits), i64 and f64 use the whole slot, references are pointers (NULL is
  * the null reference; a funcref is a wp_func *), and a v128 will take two

@@ -1,5 +1,6 @@
 /* The word buffer of a function being translated, its forward-branch
- * chains, and the copies that move operand values into place (emit.h).
+ * chains, the copies that move operand values into place, and the fusing
+ * of an instruction into the one just emitted (emit.h).
  */
 #include <string.h>
 
@@ -174,4 +175,118 @@ void rt_emit_spill_locals(rt_emit *e, rt_validator *v)
         o->next = RT_NONE;
         v->nrefs--;
     }
+}
+
+/* Most declared locals enter zeroes by writing them as values. */
+#define RT_ENTER_INLINE_ZEROS 8u
+
+void rt_emit_enter(rt_emit *e, uint32_t first, uint32_t nlocals, const uint64_t *pool,
+                   uint32_t npool)
+{
+    e->pool = pool;
+    e->npool = npool;
+    e->pool_base = nlocals;
+    if (npool == 0 && nlocals == first)
+        return;
+    /* A few zeroed locals go in front of the constants, as values 0, so
+     * that one copy writes them all. */
+    uint32_t nzero = nlocals - first, inline_zeros = 0;
+    if (nzero <= RT_ENTER_INLINE_ZEROS) {
+        inline_zeros = nzero;
+        nzero = 0;
+    }
+    rt_emit3(e, IOP_enter, first, nzero, inline_zeros + npool);
+    for (uint32_t i = 0; i < inline_zeros; i++) {
+        uint32_t w[2] = { 0, 0 };
+        rt_emit_words(e, w, 2);
+    }
+    for (uint32_t i = 0; i < npool; i++) {
+        uint32_t w[2] = { (uint32_t)pool[i], (uint32_t)(pool[i] >> 32) };
+        rt_emit_words(e, w, 2);
+    }
+}
+
+/* ---------------------------------------------------------------- fused instructions */
+
+/* The compare-and-branch ops for a comparison: [0] jumps when it holds,
+ * [1] when it does not. */
+static bool fused_branch(uint32_t cmp, rt_iop *when_true, rt_iop *when_false)
+{
+    static const struct { rt_iop cmp, yes, no; } map[] = {
+        { IOP_i32_eqz, IOP_br_unless, IOP_br_if },
+        { IOP_i32_eq, IOP_br_i32_eq, IOP_br_i32_ne },
+        { IOP_i32_ne, IOP_br_i32_ne, IOP_br_i32_eq },
+        { IOP_i32_lt_s, IOP_br_i32_lt_s, IOP_br_i32_ge_s },
+        { IOP_i32_lt_u, IOP_br_i32_lt_u, IOP_br_i32_ge_u },
+        { IOP_i32_gt_s, IOP_br_i32_gt_s, IOP_br_i32_le_s },
+        { IOP_i32_gt_u, IOP_br_i32_gt_u, IOP_br_i32_le_u },
+        { IOP_i32_le_s, IOP_br_i32_le_s, IOP_br_i32_gt_s },
+        { IOP_i32_le_u, IOP_br_i32_le_u, IOP_br_i32_gt_u },
+        { IOP_i32_ge_s, IOP_br_i32_ge_s, IOP_br_i32_lt_s },
+        { IOP_i32_ge_u, IOP_br_i32_ge_u, IOP_br_i32_lt_u },
+        { IOP_i64_eqz, IOP_br_i64_eqz, IOP_br_i64_nez },
+        { IOP_i64_eq, IOP_br_i64_eq, IOP_br_i64_ne },
+        { IOP_i64_ne, IOP_br_i64_ne, IOP_br_i64_eq },
+        { IOP_i64_lt_s, IOP_br_i64_lt_s, IOP_br_i64_ge_s },
+        { IOP_i64_lt_u, IOP_br_i64_lt_u, IOP_br_i64_ge_u },
+        { IOP_i64_gt_s, IOP_br_i64_gt_s, IOP_br_i64_le_s },
+        { IOP_i64_gt_u, IOP_br_i64_gt_u, IOP_br_i64_le_u },
+        { IOP_i64_le_s, IOP_br_i64_le_s, IOP_br_i64_gt_s },
+        { IOP_i64_le_u, IOP_br_i64_le_u, IOP_br_i64_gt_u },
+        { IOP_i64_ge_s, IOP_br_i64_ge_s, IOP_br_i64_lt_s },
+        { IOP_i64_ge_u, IOP_br_i64_ge_u, IOP_br_i64_lt_u },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].cmp == cmp) {
+            *when_true = map[i].yes;
+            *when_false = map[i].no;
+            return true;
+        }
+    }
+    return false;
+}
+
+void rt_emit_cond_branch(rt_emit *e, const rt_operand *cond, uint32_t cs, bool when)
+{
+    rt_iop yes, no;
+    if (cond->loc == RT_LOC_SLOT && rt_emit_can_redirect(e, cond->slot) &&
+        fused_branch(e->words[e->last_start], &yes, &no)) {
+        uint32_t start = e->last_start;
+        uint32_t nops = e->last_end - start - 2;   /* the compare's operands */
+        uint32_t w[3] = { when ? yes : no, e->words[start + 2],
+                          nops > 1 ? e->words[start + 3] : 0 };
+        e->n = start;
+        rt_emit_words(e, w, 1 + nops);
+        return;
+    }
+    rt_emit1(e, when ? IOP_br_if : IOP_br_unless, cs);
+}
+
+rt_iop rt_emit_address_add(uint32_t iop)
+{
+    switch (iop) {
+    case IOP_i32_load: return IOP_i32_load_add;
+    case IOP_i64_load: return IOP_i64_load_add;
+    case IOP_i32_load8_s: return IOP_i32_load8_s_add;
+    case IOP_i32_load8_u: return IOP_i32_load8_u_add;
+    case IOP_i32_load16_s: return IOP_i32_load16_s_add;
+    case IOP_i32_load16_u: return IOP_i32_load16_u_add;
+    case IOP_i32_store: return IOP_i32_store_add;
+    case IOP_i64_store: return IOP_i64_store_add;
+    case IOP_i32_store8: return IOP_i32_store8_add;
+    case IOP_i32_store16: return IOP_i32_store16_add;
+    default: return 0;
+    }
+}
+
+bool rt_emit_take_add(rt_emit *e, const rt_operand *a, uint32_t *x, uint32_t *y)
+{
+    if (a->loc != RT_LOC_SLOT || !rt_emit_can_redirect(e, a->slot) ||
+        e->words[e->last_start] != IOP_i32_add)
+        return false;
+    *x = e->words[e->last_start + 2];
+    *y = e->words[e->last_start + 3];
+    e->n = e->last_start;
+    e->last_end = RT_NONE;
+    return true;
 }

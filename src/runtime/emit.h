@@ -132,4 +132,28 @@ void rt_emit_before_local_write(rt_emit *e, rt_validator *v, uint32_t local_slot
 /* At a block boundary: no entry may keep naming a local. */
 void rt_emit_spill_locals(rt_emit *e, rt_validator *v);
 
+/* Starts the code with the `enter` that zeroes the declared locals
+ * [first, nlocals) and writes the constant pool after them (none when
+ * there is nothing to do); pool[i] is then read from slot nlocals + i.
+ * pool must live until the function is translated. */
+void rt_emit_enter(rt_emit *e, uint32_t first, uint32_t nlocals, const uint64_t *pool,
+                   uint32_t npool);
+
+/* Fusing with the instruction just emitted: when it computed an operand
+ * that nothing else reads (the operand is in its own slot, which that
+ * instruction wrote, and nothing was emitted or became a branch target
+ * since), it is removed and the next instruction does its work. */
+
+/* Emits a branch taken when the i32 condition (read from slot cs) is
+ * nonzero (when) or zero (!when), without its target word, which the
+ * caller emits next. A condition computed by an integer comparison becomes
+ * a compare-and-branch (br_i32_lt_s, ...; the inverted one for !when). */
+void rt_emit_cond_branch(rt_emit *e, const rt_operand *cond, uint32_t cs, bool when);
+/* The load or store that adds its address from two slots (i32_load_add,
+ * ...), or 0 when iop has no such form. */
+rt_iop rt_emit_address_add(uint32_t iop);
+/* When operand a was computed by an i32.add: removes it and returns its
+ * two operand slots. */
+bool rt_emit_take_add(rt_emit *e, const rt_operand *a, uint32_t *x, uint32_t *y);
+
 #endif

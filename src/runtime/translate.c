@@ -472,67 +472,6 @@ static wp_status pop_i32s(tr *t, uint32_t n, uint32_t *slots)
     return WP_OK;
 }
 
-/* ---------------------------------------------------------------- conditional branches */
-
-/* The compare-and-branch ops for a comparison: [0] jumps when it holds,
- * [1] when it does not. */
-static bool fused_branch(uint32_t cmp, rt_iop *when_true, rt_iop *when_false)
-{
-    static const struct { rt_iop cmp, yes, no; } map[] = {
-        { IOP_i32_eqz, IOP_br_unless, IOP_br_if },
-        { IOP_i32_eq, IOP_br_i32_eq, IOP_br_i32_ne },
-        { IOP_i32_ne, IOP_br_i32_ne, IOP_br_i32_eq },
-        { IOP_i32_lt_s, IOP_br_i32_lt_s, IOP_br_i32_ge_s },
-        { IOP_i32_lt_u, IOP_br_i32_lt_u, IOP_br_i32_ge_u },
-        { IOP_i32_gt_s, IOP_br_i32_gt_s, IOP_br_i32_le_s },
-        { IOP_i32_gt_u, IOP_br_i32_gt_u, IOP_br_i32_le_u },
-        { IOP_i32_le_s, IOP_br_i32_le_s, IOP_br_i32_gt_s },
-        { IOP_i32_le_u, IOP_br_i32_le_u, IOP_br_i32_gt_u },
-        { IOP_i32_ge_s, IOP_br_i32_ge_s, IOP_br_i32_lt_s },
-        { IOP_i32_ge_u, IOP_br_i32_ge_u, IOP_br_i32_lt_u },
-        { IOP_i64_eqz, IOP_br_i64_eqz, IOP_br_i64_nez },
-        { IOP_i64_eq, IOP_br_i64_eq, IOP_br_i64_ne },
-        { IOP_i64_ne, IOP_br_i64_ne, IOP_br_i64_eq },
-        { IOP_i64_lt_s, IOP_br_i64_lt_s, IOP_br_i64_ge_s },
-        { IOP_i64_lt_u, IOP_br_i64_lt_u, IOP_br_i64_ge_u },
-        { IOP_i64_gt_s, IOP_br_i64_gt_s, IOP_br_i64_le_s },
-        { IOP_i64_gt_u, IOP_br_i64_gt_u, IOP_br_i64_le_u },
-        { IOP_i64_le_s, IOP_br_i64_le_s, IOP_br_i64_gt_s },
-        { IOP_i64_le_u, IOP_br_i64_le_u, IOP_br_i64_gt_u },
-        { IOP_i64_ge_s, IOP_br_i64_ge_s, IOP_br_i64_lt_s },
-        { IOP_i64_ge_u, IOP_br_i64_ge_u, IOP_br_i64_lt_u },
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-        if (map[i].cmp == cmp) {
-            *when_true = map[i].yes;
-            *when_false = map[i].no;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Emits a branch taken when the i32 condition (read from slot cs) is
- * nonzero (when) or zero (!when), without its target word, which the
- * caller emits next. A condition the instruction just before computed by
- * an integer comparison, and read by nothing else, is not written at all:
- * that comparison becomes the branch. */
-static void emit_cond_branch(tr *t, const rt_operand *cond, uint32_t cs, bool when)
-{
-    rt_emit *e = &t->e;
-    rt_iop yes, no;
-    if (cond->loc == RT_LOC_SLOT && rt_emit_can_redirect(e, cond->slot) &&
-        fused_branch(e->words[e->last_start], &yes, &no)) {
-        uint32_t start = e->last_start;
-        uint32_t nops = e->last_end - start - 2;   /* the compare's operands */
-        uint32_t w[3] = { when ? yes : no, e->words[start + 2], nops > 1 ? e->words[start + 3] : 0 };
-        e->n = start;
-        rt_emit_words(e, w, 1 + nops);
-        return;
-    }
-    rt_emit1(e, when ? IOP_br_if : IOP_br_unless, cs);
-}
-
 /* ---------------------------------------------------------------- control */
 
 static wp_status block_type(tr *t, const instr *in, const rt_valtype **params, uint32_t *np,
@@ -588,7 +527,7 @@ static wp_status op_block(tr *t, const instr *in)
     if (kind == RT_FRAME_LOOP) {
         c->label = rt_emit_label(&t->e);
     } else if (kind == RT_FRAME_IF) {
-        emit_cond_branch(t, &cond, cond_slot, false);
+        rt_emit_cond_branch(&t->e, &cond, cond_slot, false);
         rt_emit_link(&t->e, &c->else_patch);
     }
     return WP_OK;
@@ -722,7 +661,7 @@ static wp_status op_br_if(tr *t, uint32_t depth)
     uint32_t cs = rt_emit_operand(&t->e, &cond);
     uint32_t base = label_base(c);
     if (c->kind != RT_FRAME_FUNC && values_in_place(t->v.tmp, types, n, base)) {
-        emit_cond_branch(t, &cond, cs, true);
+        rt_emit_cond_branch(&t->e, &cond, cs, true);
         if (c->kind == RT_FRAME_LOOP) {
             uint32_t w[1] = { c->label };
             rt_emit_words(&t->e, w, 1);
@@ -733,7 +672,7 @@ static wp_status op_br_if(tr *t, uint32_t depth)
         }
     } else {
         uint32_t skip = RT_NONE;
-        emit_cond_branch(t, &cond, cs, false);
+        rt_emit_cond_branch(&t->e, &cond, cs, false);
         rt_emit_link(&t->e, &skip);
         emit_transfer(t, t->v.tmp, types, n, base);
         emit_jump(t, depth);
@@ -994,41 +933,6 @@ static wp_status op_global(tr *t, const instr *in)
     return WP_OK;
 }
 
-/* The load or store that adds its address from two slots, or 0 (the op
- * has no such form). */
-static rt_iop address_add(uint32_t iop)
-{
-    switch (iop) {
-    case IOP_i32_load: return IOP_i32_load_add;
-    case IOP_i64_load: return IOP_i64_load_add;
-    case IOP_i32_load8_s: return IOP_i32_load8_s_add;
-    case IOP_i32_load8_u: return IOP_i32_load8_u_add;
-    case IOP_i32_load16_s: return IOP_i32_load16_s_add;
-    case IOP_i32_load16_u: return IOP_i32_load16_u_add;
-    case IOP_i32_store: return IOP_i32_store_add;
-    case IOP_i64_store: return IOP_i64_store_add;
-    case IOP_i32_store8: return IOP_i32_store8_add;
-    case IOP_i32_store16: return IOP_i32_store16_add;
-    default: return 0;
-    }
-}
-
-/* When the operand a was just computed by an i32.add that nothing else
- * reads, removes that add and returns its two operand slots, so that the
- * instruction that uses a can add them itself. */
-static bool take_add(tr *t, const rt_operand *a, uint32_t *x, uint32_t *y)
-{
-    rt_emit *e = &t->e;
-    if (a->loc != RT_LOC_SLOT || !rt_emit_can_redirect(e, a->slot) ||
-        e->words[e->last_start] != IOP_i32_add)
-        return false;
-    *x = e->words[e->last_start + 2];
-    *y = e->words[e->last_start + 3];
-    e->n = e->last_start;
-    e->last_end = RT_NONE;
-    return true;
-}
-
 static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
 {
     rt_operand a, b;
@@ -1060,10 +964,10 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
         uint32_t x = 0, y = 0, z = 0;
         bool add3 = false;
         if (ni->iop == IOP_i32_add) {
-            if (take_add(t, &b, &x, &y)) {
+            if (rt_emit_take_add(&t->e, &b, &x, &y)) {
                 add3 = true;
                 z = s1;
-            } else if (take_add(t, &a, &x, &y)) {
+            } else if (rt_emit_take_add(&t->e, &a, &x, &y)) {
                 add3 = true;
                 z = s2;
             }
@@ -1088,13 +992,13 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
         return invalid(t, "alignment must not be larger than natural (2^%u > 2^%u)", in->a,
                        ni->align);
     uint32_t x, y;
-    rt_iop fused = address_add(ni->iop);
+    rt_iop fused = rt_emit_address_add(ni->iop);
     if (ni->kind == K_LOAD) {
         st = rt_val_pop(&t->v, WP_I32, &a);
         if (st != WP_OK)
             return st;
         uint32_t addr = rt_emit_operand(&t->e, &a);
-        bool fuse = fused != 0 && take_add(t, &a, &x, &y);
+        bool fuse = fused != 0 && rt_emit_take_add(&t->e, &a, &x, &y);
         if ((st = push_result(t, ni->tout, &dst)) != WP_OK)
             return st;
         start = rt_emit_pc(&t->e);
@@ -1114,9 +1018,9 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
     uint32_t val = rt_emit_operand(&t->e, &b);
     rt_iop sum = ni->iop == IOP_i32_store ? IOP_i32_store_sum
                : ni->iop == IOP_i32_store8 ? IOP_i32_store8_sum : 0;
-    if (fused != 0 && take_add(t, &a, &x, &y))
+    if (fused != 0 && rt_emit_take_add(&t->e, &a, &x, &y))
         rt_emit4(&t->e, fused, x, y, val, in->b);
-    else if (sum != 0 && take_add(t, &b, &x, &y))
+    else if (sum != 0 && rt_emit_take_add(&t->e, &b, &x, &y))
         rt_emit4(&t->e, sum, addr, x, y, in->b);
     else
         rt_emit3(&t->e, ni->iop, addr, val, in->b);
@@ -1525,29 +1429,13 @@ static wp_status choose_constants(tr *t)
         if (tab[i].count != 0)
             tab[used++] = tab[i];
     qsort(tab, used, sizeof *tab, by_use);
-    while (t->npool < WP_CONST_POOL_SLOTS && t->npool < distinct) {
+    uint32_t cap = sizeof t->pool / sizeof t->pool[0];
+    while (t->npool < cap && t->npool < distinct) {
         t->pool[t->npool] = tab[t->npool].bits;
         t->npool++;
     }
     rt_free(t->m->engine, tab, SCAN_BUCKETS * sizeof *tab);
     return WP_OK;
-}
-
-/* The `enter` that starts the code: zeroed declared locals, then the
- * constant pool. */
-static void emit_enter(tr *t)
-{
-    uint32_t first = t->type->param_slots;
-    t->e.pool = t->pool;
-    t->e.npool = t->npool;
-    t->e.pool_base = t->local_slots;
-    if (t->npool == 0 && t->local_slots == first)
-        return;
-    rt_emit3(&t->e, IOP_enter, first, t->local_slots - first, t->npool);
-    for (uint32_t i = 0; i < t->npool; i++) {
-        uint32_t w[2] = { (uint32_t)t->pool[i], (uint32_t)(t->pool[i] >> 32) };
-        rt_emit_words(&t->e, w, 2);
-    }
 }
 
 /* ---------------------------------------------------------------- entry */
@@ -1588,7 +1476,7 @@ wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t
     if (st == WP_OK) {
         rt_val_ctrl(&t.v, 0)->live_in = true;
         set_live(&t, true);
-        emit_enter(&t);
+        rt_emit_enter(&t.e, t.type->param_slots, t.local_slots, t.pool, t.npool);
         st = run_body(&t);
     }
     if (st == WP_OK) {

@@ -448,9 +448,10 @@ static void test_control(void)
     run(fx, 0, slots, &err);
     check_u64("locals zeroed", "sum of 0..2", 3, slots[0]);
 
-    /* enter writes its constants after the zeroed locals, a short pool
-     * (a loop) and a long one (a block copy) alike, with their high halves. */
-    for (uint32_t n = 2; n <= 12; n += 10) {
+    /* enter writes its constants after the zeroed locals, whatever their
+     * count (a copy of constant size up to 8, a block copy beyond), with
+     * their high halves. */
+    for (uint32_t n = 2; n <= 12; n++) {
         asm_buf *b = &fx->code[5];
         b->n = 0;
         emit(b, IOP_enter, 3, 1, 1, n);

@@ -369,7 +369,7 @@ static const code_case code_cases[] = {
     /* local 2 is the add's destination: no copy. enter zeroes it. */
     { "add into a local", T_II_V,
       B("\x01\x01\x7f" "\x20\x00" "\x20\x01" "\x6a" "\x21\x02" "\x0b"),
-      W(IOP_enter, 2, 1, 0, IOP_i32_add, 2, 0, 1, IOP_return), 5 },
+      W(IOP_enter, 2, 0, 1, 0, 0, IOP_i32_add, 2, 0, 1, IOP_return), 5 },
     /* A result that is already in slot 0. */
     { "identity", T_I_I, B("\x00" "\x20\x00" "\x0b"), W(IOP_return), 0 },
     /* Returning (local 1, local 0): local 0 is saved before slot 0 is
@@ -383,7 +383,7 @@ static const code_case code_cases[] = {
     { "no mov2 across a label", T_II_V,
       B("\x01\x01\x7f" "\x20\x00" "\x21\x02" "\x03\x40" "\x20\x01" "\x21\x02" "\x0b"
         "\x0b"),
-      W(IOP_enter, 2, 1, 0, IOP_mov, 2, 0, IOP_mov, 2, 1, IOP_return), 0 },
+      W(IOP_enter, 2, 0, 1, 0, 0, IOP_mov, 2, 0, IOP_mov, 2, 1, IOP_return), 0 },
     /* The back-edge goes to the loop's first instruction; local.tee takes
      * the sub's result; the constant 1 is read from the pool (slot 1). */
     { "countdown loop", T_I_V,
@@ -426,11 +426,14 @@ static const code_case code_cases[] = {
     { "initial zero", T_I_V,
       B("\x01\x01\x7f" "\x41\x00" "\x21\x01" "\x41\x00" "\x21\x00" "\x03\x40" "\x0b"
         "\x41\x00" "\x21\x01" "\x0b"),
-      W(IOP_enter, 1, 1, 0, IOP_const32, 0, 0, IOP_const32, 1, 0, IOP_return), 0 },
+      W(IOP_enter, 1, 0, 1, 0, 0, IOP_const32, 0, 0, IOP_const32, 1, 0, IOP_return), 0 },
+    /* enter writes a few zeroed locals as values with the constants, and
+     * zeroes more than eight in a loop. */
+    { "many locals", T_V_V, B("\x01\x09\x7f" "\x0b"), W(IOP_enter, 0, 9, 0, IOP_return), 0 },
     /* A comparison also kept in a local is not fused. */
     { "compare kept", T_II_V,
       B("\x01\x01\x7f" "\x20\x00" "\x20\x01" "\x49" "\x22\x02" "\x04\x40" "\x0b" "\x0b"),
-      W(IOP_enter, 2, 1, 0, IOP_i32_lt_u, 2, 0, 1, IOP_br_unless, 2, 11, IOP_return), 0 },
+      W(IOP_enter, 2, 0, 1, 0, 0, IOP_i32_lt_u, 2, 0, 1, IOP_br_unless, 2, 13, IOP_return), 0 },
     /* The old value of local 0 is still on the stack when local 0 is
      * written: it is copied out first. */
     { "pending local read", T_I_I,
@@ -457,7 +460,7 @@ static const code_case code_cases[] = {
      * (zero-extended). */
     { "stored i64 constants", T_V_V,
       B("\x01\x01\x7e" "\x42\x05" "\x21\x00" "\x42\x7f" "\x21\x00" "\x0b"),
-      W(IOP_enter, 0, 1, 0, IOP_const32, 0, 5, IOP_const64, 0, 0xffffffffu, 0xffffffffu,
+      W(IOP_enter, 0, 0, 1, 0, 0, IOP_const32, 0, 5, IOP_const64, 0, 0xffffffffu, 0xffffffffu,
         IOP_return), 2 },
     /* br_if with a value that must move: br_unless around the copy. */
     { "br_if with a moved value", T_I_I,
