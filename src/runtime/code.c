@@ -11,6 +11,8 @@ static const char *const iop_names[IOP__COUNT] = {
 #define X(id) #id,
     RT_INTERNAL_OPS(X)
 #undef X
+#define SIMD_ROW(id, name, layout) name,
+#include "simd.def"
 };
 
 const char *rt_iop_name(uint32_t op)

@@ -27,8 +27,8 @@
  * so that one copy of constant size writes them all). i32 and f32 values live in the low
  * 32 bits of their slot (writers zero-extend; readers read only the low 32
  * bits), i64 and f64 use the whole slot, references are pointers (NULL is
- * the null reference; a funcref is a wp_func *), and a v128 will take two
- * adjacent slots.
+ * the null reference; a funcref is a wp_func *), and a v128 takes two
+ * adjacent slots (its 16 bytes in lane order; simd.def has its ops).
  *
  * Calls: the caller puts the arguments in consecutive slots base..; the
  * callee's frame starts there (fp' = fp + base), so the arguments are its
@@ -145,6 +145,8 @@ typedef enum rt_iop {
 #define X(id) IOP_##id,
     RT_INTERNAL_OPS(X)
 #undef X
+#define SIMD_ROW(id, name, layout) IOP_##id,
+#include "simd.def"
     IOP__COUNT
 } rt_iop;
 

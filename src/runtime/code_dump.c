@@ -64,6 +64,8 @@ static const char *operand_kinds(uint32_t op)
     case IOP_ref_null: return "S";
     case IOP_ref_is_null: return "SS";
     case IOP_ref_func: return "SX";
+#define SIMD_ROW(id, name, layout) case IOP_##id: return layout;
+#include "simd.def"
     default: return NULL;
     }
 }

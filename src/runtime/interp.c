@@ -20,6 +20,7 @@
 #include "rt.h"
 #include "code.h"
 #include "numeric.h"
+#include "simd_ops.h"
 
 /* ---------------------------------------------------------------- linear memory */
 
@@ -156,6 +157,8 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
 #define X(id) &&L_##id,
         RT_INTERNAL_OPS(X)
 #undef X
+#define SIMD_ROW(id, name, layout) &&L_##id,
+#include "simd.def"
     };
     _Static_assert(sizeof labels / sizeof labels[0] == IOP__COUNT,
                    "every internal op needs exactly one handler");
@@ -942,6 +945,10 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     CASE(ref_null)    { SLOT(1) = 0; ip += 2; NEXT(); }
     CASE(ref_is_null) { SLOT(1) = SLOT(2) == 0; ip += 3; NEXT(); }
     CASE(ref_func)    { SLOT(1) = (uint64_t)(uintptr_t)inst->funcs[OP(2)]; ip += 3; NEXT(); }
+
+    /* ------------------------------------------------ v128 (simd.def) */
+
+#include "interp_simd.inc"
 
     DISPATCH_END()
 

@@ -16,6 +16,7 @@
 
 #include "emit.h"
 #include "reader.h"
+#include "translate_simd.h"
 #include "validate.h"
 
 /* ---------------------------------------------------------------- decoded instructions */
@@ -23,12 +24,13 @@
 enum { BT_EMPTY, BT_VALUE, BT_INDEX };
 
 typedef struct instr {
-    uint32_t   op;     /* opcode byte, or 0xFC00 | sub-opcode */
+    uint32_t   op;     /* opcode byte, or 0xFC00 / 0xFD00 | sub-opcode */
     uint32_t   at;     /* module offset of the opcode */
     uint32_t   a, b;   /* immediates: indices; memarg align (a) and offset (b) */
     uint64_t   bits;   /* constants */
     uint8_t    bt;     /* block type kind; the type is t or index a */
     rt_valtype t;      /* block type / select / ref.null value type */
+    rt_simd_instr simd; /* 0xFD: its immediates */
 } instr;
 
 typedef struct tr {
@@ -97,7 +99,7 @@ static const char *op_name(uint32_t op)
 #define STORE(code, id, name, a, al) case code: return name;
 #include "opcodes.def"
     default:
-        return "?";
+        return (op >> 8) == 0xfd ? rt_simd_name(op) : "?";
     }
 }
 
@@ -306,6 +308,10 @@ static wp_status decode_instr(tr *t, instr *in)
             return WP_OK;   /* the saturating truncations */
         }
     }
+    case 0xfd:
+        st = rt_simd_decode(r, in->at, &in->simd, err);
+        in->op = in->simd.op;
+        return st;
     default: {
         num_info ni;
         if (!numeric_info(b, &ni))
@@ -918,7 +924,7 @@ static wp_status op_global(tr *t, const instr *in)
         if (st != WP_OK)
             return st;
         uint32_t start = rt_emit_pc(&t->e);
-        rt_emit2(&t->e, IOP_global_get, dst, in->a);
+        rt_emit2(&t->e, g->type == WP_V128 ? IOP_v128_global_get : IOP_global_get, dst, in->a);
         if (rt_slots_of(g->type) == 1)
             rt_emit_result(&t->e, start);
         return WP_OK;
@@ -929,7 +935,8 @@ static wp_status op_global(tr *t, const instr *in)
     wp_status st = rt_val_pop(&t->v, g->type, &o);
     if (st != WP_OK)
         return st;
-    rt_emit2(&t->e, IOP_global_set, in->a, rt_emit_operand(&t->e, &o));
+    rt_emit2(&t->e, g->type == WP_V128 ? IOP_v128_global_set : IOP_global_set, in->a,
+             rt_emit_operand(&t->e, &o));
     return WP_OK;
 }
 
@@ -1232,6 +1239,10 @@ static wp_status step(tr *t, const instr *in, bool *done)
     default:
         if (numeric_info(in->op, &ni))
             return op_numeric(t, in, &ni);
+        if ((in->op >> 8) == 0xfd) {
+            rt_simd_ctx c = { t->m, &t->v, &t->e, t->err };
+            return rt_simd_translate(&c, &in->simd);
+        }
         return op_misc(t, in);
     }
 }

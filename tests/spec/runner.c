@@ -1108,8 +1108,8 @@ static void usage(FILE *f)
             "or one .json file; the .wasm files sit beside their .json.\n"
             "  -v               print every failure, notes and spectest output\n"
             "  --filter SUBSTR  only files whose name contains SUBSTR\n"
-            "  --skip-simd      skip simd_* files and v128 commands (the default)\n"
-            "  --no-skip-simd   run them\n"
+            "  --skip-simd      skip simd_* files and v128 commands\n"
+            "  --no-skip-simd   run them (the default)\n"
             "  --no-fork        run every file in this process (for debuggers)\n"
             "  --timeout SECS   give up on a file after SECS seconds (default 300, 0: never)\n"
             "Exit status: 0 if nothing failed, 1 otherwise, 2 on a usage error.\n");
@@ -1117,7 +1117,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    options opt = { .skip_simd = true, .isolate = true, .timeout = 300 };
+    options opt = { .skip_simd = false, .isolate = true, .timeout = 300 };
     path_list files = { 0 };
     counts total = { 0 };
     long missing = 0;
