@@ -134,7 +134,11 @@
     X(elem_drop)      /* X:elem */                                            \
     X(ref_null)       /* S:dst */                                             \
     X(ref_is_null)    /* S:dst S:src */                                       \
-    X(ref_func)       /* S:dst X:func */
+    X(ref_func)       /* S:dst X:func */                                   \
+    /* A recognised wasi-libc function (libc_match.c) as one op; both    \
+     * trap when the range is outside memory 0 and leave d in S:d. */      \
+    X(libc_copy)      /* S:d S:s S:n            memmove of n bytes */       \
+    X(libc_fill)      /* S:d S:c S:n            memset of n bytes to c */
 
 typedef enum rt_iop {
 #define UN(code, id, name, a, r) IOP_##id,

@@ -51,6 +51,8 @@ static const char *operand_kinds(uint32_t op)
     case IOP_memory_grow: return "SS";
     case IOP_memory_fill: return "SSS";
     case IOP_memory_copy: return "SSS";
+    case IOP_libc_copy: return "SSS";
+    case IOP_libc_fill: return "SSS";
     case IOP_memory_init: return "XSSS";
     case IOP_data_drop: return "X";
     case IOP_table_get: return "SXS";

@@ -870,6 +870,26 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         ip += 4;
         NEXT();
     }
+    CASE(libc_copy) {                              /* S:d S:s S:n */
+        uint64_t d = U32(1), s = U32(2), n = U32(3);
+        if (n > 0) {
+            if (d + n > mem_size || s + n > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+            memmove(mem + d, mem + s, (size_t)n);
+        }
+        SLOT(1) = d;
+        ip += 4;
+        NEXT();
+    }
+    CASE(libc_fill) {                              /* S:d S:c S:n */
+        uint64_t d = U32(1), n = U32(3);
+        if (n > 0) {
+            if (d + n > mem_size) TRAP(WP_TRAP_MEMORY_OOB);
+            memset(mem + d, (uint8_t)SLOT(2), (size_t)n);
+        }
+        SLOT(1) = d;
+        ip += 4;
+        NEXT();
+    }
     CASE(memory_init) {                            /* X:data S:d S:s S:n */
         uint32_t x = OP(1);
         uint64_t d = U32(2), s = U32(3), n = U32(4);

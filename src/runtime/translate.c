@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "libc_match.h"
 #include "reader.h"
 #include "translate_simd.h"
 #include "validate.h"
@@ -1489,6 +1490,17 @@ wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t
         set_live(&t, true);
         rt_emit_enter(&t.e, t.type->param_slots, t.local_slots, t.pool, t.npool);
         st = run_body(&t);
+    }
+    /* A valid body that is wasi-libc's memcpy, memmove or memset runs as
+     * one native op (libc_match.c says why and what is matched). */
+    uint32_t libc_op = st == WP_OK ? rt_libc_op(m, func_index, body, len) : 0;
+    if (libc_op != 0) {
+        t.e.n = 0;
+        uint32_t ws[LIBC_NWORDS] = {libc_op, 0, 1, 2, IOP_return};
+        if (rt_emit_reserve(&t.e, LIBC_NWORDS)) {
+            memcpy(t.e.words, ws, sizeof ws);
+            t.e.n = LIBC_NWORDS;
+        }
     }
     if (st == WP_OK) {
         uint32_t *words = RT_ARENA_ARRAY(&m->arena, uint32_t, t.e.n ? t.e.n : 1);
