@@ -112,6 +112,8 @@
     X(i32_store_sum)  /* S:addr S:a S:b I:offset */                           \
     X(i32_store8_sum) /* S:addr S:a S:b I:offset */                           \
     X(call)           /* X:func S:base */                                     \
+    X(call_wasm)      /* X:func S:base          a call of a function defined \
+                         in this module: always wasm, always this instance */ \
     X(call_indirect)  /* X:type X:table S:index S:base */                     \
     X(return)         /* -                      results are at fp[0..n) */    \
     X(unreachable)    /* - */                                                 \

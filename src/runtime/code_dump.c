@@ -41,6 +41,7 @@ static const char *operand_kinds(uint32_t op)
     case IOP_br_i64_gt_s: case IOP_br_i64_gt_u: case IOP_br_i64_le_s: case IOP_br_i64_le_u:
     case IOP_br_i64_ge_s: case IOP_br_i64_ge_u: return "SST";
     case IOP_call: return "XS";
+    case IOP_call_wasm: return "XS";
     case IOP_call_indirect: return "XXSS";
     case IOP_return: return "";
     case IOP_unreachable: return "";

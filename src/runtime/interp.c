@@ -806,6 +806,25 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         next_ip = ip + 3;
         goto do_call;
     }
+    CASE(call_wasm) {                              /* X:func S:base */
+        /* do_call's wasm path without the kind and instance checks: the
+         * callee is one of this instance's own functions. */
+        wp_func *g = inst->funcs[OP(1)];
+        const rt_code *c = g->code;
+        uint64_t *nfp = fp + OP(2);
+        if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
+            TRAP(WP_TRAP_INTERRUPTED);
+        if ((size_t)(exec->stack_end - nfp) < c->frame_slots || frame == exec->frames_end)
+            TRAP(WP_TRAP_STACK_EXHAUSTED);
+        frame->ret_ip = ip + 3;
+        frame->fp = fp;
+        frame->func = func;
+        frame++;
+        fp = nfp;
+        func = g;
+        words = ip = c->words;
+        NEXT();
+    }
     CASE(call_indirect) {                          /* X:type X:table S:index S:base */
         const wp_table *t = inst->tables[OP(2)];
         uint32_t i = U32(3);

@@ -799,7 +799,8 @@ static wp_status op_call(tr *t, const instr *in)
         rt_emit_materialize(&t->e, &t->v.tmp[i]);
     uint32_t base = top_slot(t);
     if (in->op == 0x10) {
-        rt_emit2(&t->e, IOP_call, in->a, base);
+        /* A defined function needs none of the generic path's checks. */
+        rt_emit2(&t->e, in->a >= t->m->nfunc_imports ? IOP_call_wasm : IOP_call, in->a, base);
     } else {
         uint32_t is = rt_emit_operand(&t->e, &index);
         rt_emit4(&t->e, IOP_call_indirect, in->a, in->b, is, base);

@@ -443,7 +443,7 @@ static const code_case code_cases[] = {
       W(IOP_mov, 1, 0, IOP_const32, 0, 5, IOP_mov, 0, 1, IOP_return), 0 },
     /* Arguments go to consecutive slots from the call's base. */
     { "call", T_I_I, B("\x00" "\x20\x00" "\x41\x07" "\x10\x02" "\x0b"),
-      W(IOP_mov, 1, 0, IOP_const32, 2, 7, IOP_call, 2, 1, IOP_mov, 0, 1, IOP_return), 3 },
+      W(IOP_mov, 1, 0, IOP_const32, 2, 7, IOP_call_wasm, 2, 1, IOP_mov, 0, 1, IOP_return), 3 },
     /* if/else: the condition is read from the local; both arms leave
      * their value in the block's slot. */
     { "if else", T_I_I,
