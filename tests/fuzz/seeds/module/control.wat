@@ -1,0 +1,30 @@
+;; Seed: integer arithmetic and control flow (loops, br_table, if/else,
+;; multi-value blocks, recursion).
+(module
+  (func $fac (export "fac") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0))
+      (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (func (export "fac10") (result i64) (call $fac (i64.const 10)))
+  (func (export "fib") (result i32)
+    (local $a i32) (local $b i32) (local $i i32)
+    (local.set $b (i32.const 1))
+    (loop $l
+      (local.set $b (i32.add (local.get $a) (local.tee $a (local.get $b))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                          (i32.const 30))))
+    (local.get $b))
+  (func (export "switch") (param i32) (result i32)
+    (block $d (block $c (block $b (block $a
+      (br_table $a $b $c $d (local.get 0)))
+      (return (i32.const 10)))
+      (return (i32.const 20)))
+      (return (i32.const 30)))
+    (i32.const 40))
+  (func (export "pair") (result i32 i64)
+    (block (result i32 i64) (i32.const 1) (i64.const 2)))
+  (func (export "swap") (param i32 i32) (result i32 i32)
+    (local.get 1) (local.get 0))
+  (func (export "select") (param i32) (result i32)
+    (select (i32.const 7) (i32.const 8) (local.get 0)))
+  (func (export "spin") (loop $forever (br $forever))))

@@ -1,0 +1,22 @@
+;; Seed: memory, data segments (active and passive), bulk memory, grow,
+;; loads and stores of every width, and an out-of-bounds trap.
+(module
+  (memory (export "mem") 1 4)
+  (data (i32.const 16) "hello, world")
+  (data $passive "passive bytes")
+  (func (export "load") (result i32) (i32.load8_u offset=16 (i32.const 0)))
+  (func (export "widths") (result i64)
+    (i64.store (i32.const 64) (i64.const -1))
+    (i32.store16 (i32.const 64) (i32.const 0x1234))
+    (i64.add (i64.load32_s (i32.const 64)) (i64.load16_u (i32.const 66))))
+  (func (export "bulk")
+    (memory.init $passive (i32.const 100) (i32.const 0) (i32.const 13))
+    (memory.copy (i32.const 200) (i32.const 100) (i32.const 13))
+    (memory.fill (i32.const 300) (i32.const 0x41) (i32.const 50))
+    (data.drop $passive))
+  (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "oob") (result i32) (i32.load (i32.const 0xfffffffc)))
+  (func (export "floats") (result f64)
+    (f64.store (i32.const 8) (f64.const 1.5))
+    (f64.add (f64.load (i32.const 8)) (f64.promote_f32 (f32.const 2.25)))))

@@ -1,0 +1,20 @@
+;; Seed: numeric operators with the edge cases that trap or saturate:
+;; division, remainder, truncation, sign extension and reinterpretation.
+(module
+  (func (export "div0") (result i32) (i32.div_s (i32.const 1) (i32.const 0)))
+  (func (export "overflow") (result i32) (i32.div_s (i32.const 0x80000000) (i32.const -1)))
+  (func (export "rem") (result i64) (i64.rem_s (i64.const 0x8000000000000000) (i64.const -1)))
+  (func (export "trunc") (result i32) (i32.trunc_f32_s (f32.const nan)))
+  (func (export "sat") (result i64) (i64.trunc_sat_f64_u (f64.const -1e300)))
+  (func (export "ext") (result i64) (i64.extend16_s (i64.const 0x8000)))
+  (func (export "bits") (result i32)
+    (i32.add (i32.clz (i32.const 1))
+      (i32.add (i32.ctz (i32.const 0)) (i32.popcnt (i32.const -1)))))
+  (func (export "rot") (result i64) (i64.rotl (i64.const 1) (i64.const 65)))
+  (func (export "reinterp") (result f32) (f32.reinterpret_i32 (i32.const 0x7fc00001)))
+  (func (export "minmax") (result f64)
+    (f64.add (f64.min (f64.const -0) (f64.const 0))
+             (f64.max (f64.const nan) (f64.const 1))))
+  (func (export "cmp") (result i32)
+    (i32.and (f32.lt (f32.const 1) (f32.const 2)) (i64.ge_u (i64.const -1) (i64.const 0))))
+  (func (export "unreachable") (unreachable)))
