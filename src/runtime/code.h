@@ -137,9 +137,13 @@
     X(ref_null)       /* S:dst */                                             \
     X(ref_is_null)    /* S:dst S:src */                                       \
     X(ref_func)       /* S:dst X:func */                                   \
-    /* A recognised wasi-libc function (libc_match.c) as one op; both    \
-     * trap when the range is outside memory 0 and leave d in S:d. */      \
-    X(libc_copy)      /* S:d S:s S:n            memmove of n bytes */       \
+    /* The guard in front of a recognised wasi-libc body (libc_match.c),  \
+     * followed by `return`: where the native op gives exactly the loop's  \
+     * result it runs, leaves d in S:d and goes on to the return; else it \
+     * skips the return into the translated body (a range outside memory \
+     * 0; for memcpy also overlapping ranges). */                          \
+    X(libc_copy)      /* S:d S:s S:n            memcpy of n bytes */        \
+    X(libc_move)      /* S:d S:s S:n            memmove of n bytes */       \
     X(libc_fill)      /* S:d S:c S:n            memset of n bytes to c */
 
 typedef enum rt_iop {

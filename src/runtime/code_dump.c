@@ -53,6 +53,7 @@ static const char *operand_kinds(uint32_t op)
     case IOP_memory_fill: return "SSS";
     case IOP_memory_copy: return "SSS";
     case IOP_libc_copy: return "SSS";
+    case IOP_libc_move: return "SSS";
     case IOP_libc_fill: return "SSS";
     case IOP_memory_init: return "XSSS";
     case IOP_data_drop: return "X";

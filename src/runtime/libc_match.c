@@ -15,6 +15,11 @@
  * check that this function is itself a recognised memcpy. The function
  * type, (i32 i32 i32) -> i32, is checked by the caller too. A body that
  * differs in any other byte is translated normally.
+ *
+ * What runs: the translated body stays, behind a guard op that does the
+ * native copy or fill only where its result is exactly the loop's (ranges
+ * inside memory; for memcpy, not overlapping) and otherwise falls into the
+ * body, so recognition never changes what a module does.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -280,7 +285,7 @@ uint32_t rt_libc_op(const wp_module *m, uint32_t func_index, const uint8_t *body
     if (callee < m->nfunc_imports || callee >= func_index)
         return 0;
     const rt_code *c = &m->codes[callee - m->nfunc_imports];
-    if (c->words == NULL || c->nwords != LIBC_NWORDS || c->words[0] != IOP_libc_copy)
+    if (c->entry == NULL || c->entry == c->words || c->entry[0] != IOP_libc_copy)
         return 0;
-    return IOP_libc_copy;
+    return IOP_libc_move;
 }

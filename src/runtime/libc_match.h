@@ -29,7 +29,8 @@ const uint8_t *rt_libc_body(rt_libc_fn fn, size_t *len);
 #define RT_LIBC_MEMMOVE_INDEX_AT 42
 
 struct wp_module;
-/* Words of such a function's code: the op, its three slots, `return`. */
+/* Words of the guard in front of such a function's code: the op, its three
+ * slots, `return`. */
 #define LIBC_NWORDS 5
 uint32_t rt_libc_op(const struct wp_module *m, uint32_t func_index, const uint8_t *body,
                     size_t len);

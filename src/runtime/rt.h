@@ -167,7 +167,9 @@ typedef struct rt_data {
 
 /* Translated code of one defined function; see code.h for the format. */
 typedef struct rt_code {
-    const uint32_t *words;       /* instruction stream */
+    const uint32_t *words;       /* instruction stream; branch targets index it */
+    const uint32_t *entry;       /* where a call starts: words, or a guard just
+                                  * before words (recognised libc bodies) */
     uint32_t        nwords;
     uint32_t        nparams;     /* slots taken by parameters */
     uint32_t        nlocals;     /* slots taken by params + declared locals */

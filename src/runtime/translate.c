@@ -1495,22 +1495,24 @@ wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t
     /* A valid body that is wasi-libc's memcpy, memmove or memset runs as
      * one native op (libc_match.c says why and what is matched). */
     uint32_t libc_op = st == WP_OK ? rt_libc_op(m, func_index, body, len) : 0;
-    if (libc_op != 0) {
-        t.e.n = 0;
-        uint32_t ws[LIBC_NWORDS] = {libc_op, 0, 1, 2, IOP_return};
-        if (rt_emit_reserve(&t.e, LIBC_NWORDS)) {
-            memcpy(t.e.words, ws, sizeof ws);
-            t.e.n = LIBC_NWORDS;
-        }
-    }
     if (st == WP_OK) {
-        uint32_t *words = RT_ARENA_ARRAY(&m->arena, uint32_t, t.e.n ? t.e.n : 1);
+        /* A recognised body keeps its translated code: the guard in front
+         * runs the native op only where its result is exactly the loop's
+         * (ranges inside memory, and for memcpy not overlapping), and
+         * otherwise steps over its `return` into the translated body. */
+        uint32_t guard = libc_op != 0 ? LIBC_NWORDS : 0;
+        uint32_t total = guard + t.e.n;
+        uint32_t *words = RT_ARENA_ARRAY(&m->arena, uint32_t, total ? total : 1);
         if (words == NULL) {
             st = rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "out of memory for the translated code");
         } else {
-            memcpy(words, t.e.words, (size_t)t.e.n * sizeof *words);
+            uint32_t ws[LIBC_NWORDS] = {libc_op, 0, 1, 2, IOP_return};
+            if (guard)
+                memcpy(words, ws, sizeof ws);
+            memcpy(words + guard, t.e.words, (size_t)t.e.n * sizeof *words);
             rt_code *c = &m->codes[func_index - m->nfunc_imports];
-            c->words = words;
+            c->entry = words;
+            c->words = words + guard;
             c->nwords = t.e.n;
             c->nparams = t.type->param_slots;
             c->nlocals = t.local_slots;

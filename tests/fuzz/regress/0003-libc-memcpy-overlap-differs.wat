@@ -1,3 +1,7 @@
+;; Fixed: recognised bodies now keep their translated code behind a guard
+;; that runs the native op only where its result is the loop's
+;; (tests/runtime/test_libc_match.c checks it). The report as found:
+;;
 ;; wasi-libc's memcpy body, which the translator replaces by one native
 ;; memmove (src/runtime/libc_match.c), behaves differently from the same
 ;; code interpreted when the ranges overlap: the wasm loop copies forward
