@@ -329,6 +329,8 @@ static void poke_table(wp_instance *in, wp_table *t, uint32_t *calls)
             call_zero(in, v.of.funcref, 0);
         }
     }
+    /* The calls above may have grown the table. */
+    size = wp_table_size(t);
     wp_value out;
     if (wp_table_get(t, size, &out, &err) == WP_OK)
         fuzz_fail("wp_table_get past the end (%u) succeeded", size);
