@@ -2,14 +2,16 @@
  * (v0_msg_as_bytes, v0_msg_set_bytes, v0_msg_get_meta, v0_msg_set_meta)
  * and its guest-allocator handling, fed hostile pointers and lengths.
  *
- * The guest is wat/host.wat, built at build time (its path is compiled in
- * as WP_FUZZ_HOST_WASM). Its process() reads the message and runs it as a
+ * The guest is wat/host.wat, built at build time in the directory compiled
+ * in as WP_FUZZ_GUEST_DIR, in two variants: host.wasm exports malloc and
+ * free, host_dealloc.wasm allocate and deallocate, the processor's two
+ * allocator conventions. Its process() reads the message and runs it as a
  * list of records, each an operation with four u32 arguments: host calls
  * with those arguments, allocator results and re-entry chosen by the
  * input, memory growth, traps and exits (host.wat says how records look).
- * The input is sent as two messages in one batch, with metadata, so that
- * the second one runs on the instance the first left behind (or on a fresh
- * one after a failure).
+ * Each input goes through both variants, as two messages in one batch with
+ * metadata, so that the second one runs on the instance the first left
+ * behind (or on a fresh one after a failure).
  *
  * A processor is made per input, so that every input starts from the same
  * state and a crash replays alone.
