@@ -174,10 +174,16 @@ typedef struct wp_pipeline_stats {
     uint64_t batches;
     uint64_t bytes_in;
     uint64_t bytes_out;
+    uint64_t acked;      /* from an acking input: acknowledged (delivered or routed) */
+    uint64_t nacked;     /* from an acking input: negatively acknowledged, redelivered */
 } wp_pipeline_stats;
 
 /* Thread-safe; the counters are exact once wp_pipeline_run has returned. */
 WP_API void wp_pipeline_stats_get(const wp_pipeline *p, wp_pipeline_stats *out);
+
+/* The configuration's shutdown_timeout in nanoseconds: how long a stopped
+ * pipeline may take to finish before its process should exit anyway. */
+WP_API uint64_t wp_pipeline_shutdown_timeout(const wp_pipeline *p);
 
 WP_API void wp_pipeline_destroy(wp_pipeline *p);
 

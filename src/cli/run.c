@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char help_text[] =
@@ -35,7 +36,8 @@ static const char help_text[] =
     "  -h, --help              this text\n"
     "\n"
     "The log goes to stderr, one logfmt line per event.\n"
-    "SIGINT or SIGTERM stops reading; what was read is still written.\n"
+    "SIGINT or SIGTERM stops reading; what was read is still written and\n"
+    "acknowledged, within shutdown_timeout (20s); a second signal exits at once.\n"
     "\n"
     "exit status:\n"
     "  0  the input ended (or a signal stopped it) and everything was written\n"
@@ -79,19 +81,37 @@ typedef struct sig_watch {
     atomic_bool  done;
 } sig_watch;
 
-/* Turns SIGINT/SIGTERM into wp_pipeline_stop; a second one exits at once.
- * It polls `done` between waits so that it can be joined. */
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Turns SIGINT/SIGTERM into wp_pipeline_stop; a second one exits at once,
+ * and so does a pipeline that has not finished shutdown_timeout after the
+ * first. It polls `done` between waits so that it can be joined. */
 static void *sig_main(void *arg) {
     sig_watch *w = arg;
     int count = 0;
+    uint64_t deadline = 0;
     const struct timespec tick = { 0, 100 * 1000 * 1000 };
     while (!atomic_load(&w->done)) {
         int sig = sigtimedwait(&w->set, NULL, &tick);
-        if (sig < 0) continue;
+        if (sig < 0) {
+            if (deadline && now_ns() > deadline && !atomic_load(&w->done)) {
+                wp_log(w->log, WP_LOG_ERROR, "shutdown",
+                       "shutdown_timeout passed with messages still in flight: exiting; "
+                       "what was not acknowledged is redelivered");
+                _exit(CLI_EXIT_RUNTIME);
+            }
+            continue;
+        }
         if (++count > 1) _exit(128 + sig);
         wp_log(w->log, WP_LOG_INFO, "shutdown",
                "received %s: stopping after the messages already read",
                sig == SIGINT ? "SIGINT" : "SIGTERM");
+        uint64_t limit = wp_pipeline_shutdown_timeout(w->p);
+        deadline = now_ns() + (limit ? limit : 1);
         wp_pipeline_stop(w->p);
     }
     return NULL;

@@ -77,6 +77,7 @@ struct wp_pipeline {
     wp_error        fail_err;
 
     _Atomic uint64_t n_in, n_out, n_errored, n_dropped, n_batches, bytes_in, bytes_out;
+    _Atomic uint64_t n_acked, n_nacked;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -102,8 +103,12 @@ wp_message *pl_batch_push(pl_batch *b, const uint8_t *data, size_t len) {
         if (!v) return NULL;
         memset(v + b->cap, 0, (cap - b->cap) * sizeof *v);
         b->msgs = v;
+        void **a = realloc(b->acks, cap * sizeof *a);
+        if (!a) return NULL;   /* cap stays: the grown msgs is only spare room */
+        b->acks = a;
         b->cap = cap;
     }
+    b->acks[b->n] = NULL;
     wp_message *m = b->msgs[b->n];
     /* A kept message is reused when it carries nothing from its last trip;
      * one with metadata is cheaper to replace than to clear key by key. */
@@ -122,6 +127,10 @@ wp_message *pl_batch_push(pl_batch *b, const uint8_t *data, size_t len) {
     b->n++;
     b->bytes += len;
     return m;
+}
+
+void pl_batch_set_ack(pl_batch *b, void *handle) {
+    if (b->n) b->acks[b->n - 1] = handle;
 }
 
 static void report_fail(wp_diags *d, const pl_component *comp, const pl_fail *f) {
@@ -206,6 +215,12 @@ wp_status wp_pipeline_create(const wp_config *c, const wp_pipeline_options *opt,
     p->nthreads = p->cfg.pipeline.threads > 0 ? (unsigned)p->cfg.pipeline.threads : cpu_count();
     p->batch_size = opt && opt->batch_size ? opt->batch_size : DEFAULT_BATCH;
     if (p->batch_size > MAX_BATCH) p->batch_size = MAX_BATCH;
+    if (p->cfg.pipeline.max_in_flight > 0) {
+        /* Each worker holds one batch: together at most max_in_flight. */
+        size_t per = (size_t)p->cfg.pipeline.max_in_flight / p->nthreads;
+        if (per < 1) per = 1;
+        if (per < p->batch_size) p->batch_size = per;
+    }
 
     wp_error err;
     memset(&err, 0, sizeof err);
@@ -310,6 +325,12 @@ void wp_pipeline_stats_get(const wp_pipeline *p, wp_pipeline_stats *out) {
     out->batches = atomic_load(&q->n_batches);
     out->bytes_in = atomic_load(&q->bytes_in);
     out->bytes_out = atomic_load(&q->bytes_out);
+    out->acked = atomic_load(&q->n_acked);
+    out->nacked = atomic_load(&q->n_nacked);
+}
+
+uint64_t wp_pipeline_shutdown_timeout(const wp_pipeline *p) {
+    return p ? p->cfg.shutdown_timeout : 0;
 }
 
 /* ---------------------------------------------------------------- workers */
@@ -347,11 +368,12 @@ static void run_processors(wp_pipeline *p, pl_batch *b, wp_message **scratch) {
     }
 }
 
-static void write_run(wp_pipeline *p, wp_message *const *msgs, size_t n) {
-    if (!n) return;
+/* true when the output took the messages. */
+static bool write_run(wp_pipeline *p, wp_message *const *msgs, size_t n) {
+    if (!n) return true;
     if (p->out.broken) {
         atomic_fetch_add_explicit(&p->n_dropped, n, memory_order_relaxed);
-        return;
+        return false;
     }
     wp_error err;
     wp_status s = p->out.type->write(p->out.state, msgs, n, &err);
@@ -359,7 +381,7 @@ static void write_run(wp_pipeline *p, wp_message *const *msgs, size_t n) {
         p->out.broken = true;
         atomic_fetch_add_explicit(&p->n_dropped, n, memory_order_relaxed);
         fatal(p, &err);
-        return;
+        return false;
     }
     uint64_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
@@ -369,9 +391,11 @@ static void write_run(wp_pipeline *p, wp_message *const *msgs, size_t n) {
     }
     atomic_fetch_add_explicit(&p->n_out, n, memory_order_relaxed);
     atomic_fetch_add_explicit(&p->bytes_out, bytes, memory_order_relaxed);
+    return true;
 }
 
-static void write_errored(wp_pipeline *p, wp_message *m, uint64_t index, const char *why) {
+/* true when the errors output took the message. */
+static bool write_errored(wp_pipeline *p, wp_message *m, uint64_t index, const char *why) {
     atomic_fetch_add_explicit(&p->n_errored, 1, memory_order_relaxed);
     bool routed = p->errs.type && !p->errs.broken;
     /* Two buffers on one stream: keep the order by emptying the other one
@@ -389,7 +413,7 @@ static void write_errored(wp_pipeline *p, wp_message *m, uint64_t index, const c
         wp_log_str(&l, "error", why);
         wp_log_end(&l);
     }
-    if (!routed) return;
+    if (!routed) return false;
     wp_error err;
     wp_status s = wp_message_meta_set(m, "error", 5, (const uint8_t *)why, strlen(why));
     if (s != WP_OK) {
@@ -401,20 +425,59 @@ static void write_errored(wp_pipeline *p, wp_message *m, uint64_t index, const c
     if (s != WP_OK) {
         p->errs.broken = true;
         fatal(p, &err);
+        return false;
     }
+    return true;
 }
 
-/* Writes a batch; the caller holds out_mu and it is the batch's turn. */
-static void write_batch(wp_pipeline *p, pl_batch *b) {
+static void set_outcomes(uint8_t *outcome, size_t from, size_t to, bool written) {
+    if (!outcome) return;
+    for (size_t i = from; i < to; i++) outcome[i] = written ? PL_DELIVERED : PL_UNDELIVERED;
+}
+
+/* Writes a batch; the caller holds out_mu and it is the batch's turn.
+ * outcome (NULL: not wanted) gets what became of each message, as far as
+ * the writes tell; a flush may still fail (confirm_batch). */
+static void write_batch(wp_pipeline *p, pl_batch *b, uint8_t *outcome) {
     size_t start = 0;
     for (size_t i = 0; i < b->n; i++) {
         const char *why = wp_message_error(b->msgs[i]);
         if (!why) continue;
-        write_run(p, b->msgs + start, i - start);
-        write_errored(p, b->msgs[i], b->first + i, why);
+        set_outcomes(outcome, start, i, write_run(p, b->msgs + start, i - start));
+        bool routed = write_errored(p, b->msgs[i], b->first + i, why);
+        if (outcome) outcome[i] = routed ? PL_ROUTED : PL_UNDELIVERED;
         start = i + 1;
     }
-    write_run(p, b->msgs + start, b->n - start);
+    set_outcomes(outcome, start, b->n, write_run(p, b->msgs + start, b->n - start));
+}
+
+/* For an acking input: pushes the batch out of every buffer, so that what
+ * the outputs took is confirmed (written, published and acknowledged by
+ * the broker, answered by the server), and downgrades what a failed flush
+ * lost. The caller holds out_mu. */
+static void confirm_batch(wp_pipeline *p, pl_batch *b, uint8_t *outcome) {
+    flush_outputs(p);
+    for (size_t i = 0; i < b->n; i++) {
+        if ((outcome[i] == PL_DELIVERED && p->out.broken) ||
+            (outcome[i] == PL_ROUTED && p->errs.broken))
+            outcome[i] = PL_UNDELIVERED;
+    }
+}
+
+/* Tells the input what became of each message; no lock held. */
+static void ack_batch(wp_pipeline *p, pl_batch *b, const uint8_t *outcome) {
+    uint64_t acked = 0, nacked = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (!b->acks[i]) continue;
+        p->in_type->ack(p->in_state, b->acks[i], b->msgs[i], (pl_outcome)outcome[i]);
+        b->acks[i] = NULL;
+        if (outcome[i] == PL_UNDELIVERED)
+            nacked++;
+        else
+            acked++;
+    }
+    atomic_fetch_add_explicit(&p->n_acked, acked, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->n_nacked, nacked, memory_order_relaxed);
 }
 
 /* The caller holds out_mu (or is alone). */
@@ -468,7 +531,15 @@ static void *worker_main(void *arg) {
     memset(&b, 0, sizeof b);
     b.limit = p->batch_size;
     wp_message **scratch = malloc(p->batch_size * sizeof *scratch);
-    while (take_batch(p, &b)) {
+    bool acking = p->in_type->ack != NULL;
+    uint8_t *outcome = acking ? malloc(p->batch_size) : NULL;
+    if (acking && !outcome) {
+        /* Nothing is read, so nothing is left unacknowledged. */
+        wp_error e;
+        pl_error(&e, WP_ERR_NOMEM, "worker: out of memory");
+        fatal(p, &e);
+    }
+    while ((!acking || outcome) && take_batch(p, &b)) {
         if (scratch) {
             run_processors(p, &b, scratch);
         } else {
@@ -480,15 +551,21 @@ static void *worker_main(void *arg) {
         }
         pthread_mutex_lock(&p->out_mu);
         while (p->write_seq != b.seq) pthread_cond_wait(&p->out_turn, &p->out_mu);
-        write_batch(p, &b);
-        if (atomic_load(&p->input_waiting)) flush_outputs(p);
+        write_batch(p, &b, outcome);
+        if (acking)
+            confirm_batch(p, &b, outcome);
+        else if (atomic_load(&p->input_waiting))
+            flush_outputs(p);
         p->write_seq++;
         pthread_cond_broadcast(&p->out_turn);
         pthread_mutex_unlock(&p->out_mu);
+        if (acking) ack_batch(p, &b, outcome);
     }
     for (size_t k = 0; k < b.cap; k++) wp_message_destroy(b.msgs[k]);
     free(b.msgs);
+    free(b.acks);
     free(scratch);
+    free(outcome);
     return NULL;
 }
 
@@ -514,6 +591,10 @@ static void log_summary(wp_pipeline *p, const struct timespec *t0) {
         wp_log_u64(&l, "out", st.out);
         wp_log_u64(&l, "errored", st.errored);
         if (st.dropped) wp_log_u64(&l, "dropped", st.dropped);
+        if (p->in_type->ack) {
+            wp_log_u64(&l, "acked", st.acked);
+            wp_log_u64(&l, "nacked", st.nacked);
+        }
         char buf[64];
         snprintf(buf, sizeof buf, "%.3fs", secs);
         wp_log_str(&l, "elapsed", buf);

@@ -161,6 +161,7 @@ typedef struct pl_logger_cfg {
 
 typedef struct pl_pipeline_cfg {
     int64_t       threads;
+    int64_t       max_in_flight;
     pl_components processors;
 } pl_pipeline_cfg;
 
@@ -170,6 +171,7 @@ typedef struct pl_config {
     pl_component    output;
     pl_component    errors;
     pl_logger_cfg   logger;
+    uint64_t        shutdown_timeout;   /* ns */
 } pl_config;
 
 extern const pl_spec pl_root_spec;
@@ -216,6 +218,7 @@ wp_status pl_failf(pl_fail *f, wp_status code, const pl_node *at, const char *fi
  * kept between uses, so a steady stream allocates nothing per message. */
 typedef struct pl_batch {
     wp_message **msgs;
+    void       **acks;       /* per message: the acking input's handle, or NULL */
     size_t       n;          /* in use */
     size_t       cap;        /* allocated */
     size_t       limit;      /* batch size: how many an input may add */
@@ -231,6 +234,15 @@ typedef struct pl_batch {
  * allocation failure. */
 wp_message *pl_batch_push(pl_batch *b, const uint8_t *data, size_t len);
 bool pl_batch_full(const pl_batch *b);
+/* Gives the message pushed last the acking input's handle for it. */
+void pl_batch_set_ack(pl_batch *b, void *handle);
+
+/* What became of a message from an acking input, told to its ack(). */
+typedef enum pl_outcome {
+    PL_DELIVERED = 0,   /* every output it went to confirmed it: acknowledge */
+    PL_ROUTED,          /* errored, and the errors output confirmed it: acknowledge */
+    PL_UNDELIVERED      /* errored with no errors output, or an output failed: nack */
+} pl_outcome;
 
 typedef struct pl_input_type {
     pl_spec spec;
@@ -239,6 +251,13 @@ typedef struct pl_input_type {
      * Returns as soon as it has some and more would mean waiting. */
     wp_status (*read)(void *state, pl_batch *b, wp_error *err);
     void (*close)(void *state);
+    /* NULL for an input that does not acknowledge. Otherwise called once
+     * for every message that got a handle (pl_batch_set_ack), after the
+     * outputs confirmed it or failed; m is the message as written (its
+     * processed bytes, its error). From any worker thread. */
+    void (*ack)(void *state, void *handle, wp_message *m, pl_outcome outcome);
+    /* Optional: true once the input is connected (the /ready endpoint). */
+    bool (*connected)(void *state);
 } pl_input_type;
 
 typedef struct pl_output_type {
@@ -249,6 +268,8 @@ typedef struct pl_output_type {
      * ready, and at the end. */
     wp_status (*flush)(void *state, wp_error *err);
     void (*close)(void *state);
+    /* Optional: true once the output is connected (the /ready endpoint). */
+    bool (*connected)(void *state);
 } pl_output_type;
 
 typedef struct pl_processor_type {

@@ -44,6 +44,12 @@ static const pl_field pipeline_fields[] = {
       "Worker threads that run the processors; -1 or 0: one per CPU. Each worker takes a "
       "whole batch of messages; the output keeps the input order whatever the count.",
       0, NULL, -1, 1024, NULL },
+    { "max_in_flight", PL_T_INT, "0", offsetof(pl_pipeline_cfg, max_in_flight),
+      "The most messages read and not yet acknowledged (or, for an input that does not "
+      "acknowledge, not yet written) at any time; 0: threads times the batch size (256). "
+      "Each worker holds one batch, so a batch is at most max_in_flight / threads "
+      "messages (at least 1): a slow output slows the input instead of growing memory.",
+      0, NULL, 0, 1 << 24, NULL },
     { "processors", PL_T_PROCESSORS, NULL, offsetof(pl_pipeline_cfg, processors),
       "Processors applied in order to every message. A message that errors skips the "
       "processors after the one that failed.",
@@ -73,6 +79,11 @@ static const pl_field root_fields[] = {
       0, NULL, 0, 0, NULL },
     { "logger", PL_T_SECTION, NULL, offsetof(pl_config, logger), "Logging.", 0, NULL, 0, 0,
       &logger_spec },
+    { "shutdown_timeout", PL_T_DURATION, "20s", offsetof(pl_config, shutdown_timeout),
+      "After SIGINT or SIGTERM: how long the pipeline may take to finish the messages in "
+      "flight, flush and acknowledge before the process exits anyway (status 1; what was "
+      "not acknowledged is redelivered by the broker). A second signal exits at once.",
+      0, NULL, 0, 0, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
 
