@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(cmake make gcc pkg-config libjansson-dev libyaml-dev wabt
       clang lld wasi-libc libclang-rt-14-dev-wasm32
-      rustc libstd-rust-dev-wasm32)
+      rustc libstd-rust-dev-wasm32 llvm-19-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -132,12 +132,24 @@ typedef struct wp_functype {
  * old_size is the size previously requested for ptr (0 for NULL). */
 typedef void *(*wp_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_size);
 
+/* Which tier runs a module's functions. AUTO: WASMPIPE_TIER from the
+ * environment (interp, jit or auto) when set, else the interpreter. JIT:
+ * native code through LLVM where the build has it (WP_JIT); a module the
+ * JIT cannot compile, or any module in a build without it, runs on the
+ * interpreter with the same results (wp_module_tier says which). */
+typedef enum wp_tier {
+    WP_TIER_AUTO = 0,
+    WP_TIER_INTERP = 1,
+    WP_TIER_JIT = 2
+} wp_tier;
+
 typedef struct wp_engine_config {
     wp_alloc_fn alloc;            /* NULL: libc */
     void       *alloc_ud;
     uint32_t    max_memory_pages; /* default cap per memory, 0: 65536 (4 GiB) */
     uint32_t    stack_slots;      /* value stack per instance, in 8-byte slots; 0: 1M */
     uint32_t    max_call_depth;   /* 0: 10000 */
+    wp_tier     tier;             /* 0: auto */
 } wp_engine_config;
 
 typedef struct wp_engine wp_engine;
@@ -182,6 +194,10 @@ typedef struct wp_extern_desc {
 WP_API wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
                                    wp_module **out, wp_error *err);
 WP_API void wp_module_destroy(wp_module *m);
+/* The tier running m's functions: "interp" or "jit". why_not_jit (may be
+ * NULL) receives why the JIT refused the module when it was asked for and
+ * refused (valid while m lives), else NULL. */
+WP_API const char *wp_module_tier(const wp_module *m, const char **why_not_jit);
 
 WP_API uint32_t wp_module_import_count(const wp_module *m);
 WP_API uint32_t wp_module_export_count(const wp_module *m);

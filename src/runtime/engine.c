@@ -46,6 +46,17 @@ wp_status wp_engine_create(const wp_engine_config *cfg, wp_engine **out, wp_erro
         c.stack_slots = WP_DEFAULT_STACK_SLOTS;
     if (c.max_call_depth == 0)
         c.max_call_depth = WP_DEFAULT_MAX_CALL_DEPTH;
+    if ((unsigned)c.tier > WP_TIER_JIT)
+        return rt_fail(err, WP_ERR_ARG, UINT32_MAX,
+                       "wp_engine_create: tier %u is none of auto, interp, jit", (unsigned)c.tier);
+    if (c.tier == WP_TIER_AUTO) {
+        /* The switch lets whole test suites run under another tier. */
+        const char *env = getenv("WASMPIPE_TIER");
+        if (env != NULL && strcmp(env, "jit") == 0)
+            c.tier = WP_TIER_JIT;
+        else if (env != NULL && strcmp(env, "interp") == 0)
+            c.tier = WP_TIER_INTERP;
+    }
 
     wp_engine *e = c.alloc(c.alloc_ud, NULL, 0, sizeof *e);
     if (e == NULL)

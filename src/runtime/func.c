@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rt.h"
+#include "tier.h"
 
 static bool is_value_type(uint32_t t)
 {
@@ -144,7 +145,7 @@ wp_status rt_call(wp_func *f, uint64_t *slots, wp_error *err)
     /* An interrupt aimed at an earlier call must not stop this one. */
     if (exec->depth == 0)
         atomic_store(&exec->interrupt, 0);
-    return rt_interp_call(exec, f, slots, err);
+    return f->inst->module->tier->call(exec, f, slots, err);
 }
 
 wp_status wp_func_call_raw(wp_func *f, uint64_t *slots, wp_error *err)

@@ -3,7 +3,7 @@
  * exports. A module's data all lives in its arena, so destroying it is one
  * release.
  */
-#include "rt.h"
+#include "tier.h"
 
 wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
                             wp_module **out, wp_error *err)
@@ -26,6 +26,8 @@ wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
     rt_arena_init(&m->arena, e);
 
     wp_status st = rt_decode_module(m, bytes ? bytes : empty, len, err);
+    if (st == WP_OK)
+        st = rt_tier_prepare(m, bytes ? bytes : empty, len, err);
     if (st != WP_OK) {
         wp_module_destroy(m);
         return st;
@@ -39,6 +41,8 @@ void wp_module_destroy(wp_module *m)
     if (!m)
         return;
     wp_engine *e = m->engine;
+    if (m->tier != NULL)
+        m->tier->release(m);
     rt_arena_release(&m->arena);
     rt_free(e, m, sizeof *m);
 }

@@ -217,6 +217,11 @@ struct wp_module {
     rt_data      *datas;
     bool          has_data_count;
     uint32_t      data_count;
+
+    /* The tier that runs the module's functions (tier.h) and its data. */
+    const struct rt_tier *tier;
+    void         *tier_data;
+    char          tier_note[256];  /* why the configured tier refused it, or "" */
 };
 
 /* Decode + validate + translate (decode.c and friends). */
@@ -311,6 +316,8 @@ typedef struct rt_exec {
     rt_frame   *frame_top;           /* first free frame */
     uint32_t    depth;               /* nested host->guest entries */
     atomic_int  interrupt;
+    void       *jit_stack_limit;     /* lowest C stack address native code may use;
+                                      * set by the outermost native call (jit/) */
 } rt_exec;
 
 struct wp_call {

@@ -60,7 +60,7 @@ static void test_create(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         counting cnt = { 0, 0 };
-        wp_engine_config cfg = { count_alloc, &cnt, cases[i].engine_cap, 0, 0 };
+        wp_engine_config cfg = { count_alloc, &cnt, cases[i].engine_cap, 0, 0, WP_TIER_AUTO };
         wp_engine *e = NULL;
         wp_error err;
         if (wp_engine_create(&cfg, &e, &err) != WP_OK) {
@@ -151,7 +151,7 @@ static void test_grow(void)
 
     /* A memory with no max grows up to the cap; the cap is the engine's. */
     wp_engine_destroy(e);
-    wp_engine_config cfg = { NULL, NULL, 4, 0, 0 };
+    wp_engine_config cfg = { NULL, NULL, 4, 0, 0, WP_TIER_AUTO };
     if (wp_engine_create(&cfg, &e, &err) != WP_OK)
         return;
     wp_limits l = { 0, 0, false };

@@ -34,10 +34,12 @@ typedef struct options {
     bool        isolate;        /* one child process per file */
     unsigned    timeout;        /* seconds per file when isolated, 0: none */
     const char *filter;
+    wp_tier     tier;           /* the engine's tier */
 } options;
 
 typedef struct counts {
     long passed, failed, skipped, errors;
+    long native, fallback;  /* modules the chosen tier ran / left to the interpreter */
 } counts;
 
 /* Written by the process that runs a file, read by the parent. */
@@ -248,6 +250,17 @@ static act_result compile_file(file_run *r, const char *filename, wp_module **ou
     if (*st != WP_OK) {
         *out = NULL;
         return ACT_STATUS;
+    }
+    if (*out && r->opt->tier == WP_TIER_JIT) {
+        const char *why_not = NULL;
+        if (strcmp(wp_module_tier(*out, &why_not), "jit") == 0) {
+            r->prog->c.native++;
+        } else {
+            r->prog->c.fallback++;
+            if (r->opt->verbose)
+                printf("%s: %s runs on the interpreter: %s\n", r->label, filename,
+                       why_not ? why_not : "(no reason given)");
+        }
     }
     if (!*out) {
         snprintf(why, whylen, "wp_module_compile returned WP_OK without a module");
@@ -893,7 +906,8 @@ static bool setup(file_run *r, const spec_cmd *first)
     char desc[400];
     wp_status st;
     clear_error(&err);
-    if ((st = wp_engine_create(NULL, &r->engine, &err)) != WP_OK)
+    wp_engine_config cfg = { .tier = r->opt->tier };
+    if ((st = wp_engine_create(&cfg, &r->engine, &err)) != WP_OK)
         goto fail;
     clear_error(&err);
     if ((st = spec_host_create(r->engine, r->opt->verbose, &r->host, &err)) != WP_OK)
@@ -1103,7 +1117,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: wp-spec [-v] [--filter SUBSTR] [--skip-simd|--no-skip-simd]\n"
-            "               [--no-fork] [--timeout SECS] PATH...\n"
+            "               [--no-fork] [--timeout SECS] [--tier interp|jit] PATH...\n"
             "Runs wast2json output: each PATH is a directory searched for *.json files\n"
             "or one .json file; the .wasm files sit beside their .json.\n"
             "  -v               print every failure, notes and spectest output\n"
@@ -1112,12 +1126,15 @@ static void usage(FILE *f)
             "  --no-skip-simd   run them (the default)\n"
             "  --no-fork        run every file in this process (for debuggers)\n"
             "  --timeout SECS   give up on a file after SECS seconds (default 300, 0: never)\n"
+            "  --tier T         run on tier T (interp, the default, or jit); with jit the\n"
+            "                   summary counts the modules left to the interpreter\n"
             "Exit status: 0 if nothing failed, 1 otherwise, 2 on a usage error.\n");
 }
 
 int main(int argc, char **argv)
 {
-    options opt = { .skip_simd = false, .isolate = true, .timeout = 300 };
+    options opt = { .skip_simd = false, .isolate = true, .timeout = 300,
+                    .tier = WP_TIER_INTERP };
     path_list files = { 0 };
     counts total = { 0 };
     long missing = 0;
@@ -1143,6 +1160,16 @@ int main(int argc, char **argv)
                 return 2;
             }
             opt.timeout = (unsigned)t;
+        } else if (strcmp(a, "--tier") == 0 && i + 1 < argc) {
+            const char *t = argv[++i];
+            if (strcmp(t, "interp") == 0) {
+                opt.tier = WP_TIER_INTERP;
+            } else if (strcmp(t, "jit") == 0) {
+                opt.tier = WP_TIER_JIT;
+            } else {
+                fprintf(stderr, "wp-spec: bad --tier %s (interp or jit)\n", t);
+                return 2;
+            }
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return 0;
@@ -1211,6 +1238,8 @@ int main(int argc, char **argv)
         total.failed += prog->c.failed;
         total.skipped += prog->c.skipped;
         total.errors += prog->c.errors;
+        total.native += prog->c.native;
+        total.fallback += prog->c.fallback;
     }
     if (shared != MAP_FAILED)
         munmap(shared, sizeof *prog);
@@ -1222,6 +1251,9 @@ int main(int argc, char **argv)
     if (total.errors)
         printf("%ld errors in commands that are not assertions (module, register, action)\n",
                total.errors);
+    if (opt.tier == WP_TIER_JIT)
+        printf("jit: %ld modules compiled to native code, %ld left to the interpreter\n",
+               total.native, total.fallback);
     printf("%ld passed, %ld failed, %ld skipped\n", total.passed, total.failed, total.skipped);
     return total.failed || total.errors || missing ? 1 : 0;
 }

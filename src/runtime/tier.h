@@ -1,0 +1,41 @@
+/* The execution tiers behind one interface. A tier prepares a decoded and
+ * validated module once (wp_module_compile) and then runs its functions;
+ * instances of the module share what the tier prepared. The interpreter
+ * (rt_tier_interp) runs every module; the LLVM tier (rt_tier_jit, built
+ * with WP_JIT) compiles what it supports to native code, and a module it
+ * refuses runs on the interpreter instead.
+ *
+ * Every wasm function keeps its interpreter code whatever its module's
+ * tier, so a caller in any tier can run any wasm function; calls between
+ * tiers go through rt_call.
+ */
+#ifndef WP_TIER_H
+#define WP_TIER_H
+
+#include "rt.h"
+
+typedef struct rt_tier {
+    const char *name;    /* "interp", "jit" */
+    /* Prepares m (bytes/len: its binary, valid during the call) and sets
+     * m->tier_data. WP_ERR_NOT_FOUND: the tier does not support something
+     * in the module (err says what); the module then runs on the
+     * interpreter. Any other error fails the compile. */
+    wp_status (*compile)(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err);
+    /* Frees m->tier_data (NULL-safe). */
+    void (*release)(wp_module *m);
+    /* Runs the wasm function f of a module prepared by this tier on exec;
+     * slots holds the arguments on entry and the results on return. */
+    wp_status (*call)(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *err);
+} rt_tier;
+
+extern const rt_tier rt_tier_interp;
+#ifdef WP_HAVE_JIT
+extern const rt_tier rt_tier_jit;
+#endif
+
+/* Picks the tier for a new module from the engine's configuration,
+ * compiles it there and falls back to the interpreter when the chosen
+ * tier refuses the module (tier.c). */
+wp_status rt_tier_prepare(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err);
+
+#endif
