@@ -143,6 +143,16 @@ typedef enum wp_tier {
     WP_TIER_JIT = 2
 } wp_tier;
 
+/* Proposals beyond WebAssembly 2.0 that the engine implements. Each is on
+ * unless its bit is in wp_engine_config.disabled_features; with all three
+ * off, the engine accepts exactly WebAssembly 2.0. */
+typedef enum wp_feature {
+    WP_FEATURE_TAIL_CALL      = 1u << 0,  /* return_call, return_call_indirect */
+    WP_FEATURE_EXTENDED_CONST = 1u << 1,  /* i32/i64 add, sub, mul in constant expressions */
+    WP_FEATURE_MULTI_MEMORY   = 1u << 2,  /* more than one memory per module */
+    WP_FEATURE_ALL            = (1u << 3) - 1u
+} wp_feature;
+
 typedef struct wp_engine_config {
     wp_alloc_fn alloc;            /* NULL: libc */
     void       *alloc_ud;
@@ -150,6 +160,7 @@ typedef struct wp_engine_config {
     uint32_t    stack_slots;      /* value stack per instance, in 8-byte slots; 0: 1M */
     uint32_t    max_call_depth;   /* 0: 10000 */
     wp_tier     tier;             /* 0: auto */
+    uint32_t    disabled_features; /* wp_feature bits turned off; 0: every feature on */
 } wp_engine_config;
 
 typedef struct wp_engine wp_engine;

@@ -254,7 +254,7 @@ wp_status rt_dec_import_section(rt_decoder *d, rt_reader *r)
             if ((st = read_memtype(d, r, &im->desc.memory)) != WP_OK)
                 return st;
             im->index = m->nmemory_imports++;
-            if (m->nmemory_imports > 1)
+            if (m->nmemory_imports > 1 && !rt_feature(m->engine, WP_FEATURE_MULTI_MEMORY))
                 rt_dec_invalid(d, at, "multiple memories: import %u is a second memory", i);
             break;
         case WP_EXTERN_GLOBAL:
@@ -320,7 +320,7 @@ wp_status rt_dec_memory_section(rt_decoder *d, rt_reader *r)
         return st;
     if ((st = rt_dec_build_space(d, WP_EXTERN_MEMORY, n)) != WP_OK)
         return st;
-    if (m->nmemories > 1)
+    if (m->nmemories > 1 && !rt_feature(m->engine, WP_FEATURE_MULTI_MEMORY))
         rt_dec_invalid(d, at, "multiple memories: %u imported and %u defined",
                        m->nmemory_imports, n);
     for (uint32_t i = 0; i < n; i++)

@@ -305,6 +305,64 @@ static wp_status make_memories(wp_instance *in, uint32_t cap_pages, wp_error *er
     return WP_OK;
 }
 
+static wp_status eval_const(const wp_instance *in, const rt_const_expr *c, uint32_t ready,
+                            uint64_t out[2], wp_error *err);
+
+/* An extended constant expression: a validated sequence of values and
+ * i32/i64 add, sub, mul, run on a stack as deep as the decoder measured. */
+static wp_status eval_seq(const wp_instance *in, const rt_const_expr *c, uint32_t ready,
+                          uint64_t out[2], wp_error *err)
+{
+    uint64_t small[16];
+    uint64_t depth = c->bits[0];
+    if (NEVER(depth == 0 || depth > c->index || c->seq == NULL))
+        return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "bad constant expression sequence");
+    uint64_t *stack = small;
+    if (depth > sizeof small / sizeof small[0]) {
+        stack = rt_alloc(in->engine, (size_t)depth * sizeof *stack);
+        if (stack == NULL)
+            return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX,
+                           "out of memory for a constant expression of %u instructions",
+                           c->index);
+    }
+    wp_status s = WP_OK;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->index && s == WP_OK; i++) {
+        const rt_const_expr *e = &c->seq[i];
+        if (e->kind != RT_CONST_BINOP) {
+            uint64_t v[2];
+            if (NEVER(e->kind == RT_CONST_SEQ || n >= depth))
+                s = rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "bad constant expression sequence");
+            else if ((s = eval_const(in, e, ready, v, err)) == WP_OK)
+                stack[n++] = v[0];
+            continue;
+        }
+        if (NEVER(n < 2)) {
+            s = rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "bad constant expression sequence");
+            break;
+        }
+        uint64_t a = stack[n - 2], b = stack[n - 1], r;
+        switch (e->index) {
+        case 0x6a: r = (uint32_t)((uint32_t)a + (uint32_t)b); break;
+        case 0x6b: r = (uint32_t)((uint32_t)a - (uint32_t)b); break;
+        case 0x6c: r = (uint32_t)((uint32_t)a * (uint32_t)b); break;
+        case 0x7c: r = a + b; break;
+        case 0x7d: r = a - b; break;
+        default:   r = a * b; break;   /* 0x7e: the decoder admits no other */
+        }
+        stack[--n - 1] = r;
+    }
+    if (s == WP_OK && NEVER(n != 1))
+        s = rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "bad constant expression sequence");
+    if (s == WP_OK) {
+        out[0] = stack[0];
+        out[1] = 0;
+    }
+    if (stack != small)
+        rt_free(in->engine, stack, (size_t)depth * sizeof *stack);
+    return s;
+}
+
 /* Evaluates a constant expression to raw slots. global.get may name only
  * globals below `ready` (those already initialised). */
 static wp_status eval_const(const wp_instance *in, const rt_const_expr *c, uint32_t ready,
@@ -333,6 +391,8 @@ static wp_status eval_const(const wp_instance *in, const rt_const_expr *c, uint3
             break;
         out[0] = (uintptr_t)in->funcs[c->index];
         return WP_OK;
+    case RT_CONST_SEQ:
+        return eval_seq(in, c, ready, out, err);
     }
     return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "bad constant expression (kind %u, index %u)",
                    (unsigned)c->kind, c->index);

@@ -48,6 +48,12 @@ struct wp_engine {
     uint32_t         ntypes, cap_types;
 };
 
+/* Whether a wp_feature is on in the engine. */
+static inline bool rt_feature(const wp_engine *e, uint32_t feature)
+{
+    return (e->cfg.disabled_features & feature) == 0;
+}
+
 void *rt_alloc(wp_engine *e, size_t size);                 /* zeroed */
 void *rt_realloc(wp_engine *e, void *p, size_t old_size, size_t new_size);
 void  rt_free(wp_engine *e, void *p, size_t size);
@@ -108,12 +114,16 @@ typedef struct rt_globaltype {
     bool       mut;
 } rt_globaltype;
 
-/* A constant expression of WebAssembly 2.0: exactly one instruction. */
+/* A constant expression. Those of WebAssembly 2.0 are one instruction;
+ * extended constant expressions (i32/i64 add, sub, mul) are a sequence. */
 typedef enum rt_const_kind {
     RT_CONST_VALUE,       /* bits holds the value (i32/f32 in the low 32 bits) */
     RT_CONST_GLOBAL_GET,  /* index of an imported global */
     RT_CONST_REF_NULL,    /* type is the reference type */
-    RT_CONST_REF_FUNC     /* index of a function */
+    RT_CONST_REF_FUNC,    /* index of a function */
+    RT_CONST_BINOP,       /* in a sequence only: index is the opcode (0x6a i32.add, ...) */
+    RT_CONST_SEQ          /* index instructions at seq, in order (stack machine);
+                           * bits[0] is the deepest stack they reach */
 } rt_const_kind;
 
 typedef struct rt_const_expr {
@@ -121,6 +131,7 @@ typedef struct rt_const_expr {
     rt_valtype type;      /* the result type */
     uint32_t   index;
     uint64_t   bits[2];   /* bits[1] only for v128 */
+    const struct rt_const_expr *seq;  /* RT_CONST_SEQ: in the module's arena */
 } rt_const_expr;
 
 typedef struct rt_name {

@@ -60,7 +60,8 @@ static void test_create(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         counting cnt = { 0, 0 };
-        wp_engine_config cfg = { count_alloc, &cnt, cases[i].engine_cap, 0, 0, WP_TIER_AUTO };
+        wp_engine_config cfg = { .alloc = count_alloc, .alloc_ud = &cnt,
+                                 .max_memory_pages = cases[i].engine_cap };
         wp_engine *e = NULL;
         wp_error err;
         if (wp_engine_create(&cfg, &e, &err) != WP_OK) {
@@ -151,7 +152,7 @@ static void test_grow(void)
 
     /* A memory with no max grows up to the cap; the cap is the engine's. */
     wp_engine_destroy(e);
-    wp_engine_config cfg = { NULL, NULL, 4, 0, 0, WP_TIER_AUTO };
+    wp_engine_config cfg = { .max_memory_pages = 4 };
     if (wp_engine_create(&cfg, &e, &err) != WP_OK)
         return;
     wp_limits l = { 0, 0, false };

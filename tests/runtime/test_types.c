@@ -381,7 +381,7 @@ int main(void)
     counting cnt;
     pthread_mutex_init(&cnt.lock, NULL);
     cnt.live = 0;
-    wp_engine_config cfg = { count_alloc, &cnt, 0, 0, 0, WP_TIER_AUTO };
+    wp_engine_config cfg = { .alloc = count_alloc, .alloc_ud = &cnt };
     wp_engine *e;
     wp_error err;
     if (wp_engine_create(&cfg, &e, &err) != WP_OK) {

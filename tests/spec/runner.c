@@ -32,6 +32,7 @@ typedef struct options {
     bool        verbose;
     bool        skip_simd;
     bool        isolate;        /* one child process per file */
+    bool        wasm2;          /* WebAssembly 2.0 only: the proposals off */
     unsigned    timeout;        /* seconds per file when isolated, 0: none */
     const char *filter;
     wp_tier     tier;           /* the engine's tier */
@@ -907,6 +908,8 @@ static bool setup(file_run *r, const spec_cmd *first)
     wp_status st;
     clear_error(&err);
     wp_engine_config cfg = { .tier = r->opt->tier };
+    if (r->opt->wasm2)
+        cfg.disabled_features = WP_FEATURE_ALL;
     if ((st = wp_engine_create(&cfg, &r->engine, &err)) != WP_OK)
         goto fail;
     clear_error(&err);
@@ -1117,7 +1120,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: wp-spec [-v] [--filter SUBSTR] [--skip-simd|--no-skip-simd]\n"
-            "               [--no-fork] [--timeout SECS] [--tier interp|jit] PATH...\n"
+            "               [--no-fork] [--timeout SECS] [--tier interp|jit] [--wasm2]\n"
+            "               PATH...\n"
             "Runs wast2json output: each PATH is a directory searched for *.json files\n"
             "or one .json file; the .wasm files sit beside their .json.\n"
             "  -v               print every failure, notes and spectest output\n"
@@ -1128,6 +1132,8 @@ static void usage(FILE *f)
             "  --timeout SECS   give up on a file after SECS seconds (default 300, 0: never)\n"
             "  --tier T         run on tier T (interp, the default, or jit); with jit the\n"
             "                   summary counts the modules left to the interpreter\n"
+            "  --wasm2          WebAssembly 2.0 only: turn off the proposals the engine\n"
+            "                   enables by default (the core suite asserts 2.0's limits)\n"
             "Exit status: 0 if nothing failed, 1 otherwise, 2 on a usage error.\n");
 }
 
@@ -1150,6 +1156,8 @@ int main(int argc, char **argv)
             opt.skip_simd = true;
         } else if (strcmp(a, "--no-skip-simd") == 0) {
             opt.skip_simd = false;
+        } else if (strcmp(a, "--wasm2") == 0) {
+            opt.wasm2 = true;
         } else if (strcmp(a, "--no-fork") == 0) {
             opt.isolate = false;
         } else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
