@@ -79,7 +79,8 @@ typedef struct wp_processor_config {
     const char *label;           /* for messages and logs; may be NULL */
     uint32_t    max_instances;   /* 0: unbounded (grow when none is free) */
     uint64_t    timeout_ns;      /* per message; 0: none */
-    uint64_t    max_memory_bytes;/* per instance; 0: the engine's default cap */
+    uint64_t    max_memory_bytes;/* per instance: memories, tables, segments (the
+                                  * call stack on top); 0: the engine's limit */
     wp_log_fn   log;             /* NULL: events are dropped */
     void       *log_user;
 } wp_processor_config;

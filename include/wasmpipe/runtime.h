@@ -161,11 +161,25 @@ typedef struct wp_engine_config {
     uint32_t    max_call_depth;   /* 0: 10000 */
     wp_tier     tier;             /* 0: auto */
     uint32_t    disabled_features; /* wp_feature bits turned off; 0: every feature on */
+    /* Per instance: the most host memory one instance may hold for its
+     * memories (pages in use), tables, element segments, its own records
+     * and its call stack; past it instantiation fails with WP_ERR_NOMEM
+     * naming what did not fit, and memory.grow / table.grow return -1.
+     * 0: WP_DEFAULT_MAX_INSTANCE_BYTES (docs/limits.md). */
+    uint64_t    max_instance_bytes;
 } wp_engine_config;
+
+/* The default of max_instance_bytes: 8 GiB, room for a full 4 GiB memory. */
+#define WP_DEFAULT_MAX_INSTANCE_BYTES ((uint64_t)8 << 30)
 
 typedef struct wp_engine wp_engine;
 
 WP_API wp_status wp_engine_create(const wp_engine_config *cfg, wp_engine **out, wp_error *err);
+struct wp_instance_config;
+/* What an instance's call stack (stack_slots and max_call_depth, the
+ * engine's or cfg's where nonzero; cfg may be NULL) counts against
+ * max_instance_bytes. */
+WP_API uint64_t wp_engine_stack_bytes(const wp_engine *e, const struct wp_instance_config *cfg);
 /* The engine must outlive every module, instance and host object made from it. */
 WP_API void wp_engine_destroy(wp_engine *e);
 
@@ -309,6 +323,7 @@ typedef struct wp_instance_config {
     uint32_t stack_slots;      /* 0: the engine's default */
     uint32_t max_call_depth;   /* 0: the engine's default */
     void    *user;             /* free for the embedder: wp_instance_user */
+    uint64_t max_instance_bytes; /* 0: the engine's (see wp_engine_config) */
 } wp_instance_config;
 
 /* imports: borrowed (may be NULL if the module imports nothing); cfg may be

@@ -41,8 +41,9 @@ static const pl_field wasm_fields[] = {
       "and the instance replaced. 0s: no limit.",
       0, NULL, 0, 0, NULL },
     { "max_memory", PL_T_BYTES, "0", offsetof(wasm_cfg, max_memory),
-      "The most linear memory one instance may have; growing past it fails in the guest. "
-      "0: the engine's cap (4 GiB).",
+      "The most host memory one instance may hold for its linear memory (growing past it "
+      "fails in the guest), tables and segments; the call stack comes on top. 0: the "
+      "engine's limit (8 GiB, see docs/limits.md).",
       0, NULL, 0, (int64_t)4 << 30, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };

@@ -112,6 +112,10 @@ static wp_status entry_create(wp_processor *p, pr_entry **out, wp_error *err)
         s = pr_host_define(p->host, im, err);
     if (s == WP_OK) {
         wp_instance_config ic = { .max_memory_pages = p->max_pages, .user = e };
+        /* max_memory bounds what the module can make the instance hold;
+         * the call stack, which the module cannot change, comes on top. */
+        if (p->max_memory_bytes > 0)
+            ic.max_instance_bytes = p->max_memory_bytes + wp_engine_stack_bytes(p->engine, &ic);
         s = wp_instance_create(p->module, im, &ic, &e->inst, err);
         if (s != WP_OK)
             pr_error_prefix(err, "instantiating");

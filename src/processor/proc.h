@@ -192,6 +192,7 @@ struct wp_processor {
     char          *label;          /* "" when none */
     uint64_t       timeout_ns;
     uint32_t       max_pages;      /* 0: the engine's default */
+    uint64_t       max_memory_bytes; /* per-instance limit (stack aside); 0: the engine's */
     uint32_t       max_instances;  /* 0: unbounded */
     wp_log_fn      log;
     void          *log_user;

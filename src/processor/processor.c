@@ -388,6 +388,7 @@ static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_erro
             return pr_fail(err, WP_ERR_ARG, "max_memory_bytes %llu is less than one 64 KiB page",
                            (unsigned long long)cfg->max_memory_bytes);
         p->max_pages = pages > 65536 ? 65536 : (uint32_t)pages;
+        p->max_memory_bytes = cfg->max_memory_bytes;
     }
 
     uint8_t *bytes;

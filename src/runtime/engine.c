@@ -57,6 +57,8 @@ wp_status wp_engine_create(const wp_engine_config *cfg, wp_engine **out, wp_erro
         else if (env != NULL && strcmp(env, "interp") == 0)
             c.tier = WP_TIER_INTERP;
     }
+    if (c.max_instance_bytes == 0)
+        c.max_instance_bytes = WP_DEFAULT_MAX_INSTANCE_BYTES;
 
     wp_engine *e = c.alloc(c.alloc_ud, NULL, 0, sizeof *e);
     if (e == NULL)

@@ -227,6 +227,22 @@ static void free_array(wp_engine *e, void *p, size_t n, size_t size)
         rt_free(e, p, n * size);
 }
 
+/* Bytes of the instance record and the arrays alloc_arrays makes. */
+static uint64_t arrays_bytes(const wp_module *m)
+{
+    return sizeof(wp_instance)
+         + (uint64_t)m->nfuncs * sizeof(wp_func *)
+         + (uint64_t)(m->nfuncs - m->nfunc_imports) * sizeof(wp_func)
+         + (uint64_t)m->ntables * sizeof(wp_table *)
+         + (uint64_t)(m->ntables - m->ntable_imports) * sizeof(wp_table)
+         + (uint64_t)m->nmemories * sizeof(wp_memory *)
+         + (uint64_t)(m->nmemories - m->nmemory_imports) * sizeof(wp_memory)
+         + (uint64_t)m->nglobals * sizeof(wp_global *)
+         + (uint64_t)(m->nglobals - m->nglobal_imports) * sizeof(wp_global)
+         + (uint64_t)m->nelems * (sizeof(void *) + sizeof(uint32_t))
+         + (uint64_t)m->ndatas * sizeof(uint32_t);
+}
+
 static bool alloc_arrays(wp_instance *in)
 {
     const wp_module *m = in->module;
@@ -278,7 +294,7 @@ static wp_status make_tables(wp_instance *in, wp_error *err)
     const wp_module *m = in->module;
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
         wp_table *t = &in->own_tables[i - m->ntable_imports];
-        wp_status s = rt_table_init(t, in->engine, m->tables[i], err);
+        wp_status s = rt_table_init(t, in->engine, m->tables[i], &in->budget, err);
         t->owned_by_instance = true;
         if (s != WP_OK) {
             rt_error_prefix(err, "table %u", i);
@@ -294,7 +310,8 @@ static wp_status make_memories(wp_instance *in, uint32_t cap_pages, wp_error *er
     const wp_module *m = in->module;
     for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
         wp_memory *mem = &in->own_memories[i - m->nmemory_imports];
-        wp_status s = rt_memory_init(mem, in->engine, m->memories[i], cap_pages, err);
+        wp_status s = rt_memory_init(mem, in->engine, m->memories[i], cap_pages, &in->budget,
+                                     err);
         mem->owned_by_instance = true;
         if (s != WP_OK) {
             rt_error_prefix(err, "memory %u", i);
@@ -426,12 +443,33 @@ static void *map_zeroed(size_t bytes)
     return p == MAP_FAILED ? NULL : p;
 }
 
+static void stack_size(const wp_engine *e, const wp_instance_config *cfg, uint32_t *slots,
+                       uint32_t *depth)
+{
+    *slots = cfg && cfg->stack_slots ? cfg->stack_slots : e->cfg.stack_slots;
+    *depth = cfg && cfg->max_call_depth ? cfg->max_call_depth : e->cfg.max_call_depth;
+}
+
+uint64_t wp_engine_stack_bytes(const wp_engine *e, const wp_instance_config *cfg)
+{
+    if (e == NULL)
+        return 0;
+    uint32_t slots, depth;
+    stack_size(e, cfg, &slots, &depth);
+    return (uint64_t)slots * sizeof(uint64_t) + (uint64_t)depth * sizeof(rt_frame);
+}
+
 static wp_status make_exec(wp_instance *in, const wp_instance_config *cfg, wp_error *err)
 {
-    const wp_engine_config *ec = &in->engine->cfg;
-    uint32_t slots = cfg && cfg->stack_slots ? cfg->stack_slots : ec->stack_slots;
-    uint32_t depth = cfg && cfg->max_call_depth ? cfg->max_call_depth : ec->max_call_depth;
+    uint32_t slots, depth;
+    stack_size(in->engine, cfg, &slots, &depth);
     rt_exec *x = &in->exec;
+    char what[80];
+    snprintf(what, sizeof what, "a call stack of %u slots and %u frames", slots, depth);
+    wp_status s = rt_budget_charge(&in->budget, wp_engine_stack_bytes(in->engine, cfg), err,
+                                   what);
+    if (s != WP_OK)
+        return s;
     x->stack = map_zeroed((size_t)slots * sizeof *x->stack);
     if (x->stack == NULL)
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX,
@@ -459,15 +497,23 @@ static wp_status resolve_items(wp_instance *in, uint32_t seg, void ***out, wp_er
     *out = NULL;
     if (el->nitems == 0)
         return WP_OK;
+    char what[64];
+    snprintf(what, sizeof what, "elem segment %u of %u items", seg, el->nitems);
+    wp_status cs = rt_budget_charge(&in->budget, (uint64_t)el->nitems * sizeof(void *), err, what);
+    if (cs != WP_OK)
+        return cs;
     void **items;
-    if (!alloc_array(in->engine, &items, el->nitems, sizeof *items))
+    if (!alloc_array(in->engine, &items, el->nitems, sizeof *items)) {
+        rt_budget_give(&in->budget, (uint64_t)el->nitems * sizeof(void *));
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX,
                        "elem segment %u: out of memory for %u items", seg, el->nitems);
+    }
     for (uint32_t k = 0; k < el->nitems; k++) {
         uint64_t v[2];
         wp_status s = eval_const(in, &el->items[k], in->module->nglobals, v, err);
         if (s != WP_OK) {
             free_array(in->engine, items, el->nitems, sizeof *items);
+            rt_budget_give(&in->budget, (uint64_t)el->nitems * sizeof(void *));
             rt_error_prefix(err, "elem segment %u item %u", seg, k);
             return s;
         }
@@ -517,6 +563,8 @@ static wp_status init_elems(wp_instance *in, wp_table **escaped, wp_error *err)
         }
         /* An active segment is dropped once it has run. */
         free_array(in->engine, items, el->nitems, sizeof *items);
+        if (items != NULL)
+            rt_budget_give(&in->budget, (uint64_t)el->nitems * sizeof(void *));
         if (s != WP_OK)
             return s;
     }
@@ -585,15 +633,24 @@ wp_status wp_instance_create(wp_module *m, const wp_imports *imports,
         return rt_fail(err, WP_ERR_ARG, UINT32_MAX, "wp_instance_create: module is NULL");
     wp_engine *e = m->engine;
 
+    /* The record and its arrays come first against the limit. */
+    rt_budget budget;
+    rt_budget_init(&budget, cfg && cfg->max_instance_bytes ? cfg->max_instance_bytes
+                                                           : e->cfg.max_instance_bytes);
+    wp_status s = rt_budget_charge(&budget, arrays_bytes(m), err,
+                                   "the instance's records of its functions, tables, memories, "
+                                   "globals and segments");
+    if (s != WP_OK)
+        return s;
     wp_instance *in = rt_alloc(e, sizeof *in);
     if (in == NULL)
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "wp_instance_create: out of memory");
     in->module = m;
     in->engine = e;
     in->user = cfg ? cfg->user : NULL;
+    in->budget = budget;
 
     wp_table *escaped = NULL;
-    wp_status s;
     if (!alloc_arrays(in)) {
         s = rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "wp_instance_create: out of memory");
         goto fail;

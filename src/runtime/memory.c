@@ -9,6 +9,7 @@
  * The maximum is the declared one capped by the engine's or instance's
  * max_memory_pages. Even a memory that can never hold a byte gets one
  * reserved page, so its data pointer is valid and never NULL. */
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -27,7 +28,7 @@ static uint8_t *reserve(size_t bytes)
 }
 
 wp_status rt_memory_init(wp_memory *mem, wp_engine *e, rt_limits limits, uint32_t cap_pages,
-                         wp_error *err)
+                         rt_budget *budget, wp_error *err)
 {
     memset(mem, 0, sizeof *mem);
     mem->engine = e;
@@ -54,6 +55,12 @@ wp_status rt_memory_init(wp_memory *mem, wp_engine *e, rt_limits limits, uint32_
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX,
                        "memory of %u pages does not fit the address space", limits.min);
 
+    char what[64];
+    snprintf(what, sizeof what, "a memory of %u pages", limits.min);
+    wp_status s = rt_budget_charge(budget, need, err, what);
+    if (s != WP_OK)
+        return s;
+
     /* If the address space is limited (ulimit -v), settle for less: the
      * spec lets memory.grow fail, and the maximum shrinks to match. */
     size_t bytes = (size_t)(want ? want : PAGE_SIZE);
@@ -62,15 +69,19 @@ wp_status rt_memory_init(wp_memory *mem, wp_engine *e, rt_limits limits, uint32_
         bytes = (size_t)(((uint64_t)bytes / 2) & ~(PAGE_SIZE - 1));
         data = reserve(bytes);
     }
-    if (data == NULL)
+    if (data == NULL) {
+        rt_budget_give(budget, need);
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX,
                        "cannot reserve %llu bytes of address space for a memory of %u pages",
                        (unsigned long long)(need ? need : PAGE_SIZE), limits.min);
+    }
     if (need > 0 && mprotect(data, (size_t)need, PROT_READ | PROT_WRITE) != 0) {
         munmap(data, bytes);
+        rt_budget_give(budget, need);
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX,
                        "cannot commit %u pages of memory", limits.min);
     }
+    mem->budget = budget;
     mem->data = data;
     mem->reserved = bytes;
     mem->pages = limits.min;
@@ -82,8 +93,10 @@ wp_status rt_memory_init(wp_memory *mem, wp_engine *e, rt_limits limits, uint32_
 
 void rt_memory_fini(wp_memory *mem)
 {
-    if (mem->data != NULL)
+    if (mem->data != NULL) {
         munmap(mem->data, mem->reserved);
+        rt_budget_give(mem->budget, mem->size);
+    }
     mem->data = NULL;
     mem->reserved = 0;
     mem->size = 0;
@@ -98,13 +111,15 @@ int64_t rt_memory_grow(wp_memory *mem, uint32_t delta)
     if (mem->data == NULL || delta > mem->max_pages || old > mem->max_pages - delta)
         return -1;
     uint64_t new_size = (uint64_t)(old + delta) * PAGE_SIZE;
-    if (new_size > mem->reserved)
+    if (new_size > mem->reserved || !rt_budget_take(mem->budget, new_size - mem->size))
         return -1;
     /* The pages between size and new_size were never accessible, so they
      * are still zero. */
     if (mprotect(mem->data + mem->size, (size_t)(new_size - mem->size),
-                 PROT_READ | PROT_WRITE) != 0)
+                 PROT_READ | PROT_WRITE) != 0) {
+        rt_budget_give(mem->budget, new_size - mem->size);
         return -1;
+    }
     mem->pages = old + delta;
     mem->size = new_size;
     return old;
@@ -132,7 +147,7 @@ wp_status wp_memory_create(wp_engine *e, wp_limits limits, wp_memory **out, wp_e
     if (m == NULL)
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "wp_memory_create: out of memory");
     rt_limits l = { limits.min, limits.max, limits.has_max };
-    wp_status s = rt_memory_init(m, e, l, e->cfg.max_memory_pages, err);
+    wp_status s = rt_memory_init(m, e, l, e->cfg.max_memory_pages, NULL, err);
     if (s != WP_OK) {
         rt_free(e, m, sizeof *m);
         return s;

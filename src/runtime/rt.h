@@ -72,6 +72,22 @@ void  rt_arena_release(rt_arena *a);
 #define RT_ARENA_NEW(a, T) ((T *)rt_arena_alloc((a), sizeof(T), _Alignof(T)))
 #define RT_ARENA_ARRAY(a, T, n) ((T *)rt_arena_alloc((a), sizeof(T) * (size_t)(n), _Alignof(T)))
 
+/* ---------------------------------------------------------------- the instance limit */
+
+/* Bytes held for one instance against its limit (budget.c). */
+typedef struct rt_budget {
+    uint64_t limit;
+    uint64_t used;
+} rt_budget;
+
+void rt_budget_init(rt_budget *b, uint64_t limit);
+/* Takes bytes from the budget (NULL: no budget, always true); false and
+ * nothing taken when they do not fit. */
+bool rt_budget_take(rt_budget *b, uint64_t bytes);
+void rt_budget_give(rt_budget *b, uint64_t bytes);
+/* rt_budget_take, or WP_ERR_NOMEM naming `what` and the limit. */
+wp_status rt_budget_charge(rt_budget *b, uint64_t bytes, wp_error *err, const char *what);
+
 /* ---------------------------------------------------------------- types */
 
 typedef uint8_t rt_valtype;   /* a wp_valtype byte */
@@ -271,6 +287,7 @@ struct wp_memory {
     size_t     reserved;   /* bytes reserved at data */
     bool       owned_by_instance;
     rt_limits  declared;   /* limits as created: import matching compares the max */
+    rt_budget *budget;     /* the owning instance's, charged for pages; NULL: none */
 };
 
 struct wp_table {
@@ -284,6 +301,7 @@ struct wp_table {
     rt_limits  declared;   /* limits as created: import matching compares the max */
     wp_instance *kept;     /* failed instantiations whose functions this table
                             * still holds; destroyed with the table (instance.c) */
+    rt_budget *budget;     /* the owning instance's, charged for cap; NULL: none */
 };
 
 struct wp_global {
@@ -297,12 +315,13 @@ struct wp_global {
 /* Memory helpers (memory.c). Reserves virtual space up to the maximum so
  * that growing never moves the data. */
 wp_status rt_memory_init(wp_memory *mem, wp_engine *e, rt_limits limits, uint32_t cap_pages,
-                         wp_error *err);
+                         rt_budget *budget, wp_error *err);
 void      rt_memory_fini(wp_memory *mem);
 int64_t   rt_memory_grow(wp_memory *mem, uint32_t delta);   /* old pages or -1 */
 
 /* Table helpers (table.c). */
-wp_status rt_table_init(wp_table *t, wp_engine *e, rt_tabletype type, wp_error *err);
+wp_status rt_table_init(wp_table *t, wp_engine *e, rt_tabletype type, rt_budget *budget,
+                        wp_error *err);
 void      rt_table_fini(wp_table *t);
 int64_t   rt_table_grow(wp_table *t, uint32_t delta, void *init);   /* old size or -1 */
 
@@ -362,6 +381,7 @@ struct wp_instance {
     rt_exec      exec;
     uint32_t     max_call_depth;
     wp_instance *next_kept;      /* chain of wp_table.kept */
+    rt_budget    budget;         /* what this instance holds against its limit */
 };
 
 /* The interpreter (interp.c). Runs f (a WASM function) on exec; slots holds

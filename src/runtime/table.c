@@ -7,13 +7,15 @@
  * stored their own functions in it (see instance.c): those functions stay
  * callable through the table, as the spec requires, so the instance lives
  * until the table dies. */
+#include <stdio.h>
 #include <string.h>
 
 #include "rt.h"
 
 static bool is_ref_type(uint32_t t) { return t == WP_FUNCREF || t == WP_EXTERNREF; }
 
-wp_status rt_table_init(wp_table *t, wp_engine *e, rt_tabletype type, wp_error *err)
+wp_status rt_table_init(wp_table *t, wp_engine *e, rt_tabletype type, rt_budget *budget,
+                        wp_error *err)
 {
     memset(t, 0, sizeof *t);
     t->engine = e;
@@ -33,13 +35,22 @@ wp_status rt_table_init(wp_table *t, wp_engine *e, rt_tabletype type, wp_error *
                        "table of %u entries is above the limit of %u entries",
                        type.limits.min, max);
     if (type.limits.min > 0) {
+        char what[64];
+        snprintf(what, sizeof what, "a table of %u entries", type.limits.min);
+        wp_status s = rt_budget_charge(budget, (uint64_t)type.limits.min * sizeof *t->elems,
+                                       err, what);
+        if (s != WP_OK)
+            return s;
         t->elems = rt_alloc(e, (size_t)type.limits.min * sizeof *t->elems);
-        if (t->elems == NULL)
+        if (t->elems == NULL) {
+            rt_budget_give(budget, (uint64_t)type.limits.min * sizeof *t->elems);
             return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX,
                            "out of memory allocating a table of %u entries", type.limits.min);
+        }
     }
     t->size = t->cap = type.limits.min;
     t->max = max;
+    t->budget = budget;
     return WP_OK;
 }
 
@@ -52,6 +63,7 @@ void rt_table_fini(wp_table *t)
         wp_instance_destroy(in);
     }
     rt_free(t->engine, t->elems, (size_t)t->cap * sizeof *t->elems);
+    rt_budget_give(t->budget, (uint64_t)t->cap * sizeof *t->elems);
     t->elems = NULL;
     t->size = t->cap = 0;
 }
@@ -67,10 +79,18 @@ int64_t rt_table_grow(wp_table *t, uint32_t delta, void *init)
         uint32_t cap = t->cap > t->max / 2 ? t->max : t->cap * 2;
         if (cap < want)
             cap = want;
+        /* Doubling must not spend budget that exact growth would not. */
+        if (!rt_budget_take(t->budget, (uint64_t)(cap - t->cap) * sizeof(void *))) {
+            cap = want;
+            if (!rt_budget_take(t->budget, (uint64_t)(cap - t->cap) * sizeof(void *)))
+                return -1;
+        }
         void **p = rt_realloc(t->engine, t->elems, (size_t)t->cap * sizeof *p,
                               (size_t)cap * sizeof *p);
-        if (p == NULL)
+        if (p == NULL) {
+            rt_budget_give(t->budget, (uint64_t)(cap - t->cap) * sizeof(void *));
             return -1;
+        }
         t->elems = p;
         t->cap = cap;
     }
@@ -98,7 +118,7 @@ wp_status wp_table_create(wp_engine *e, wp_valtype elem, wp_limits limits,
     if (t == NULL)
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "wp_table_create: out of memory");
     rt_tabletype type = { (rt_valtype)elem, { limits.min, limits.max, limits.has_max } };
-    wp_status s = rt_table_init(t, e, type, err);
+    wp_status s = rt_table_init(t, e, type, NULL, err);
     if (s != WP_OK) {
         rt_table_fini(t);
         rt_free(e, t, sizeof *t);

@@ -15,8 +15,8 @@
  * validator, the translator and the interpreter rather than to the
  * sections around them.
  *
- * Bounds: memories are capped at 64 pages, the value stack and call depth
- * are small, and each call is interrupted by the watchdog after 10 ms. A
+ * Bounds: memories are capped at 64 pages, each instance holds at most 64
+ * MiB (max_instance_bytes), the value stack and call depth are small, and each call is interrupted by the watchdog after 10 ms. A
  * start section would run inside wp_instance_create, where no interrupt
  * can reach it yet, so the module is instantiated from a copy without it
  * (the original bytes are still compiled).
@@ -42,6 +42,7 @@
 #define MAX_CALLS    32u      /* exported functions called per input */
 #define MAX_TABLE    (1u << 16)
 #define MAX_LIVE_MB  256      /* default cap on what the engine holds */
+#define INSTANCE_MB  64       /* max_instance_bytes of every instance */
 
 typedef struct run {
     uint64_t allocs;        /* allocations made so far */
@@ -436,7 +437,8 @@ static void instantiate_and_call(wp_engine *e, run *r, wp_module *m)
 static void run_once(const uint8_t *data, size_t size, run *r)
 {
     wp_engine_config cfg = { .alloc = run_alloc, .alloc_ud = r, .max_memory_pages = MAX_PAGES,
-                             .stack_slots = STACK_SLOTS, .max_call_depth = CALL_DEPTH };
+                             .stack_slots = STACK_SLOTS, .max_call_depth = CALL_DEPTH,
+                             .max_instance_bytes = (uint64_t)INSTANCE_MB << 20 };
     wp_engine *e = NULL;
     wp_error err;
     wp_status s = wp_engine_create(&cfg, &e, &err);

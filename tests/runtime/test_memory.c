@@ -187,7 +187,7 @@ static void test_internal_init(void)
         return;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wp_memory mem;
-        wp_status s = rt_memory_init(&mem, e, cases[i].limits, cases[i].cap, &err);
+        wp_status s = rt_memory_init(&mem, e, cases[i].limits, cases[i].cap, NULL, &err);
         CHECK(cases[i].name, s == cases[i].want, "expected %s, found %s",
               wp_status_text(cases[i].want), wp_status_text(s));
         if (s == WP_OK)
