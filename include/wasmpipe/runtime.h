@@ -271,6 +271,11 @@ WP_API wp_instance *wp_call_instance(wp_call *call);
 /* View of the calling instance's memory 0, valid until the guest runs
  * again (memory.grow may move it). NULL and *len = 0 if it has none. */
 WP_API uint8_t *wp_call_memory(wp_call *call, size_t *len);
+/* True once wp_instance_interrupt has asked the calling instance's running
+ * call to stop. A host function that blocks (a sleep, a read from a pipe)
+ * waits in short slices, checks this between them, and ends the call with
+ * wp_call_trap when it is set, so that an interrupt bounds host calls too. */
+WP_API bool wp_call_interrupted(wp_call *call);
 /* Record a trap with a message; return the result from the host function. */
 WP_API wp_status wp_call_trap(wp_call *call, const char *fmt, ...) WP_PRINTF(2, 3);
 /* Ask the guest to exit with a code (WASI proc_exit); return the result. */

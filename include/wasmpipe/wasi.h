@@ -80,6 +80,14 @@ WP_API void wp_wasi_destroy(wp_wasi *w);
  * subscription layouts). The functions stay owned by w. */
 WP_API wp_status wp_wasi_define(wp_wasi *w, wp_imports *im, wp_error *err);
 
+/* Thread-safe, for shutting down: from now on every WASI call of this
+ * guest that would block (a sleep or an fd wait in poll_oneoff, a read
+ * from or write to a pipe or terminal) ends the guest's call with a trap
+ * within a few milliseconds instead, including one blocked right now.
+ * Computing guests are not affected; wp_instance_interrupt stops those (and
+ * also cuts a blocking WASI call short, the same way). There is no undo. */
+WP_API void wp_wasi_cancel(wp_wasi *w);
+
 /* Which entry point wp_wasi_run calls. */
 typedef enum wp_wasi_entry {
     WP_WASI_ENTRY_AUTO = 0,     /* "_initialize" if exported, else "_start", else nothing */

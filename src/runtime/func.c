@@ -241,6 +241,12 @@ wp_instance *wp_call_instance(wp_call *call)
     return call ? call->inst : NULL;
 }
 
+bool wp_call_interrupted(wp_call *call)
+{
+    return call != NULL && call->inst != NULL &&
+           atomic_load_explicit(&call->inst->exec.interrupt, memory_order_relaxed) != 0;
+}
+
 uint8_t *wp_call_memory(wp_call *call, size_t *len)
 {
     wp_memory *m = NULL;

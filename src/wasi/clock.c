@@ -1,8 +1,9 @@
 /* Time and waiting: clock_res_get, clock_time_get, random_get, sched_yield
  * and poll_oneoff. Clocks and random bytes come straight from the host OS.
  * poll_oneoff waits on clock deadlines and on descriptor readiness with
- * poll(); descriptors that never block (regular files, the null and
- * callback streams) are ready at once.
+ * ws_wait (an interrupt of the guest's call ends the wait); descriptors
+ * that never block (regular files, the null and callback streams) are ready
+ * at once.
  */
 #include "ws.h"
 
@@ -216,37 +217,20 @@ uint16_t ws_poll_common(ws_ctx *c, uint32_t in, uint32_t out, uint32_t nsubs,
         any_ready |= s->ready;
     }
 
-    /* Wait until something is ready or the first deadline passes; poll()
-     * takes milliseconds, so long or fine waits go round the loop. */
-    for (;;) {
-        int timeout_ms;
-        uint64_t now = 0;
-        clock_now(WS_CLOCK_MONOTONIC, &now);
-        if (any_ready) {
-            timeout_ms = 0;
-        } else if (first_deadline == UINT64_MAX) {
-            timeout_ms = -1;
-        } else if (first_deadline <= now) {
-            break;
-        } else {
-            uint64_t left = first_deadline - now;
-            if (npfds == 0) {
-                struct timespec ts = { (time_t)(left / 1000000000u), (long)(left % 1000000000u) };
-                nanosleep(&ts, NULL);
-                continue;
-            }
-            uint64_t ms = (left + 999999u) / 1000000u;
-            timeout_ms = ms > 1000000 ? 1000000 : (int)ms;
-        }
-        if (npfds == 0 && timeout_ms == -1) break; /* nothing can ever happen */
-        int r = poll(pfds, (nfds_t)npfds, timeout_ms);
-        if (r < 0 && errno != EINTR) {
-            uint16_t e = ws_errno_now();
-            free(subs);
-            free(pfds);
-            return e;
-        }
-        if (r > 0 || any_ready) break;
+    /* Wait until something is ready or the first deadline passes, in
+     * slices that an interrupt or a cancellation can end (wait.c). */
+    int r = 0;
+    uint16_t e = WS_ESUCCESS;
+    if (any_ready) {
+        r = poll(pfds, (nfds_t)npfds, 0);
+        if (r < 0 && errno != EINTR) e = ws_errno_now();
+    } else if (npfds > 0 || first_deadline != UINT64_MAX) { /* else nothing can happen */
+        r = ws_wait(c, pfds, (uint32_t)npfds, first_deadline, &e);
+    }
+    if (r < 0 && e) {
+        free(subs);
+        free(pfds);
+        return e;
     }
 
     uint64_t now = 0;

@@ -127,6 +127,7 @@ wp_status wp_wasi_create(wp_engine *e, const wp_wasi_config *cfg, wp_wasi **out,
     wp_wasi *w = calloc(1, sizeof *w);
     if (!w) return ws_fail(err, WP_ERR_NOMEM, "wp_wasi_create: no memory");
     w->engine = e;
+    atomic_init(&w->cancelled, false);
     wp_status st = pack_strings(cfg->argv, cfg->argc, "argv", &w->args, &w->args_size, err);
     if (st == WP_OK) {
         w->argc = cfg->argc;

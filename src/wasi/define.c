@@ -84,6 +84,10 @@ static wp_status dispatch(wp_call *call, void *user, uint64_t *slots) {
     c.mem = wp_call_memory(call, &len);
     if (c.mem) c.mem_len = len;
     uint16_t e = b->impl(&c, slots);
+    if (c.stopped == WS_STOP_INTERRUPT)
+        return wp_call_trap(call, "interrupted while blocked in WASI %s", b->name);
+    if (c.stopped == WS_STOP_CANCEL)
+        return wp_call_trap(call, "WASI %s was cancelled: the host is shutting down", b->name);
     slots[0] = e;
     return WP_OK;
 }
@@ -104,6 +108,7 @@ static wp_status make_func(wp_wasi *w, const ws_def *d, ws_impl impl, wp_error *
     ws_binding *b = &w->bindings[i];
     b->w = w;
     b->impl = impl;
+    b->name = d->name;
     wp_status st = is_proc_exit(d)
                        ? wp_func_create_host(w->engine, &type, proc_exit, NULL, &w->funcs[i], err)
                        : wp_func_create_host(w->engine, &type, dispatch, b, &w->funcs[i], err);

@@ -89,7 +89,7 @@ static uint16_t do_read(ws_ctx *c, uint32_t fd, uint32_t iovs, uint32_t niovs, b
         if (pos) {
             if ((e = positional(f, iov, n, offset, false, &got))) return e;
         } else {
-            if ((e = would_block(f, POLLIN))) return e;
+            if ((e = would_block(f, POLLIN)) || (e = ws_wait_fd(c, f, POLLIN))) return e;
             ssize_t r = readv(f->host, iov, (int)n);
             if (r < 0) return ws_errno_now();
             got = (uint64_t)r;
@@ -143,7 +143,7 @@ static uint16_t do_write(ws_ctx *c, uint32_t fd, uint32_t iovs, uint32_t niovs, 
         if (pos) {
             if ((e = positional(f, iov, n, offset, true, &put))) return e;
         } else {
-            if ((e = would_block(f, POLLOUT))) return e;
+            if ((e = would_block(f, POLLOUT)) || (e = ws_wait_fd(c, f, POLLOUT))) return e;
             ssize_t r = writev(f->host, iov, (int)n);
             if (r < 0) return ws_errno_now();
             put = (uint64_t)r;

@@ -15,6 +15,8 @@
 #include <wasmpipe/wasi.h>
 
 #include <dirent.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -176,6 +178,9 @@ enum { WS_EVENT_CLOCK = 0, WS_EVENT_FD_READ = 1, WS_EVENT_FD_WRITE = 2 };
 #define WS_MAX_IOVS 1024u
 /* Subscriptions accepted by one poll_oneoff. */
 #define WS_MAX_SUBSCRIPTIONS 4096u
+/* The longest a blocking call waits before it looks again at whether the
+ * guest's call was interrupted or its waits cancelled (see wait.c). */
+#define WS_WAIT_SLICE_NS UINT64_C(10000000)
 
 /* ---------------------------------------------------------------- fd table */
 
@@ -209,8 +214,9 @@ typedef struct ws_ctx ws_ctx;
 typedef uint16_t (*ws_impl)(ws_ctx *c, const uint64_t *args);
 
 typedef struct ws_binding {
-    wp_wasi *w;
-    ws_impl  impl;
+    wp_wasi    *w;
+    ws_impl     impl;
+    const char *name;       /* the WASI function's name, for trap messages */
 } ws_binding;
 
 /* The number of functions each module name gets; define.c checks its
@@ -231,17 +237,25 @@ struct wp_wasi {
     wp_func   *funcs[WS_NFUNCS_P1 + WS_NFUNCS_P0];
     ws_binding bindings[WS_NFUNCS_P1 + WS_NFUNCS_P0];
     uint32_t   nfuncs;
+    atomic_bool cancelled;  /* wp_wasi_cancel: blocking calls trap at once */
 };
 
 /* ---------------------------------------------------------------- call context */
 
 /* The view of guest memory is taken once per call: the guest does not run
  * while a WASI function does, so it cannot move underneath. */
+typedef enum ws_stop {
+    WS_STOP_NONE = 0,
+    WS_STOP_INTERRUPT,      /* wp_instance_interrupt on the calling instance */
+    WS_STOP_CANCEL          /* wp_wasi_cancel */
+} ws_stop;
+
 struct ws_ctx {
     wp_wasi *w;
     wp_call *call;
     uint8_t *mem;
     uint64_t mem_len;
+    ws_stop  stopped;       /* set by ws_wait: the call must end in a trap */
 };
 
 static inline bool ws_range_ok(const ws_ctx *c, uint32_t ptr, uint64_t len) {
@@ -332,6 +346,17 @@ uint16_t ws_times_from(uint64_t atim, uint64_t mtim, uint32_t fstflags, struct t
 /* path.c */
 uint16_t ws_path_filestat_common(ws_ctx *c, uint32_t fd, uint32_t flags, uint32_t path,
                                  uint32_t path_len, uint32_t buf_ptr, bool snapshot0);
+
+/* wait.c: poll() on n descriptors (n may be 0) until one is ready, until
+ * `deadline` (monotonic nanoseconds; UINT64_MAX: none) or until the call
+ * is interrupted or cancelled. Returns poll's count (0: the deadline), or
+ * -1 with *err set: WS_EINTR with c->stopped set, or the host's errno. */
+int ws_wait(ws_ctx *c, struct pollfd *pfds, uint32_t n, uint64_t deadline, uint16_t *err);
+/* Before a read (POLLIN) or write (POLLOUT) on a descriptor that may block
+ * (a pipe, a terminal, a socket): waits until it will not, through
+ * ws_wait. Regular files, directories, non-blocking descriptors and the
+ * null and callback streams return at once. */
+uint16_t ws_wait_fd(ws_ctx *c, const ws_fd *f, short events);
 
 /* clock.c */
 uint16_t ws_poll_common(ws_ctx *c, uint32_t in, uint32_t out, uint32_t nsubs,
