@@ -167,6 +167,11 @@ typedef struct wp_engine_config {
      * naming what did not fit, and memory.grow / table.grow return -1.
      * 0: WP_DEFAULT_MAX_INSTANCE_BYTES (docs/limits.md). */
     uint64_t    max_instance_bytes;
+    /* false (default): wp_module_compile validates every function but
+     * translates each one to the internal code on its first call. true:
+     * every function is translated at compile time (start-up does all the
+     * work, and no call ever waits for a translation). */
+    bool        eager_translation;
 } wp_engine_config;
 
 /* The default of max_instance_bytes: 8 GiB, room for a full 4 GiB memory. */
@@ -215,7 +220,10 @@ typedef struct wp_extern_desc {
 } wp_extern_desc;
 
 /* bytes: borrowed for this call only; the module keeps what it needs.
- * Decodes, validates and translates every function once. */
+ * Decodes and validates the whole module, so that every error is reported
+ * here. Functions are translated on their first call (once per module,
+ * also when several threads make that call at the same time), or here with
+ * wp_engine_config.eager_translation. */
 WP_API wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
                                    wp_module **out, wp_error *err);
 WP_API void wp_module_destroy(wp_module *m);

@@ -137,6 +137,9 @@
     X(ref_null)       /* S:dst */                                             \
     X(ref_is_null)    /* S:dst S:src */                                       \
     X(ref_func)       /* S:dst X:func */                                   \
+    /* The whole code of a function not yet translated (rt_code_lazy):    \
+     * translates the current function, then enters its code. */          \
+    X(lazy)           /* - */                                              \
     /* The guard in front of a recognised wasi-libc body (libc_match.c),  \
      * followed by `return`: where the native op gives exactly the loop's  \
      * result it runs, leaves d in S:d and goes on to the return; else it \

@@ -208,8 +208,9 @@ static wp_status complete_spaces(rt_decoder *d, unsigned rank)
     return WP_OK;
 }
 
-/* Only the first "name" section is kept; it is parsed once every function
- * is known, after the last section. */
+/* Custom sections are skipped without a copy, except the first "name"
+ * section: its contents are kept, and only read when a message first needs
+ * a function's name (rt_module_func_name). */
 static wp_status custom_section(rt_decoder *d, rt_reader *r)
 {
     const uint8_t *name;
@@ -218,11 +219,33 @@ static wp_status custom_section(rt_decoder *d, rt_reader *r)
     if (st != WP_OK)
         return st;
     if (len == 4 && memcmp(name, "name", 4) == 0 && !d->has_names) {
+        wp_module *m = d->m;
+        uint32_t n = (uint32_t)rt_reader_left(r);
+        uint8_t *copy = RT_DEC_ARRAY(d, uint8_t, n);
+        if (copy == NULL)
+            return rt_dec_nomem(d, rt_reader_offset(r));
+        if (n)
+            memcpy(copy, rt_reader_ptr(r), n);
         d->has_names = true;
-        rt_reader_init(&d->names, rt_reader_ptr(r), rt_reader_left(r), rt_reader_offset(r));
+        m->name_section = copy;
+        m->name_section_len = n;
+        m->name_section_offset = rt_reader_offset(r);
     }
     r->pos = r->len;
     return WP_OK;
+}
+
+wp_status rt_dec_read_names(wp_module *m)
+{
+    wp_error err;
+    rt_decoder d;
+    rt_reader r;
+    memset(&d, 0, sizeof d);
+    d.m = m;
+    d.err = &err;
+    d.section = "name";
+    rt_reader_init(&r, m->name_section, m->name_section_len, m->name_section_offset);
+    return rt_dec_name_section(&d, &r);
 }
 
 static wp_status check_header(rt_decoder *d, rt_reader *r)
@@ -317,13 +340,6 @@ static wp_status finish(rt_decoder *d, uint32_t end)
         return rt_fail(d->err, WP_ERR_MALFORMED, end,
                        "data count and data section have inconsistent lengths: "
                        "data count %u, no data section", m->data_count);
-    if (d->has_names && !d->has_pending) {
-        d->section = "name";
-        st = rt_dec_name_section(d, &d->names);
-        d->section = NULL;
-        if (st != WP_OK)
-            return st;
-    }
     return WP_OK;
 }
 

@@ -26,8 +26,7 @@ typedef struct rt_decoder {
     bool        seen_code;
     bool        seen_data;
     uint8_t     built;           /* index spaces laid out: bit (1 << wp_extern_kind) */
-    bool        has_names;       /* `names` holds the first "name" custom section */
-    rt_reader   names;
+    bool        has_names;       /* the first "name" custom section was seen */
 } rt_decoder;
 
 /* Records a validation failure (the first one wins) and returns WP_OK, so
@@ -71,7 +70,8 @@ wp_status rt_dec_data_section(rt_decoder *d, rt_reader *r);
 
 /* The function-names part of the "name" custom section, best effort: a
  * broken section leaves m->func_names empty and is not an error (except
- * when out of memory). */
+ * when out of memory). Run on first use, under the module's lock
+ * (rt_dec_read_names). */
 wp_status rt_dec_name_section(rt_decoder *d, rt_reader *r);
 
 #endif

@@ -588,11 +588,11 @@ wp_status rt_dec_datacount_section(rt_decoder *d, rt_reader *r)
     return WP_OK;
 }
 
-wp_status rt_dec_code_section(rt_decoder *d, rt_reader *r)
+wp_status rt_dec_code_section(rt_decoder *d, rt_reader *section)
 {
     wp_module *m = d->m;
-    uint32_t n, at = rt_reader_offset(r);
-    wp_status st = rt_read_count(r, 1, "function bodies", &n, d->err);
+    uint32_t n, at = rt_reader_offset(section);
+    wp_status st = rt_read_count(section, 1, "function bodies", &n, d->err);
     if (st != WP_OK)
         return st;
     d->seen_code = true;
@@ -601,6 +601,19 @@ wp_status rt_dec_code_section(rt_decoder *d, rt_reader *r)
                        "function and code section have inconsistent lengths: %u functions, %u bodies",
                        d->ndefined_funcs, n);
 
+    /* The bodies are translated on their first call (lazy.c), after the
+     * caller's bytes are gone: the module keeps a copy of them. */
+    size_t nbytes = rt_reader_left(section);
+    uint8_t *copy = RT_DEC_ARRAY(d, uint8_t, nbytes);
+    if (copy == NULL)
+        return rt_dec_nomem(d, at);
+    if (nbytes)
+        memcpy(copy, rt_reader_ptr(section), nbytes);
+    rt_reader bodies;
+    rt_reader_init(&bodies, copy, nbytes, rt_reader_offset(section));
+    rt_reader *r = &bodies;
+
+    bool eager = m->engine->cfg.eager_translation;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t size;
         const uint8_t *body;
@@ -610,10 +623,21 @@ wp_status rt_dec_code_section(rt_decoder *d, rt_reader *r)
         if ((st = rt_read_bytes(r, size, &body, d->err)) != WP_OK)
             return st;
         uint32_t f = m->nfunc_imports + i;
-        m->codes[i].body_offset = body_at;
+        rt_code *c = &m->codes[i];
+        c->body_offset = body_at;
+        c->body = body;
+        c->body_len = size;
         if (d->has_pending)
             continue;   /* the module is invalid already; only its framing is still checked */
-        st = rt_translate_function(m, f, body, size, body_at, d->err);
+        if (eager) {
+            st = rt_translate_function(m, f, body, size, body_at, d->err);
+            if (st == WP_OK) {
+                atomic_store_explicit(&c->ready, 1, memory_order_release);
+                atomic_fetch_add_explicit(&m->ntranslated, 1, memory_order_relaxed);
+            }
+        } else {
+            st = rt_validate_function(m, f, body, size, body_at, d->err);
+        }
         if (st == WP_OK)
             continue;
         rt_error_prefix(d->err, "code section, function %u at offset 0x%x", f, (unsigned)body_at);
@@ -625,6 +649,8 @@ wp_status rt_dec_code_section(rt_decoder *d, rt_reader *r)
         d->err_has_context = true;
         return st;
     }
+    /* Bytes after the last body are the caller's to report. */
+    section->pos += bodies.pos;
     return WP_OK;
 }
 

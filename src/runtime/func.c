@@ -112,7 +112,11 @@ wp_functype wp_func_type(const wp_func *f)
 
 const char *wp_func_name(const wp_func *f)
 {
-    return f ? f->name : NULL;
+    if (f == NULL)
+        return NULL;
+    if (f->kind == RT_FUNC_WASM && f->inst != NULL)
+        return rt_module_func_name(f->inst->module, f->index);
+    return f->name;
 }
 
 /* ---------------------------------------------------------------- calls */
@@ -192,7 +196,7 @@ wp_status wp_func_call(wp_func *f, const wp_value *args, uint32_t nargs,
     if (f == NULL || f->type == NULL)
         return rt_fail(err, WP_ERR_ARG, UINT32_MAX, "wp_func_call: function is NULL");
     const rt_functype *ft = f->type;
-    const char *name = f->name ? f->name : "(unnamed)";
+    const char *name = wp_func_name(f) ? wp_func_name(f) : "(unnamed)";
     if (nargs != ft->nparams)
         return rt_fail(err, WP_ERR_ARG, UINT32_MAX,
                        "wp_func_call: function %s takes %u arguments, %u given",

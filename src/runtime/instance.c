@@ -264,7 +264,7 @@ static bool alloc_arrays(wp_instance *in)
 
 static wp_status make_funcs(wp_instance *in, wp_error *err)
 {
-    const wp_module *m = in->module;
+    wp_module *m = in->module;
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
         if (NEVER(m->func_type[i] >= m->ntypes))
             return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "func %u has no type", i);
@@ -273,18 +273,14 @@ static wp_status make_funcs(wp_instance *in, wp_error *err)
         f->type = &m->types[m->func_type[i]];
         f->type_id = f->type->id;
         f->inst = in;
-        f->code = &m->codes[i - m->nfunc_imports];
+        /* Code translated already (by another instance, or eagerly) is
+         * used at once; otherwise the first call translates it. */
+        const rt_code *c = &m->codes[i - m->nfunc_imports];
+        atomic_init(&f->code, atomic_load_explicit(&c->ready, memory_order_acquire)
+                                  ? c : &rt_code_lazy);
+        f->index = i;
         f->engine = in->engine;
-        if (m->func_names != NULL && m->func_names[i].len > 0)
-            f->name = m->func_names[i].str;
         in->funcs[i] = f;
-    }
-    /* Without a name section, the first export name is the best label. */
-    for (uint32_t i = 0; i < m->nexports; i++) {
-        const rt_export *x = &m->exports[i];
-        if (x->kind == WP_EXTERN_FUNC && x->index >= m->nfunc_imports && x->index < m->nfuncs
-            && in->funcs[x->index]->name == NULL)
-            in->funcs[x->index]->name = x->name.str;
     }
     return WP_OK;
 }
@@ -613,8 +609,10 @@ static wp_status run_start(wp_instance *in, wp_error *err)
     uint64_t slots[2] = { 0, 0 };   /* [] -> [], with room to spare */
     wp_status s = rt_call(f, slots, err);
     if (s != WP_OK) {
-        if (f->name != NULL)
-            rt_error_prefix(err, "start function %u (%s)", m->start, f->name);
+        const char *name = f->kind == RT_FUNC_WASM ? rt_module_func_name(f->inst->module, f->index)
+                                                   : f->name;
+        if (name != NULL)
+            rt_error_prefix(err, "start function %u (%s)", m->start, name);
         else
             rt_error_prefix(err, "start function %u", m->start);
     }

@@ -92,9 +92,10 @@ static const char *func_where(const wp_func *f, char *buf, size_t size)
 {
     if (f->name != NULL && f->name[0] != '\0')
         return f->name;
-    const wp_module *m = f->inst->module;
-    uint32_t index = (uint32_t)(f->code - m->codes) + m->nfunc_imports;
-    snprintf(buf, size, "function #%u", index);
+    const char *name = rt_module_func_name(f->inst->module, f->index);
+    if (name != NULL && name[0] != '\0')
+        return name;
+    snprintf(buf, size, "function #%u", f->index);
     return buf;
 }
 
@@ -167,6 +168,10 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     if (NEVER(f == NULL || f->kind != RT_FUNC_WASM || f->code == NULL || f->inst == NULL))
         return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX,
                        "interpreter: called with something that is not a wasm function");
+    const rt_code *fc;
+    wp_status fs = rt_func_code(f, &fc, err);
+    if (fs != WP_OK)
+        return fs;
 
     /* What the caller sees again when this call ends, however it ends. */
     uint64_t *const top0 = exec->top;
@@ -176,8 +181,8 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
      * that instance's memory 0. */
     wp_func *func = f;
     wp_instance *inst = f->inst;
-    const uint32_t *words = f->code->words;
-    const uint32_t *ip = f->code->entry;
+    const uint32_t *words = fc->words;
+    const uint32_t *ip = fc->entry;
     uint64_t *fp = top0;
     rt_frame *frame = frame0;
     const wp_memory *m0 = memory0(inst);
@@ -196,10 +201,10 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     /* Each host -> guest re-entry costs C stack that the frame stack does
      * not see, so their nesting has its own cap. */
     if (exec->depth > WP_MAX_REENTRY_DEPTH ||
-        (size_t)(exec->stack_end - fp) < f->code->frame_slots)
+        (size_t)(exec->stack_end - fp) < fc->frame_slots)
         TRAP(WP_TRAP_STACK_EXHAUSTED);
-    if (f->code->nparams > 0)
-        memmove(fp, slots, (size_t)f->code->nparams * sizeof *fp);
+    if (fc->nparams > 0)
+        memmove(fp, slots, (size_t)fc->nparams * sizeof *fp);
 
     DISPATCH_BEGIN()
 
@@ -810,7 +815,7 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         /* do_call's wasm path without the kind and instance checks: the
          * callee is one of this instance's own functions. */
         wp_func *g = inst->funcs[OP(1)];
-        const rt_code *c = g->code;
+        const rt_code *c = atomic_load_explicit(&g->code, memory_order_acquire);
         uint64_t *nfp = fp + OP(2);
         if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
             TRAP(WP_TRAP_INTERRUPTED);
@@ -844,7 +849,7 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         ip = frame->ret_ip;
         fp = frame->fp;
         func = frame->func;
-        words = func->code->words;
+        words = atomic_load_explicit(&func->code, memory_order_relaxed)->words;
         if (func->inst != inst) {
             inst = func->inst;
             m0 = memory0(inst);
@@ -1004,6 +1009,22 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     CASE(ref_is_null) { SLOT(1) = SLOT(2) == 0; ip += 3; NEXT(); }
     CASE(ref_func)    { SLOT(1) = (uint64_t)(uintptr_t)inst->funcs[OP(2)]; ip += 3; NEXT(); }
 
+    /* ------------------------------------------------ first call of a function */
+
+    CASE(lazy) {
+        /* The caller checked the stack against rt_code_lazy's 0 slots;
+         * the real check comes once the code exists. */
+        const rt_code *c;
+        status = rt_func_code(func, &c, err);
+        if (status != WP_OK)
+            goto fail;
+        if ((size_t)(exec->stack_end - fp) < c->frame_slots)
+            TRAP(WP_TRAP_STACK_EXHAUSTED);
+        words = c->words;
+        ip = c->entry;
+        NEXT();
+    }
+
     /* ------------------------------------------------ v128 (simd.def) */
 
 #include "interp_simd.inc"
@@ -1016,7 +1037,7 @@ do_call:
     if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
         TRAP(WP_TRAP_INTERRUPTED);
     if (callee->kind == RT_FUNC_WASM) {
-        const rt_code *c = callee->code;
+        const rt_code *c = atomic_load_explicit(&callee->code, memory_order_acquire);
         if ((size_t)(exec->stack_end - call_fp) < c->frame_slots || frame == exec->frames_end)
             TRAP(WP_TRAP_STACK_EXHAUSTED);
         frame->ret_ip = next_ip;
@@ -1039,7 +1060,7 @@ do_call:
         /* A host function may call back into the guest: the nested call
          * starts above everything this loop uses. */
         struct wp_call call = { .inst = inst, .exec = exec, .err = err };
-        exec->top = fp + func->code->frame_slots;
+        exec->top = fp + atomic_load_explicit(&func->code, memory_order_relaxed)->frame_slots;
         exec->frame_top = frame;
         if (err != NULL)
             err->code = WP_OK;
@@ -1068,10 +1089,17 @@ do_call:
     }
 
 done:
-    if (f->code->nresults > 0)
-        memmove(slots, fp, (size_t)f->code->nresults * sizeof *fp);
+    if (fc->nresults > 0)
+        memmove(slots, fp, (size_t)fc->nresults * sizeof *fp);
     exec->depth--;
     return WP_OK;
+
+fail:
+    /* An error that is not a trap: a function could not be translated. */
+    exec->top = top0;
+    exec->frame_top = frame0;
+    exec->depth--;
+    return status;
 
 trap:
     exec->top = top0;

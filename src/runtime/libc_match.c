@@ -284,8 +284,12 @@ uint32_t rt_libc_op(const wp_module *m, uint32_t func_index, const uint8_t *body
         return IOP_libc_copy;
     if (callee < m->nfunc_imports || callee >= func_index)
         return 0;
+    /* The callee's body, not its code, which lazy translation may not
+     * have made yet: memmove's fast path is its memcpy's. */
     const rt_code *c = &m->codes[callee - m->nfunc_imports];
-    if (c->entry == NULL || c->entry == c->words || c->entry[0] != IOP_libc_copy)
+    uint32_t ignored;
+    if (c->body == NULL || rt_libc_match(c->body, c->body_len, &ignored) != RT_LIBC_MEMCPY ||
+        m->types[m->func_type[callee]].id != ft->id)
         return 0;
     return IOP_libc_move;
 }

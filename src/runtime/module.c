@@ -24,6 +24,10 @@ wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "out of memory for a module");
     m->engine = e;
     rt_arena_init(&m->arena, e);
+    if (pthread_mutex_init(&m->lock, NULL) != 0) {
+        rt_free(e, m, sizeof *m);
+        return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "cannot initialise a module lock");
+    }
 
     wp_status st = rt_decode_module(m, bytes ? bytes : empty, len, err);
     if (st == WP_OK)
@@ -43,6 +47,7 @@ void wp_module_destroy(wp_module *m)
     wp_engine *e = m->engine;
     if (m->tier != NULL)
         m->tier->release(m);
+    pthread_mutex_destroy(&m->lock);
     rt_arena_release(&m->arena);
     rt_free(e, m, sizeof *m);
 }

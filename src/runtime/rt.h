@@ -1,9 +1,11 @@
 /* Internal model of the runtime, shared by every file in src/runtime.
  *
  * A module (struct wp_module) is what the decoder produces: types, imports,
- * declarations, segments, and for each defined function its translated code
- * (rt_code, see code.h). It lives in one arena and never changes after
- * wp_module_compile returns. An instance (struct wp_instance) holds only
+ * declarations, segments, and for each defined function its body and,
+ * once translated, its code (rt_code, see code.h). It lives in one arena.
+ * After wp_module_compile returns, only two things still change, each
+ * once and under the module's lock: a function's code when it is first
+ * called (lazy.c), and the function names when a message first needs them. An instance (struct wp_instance) holds only
  * run-time state: function instances, memories, tables, globals, segment
  * state and the execution stack.
  */
@@ -27,6 +29,20 @@
 #define WP_ASSERT(c) assert(c)
 /* Defensive check: asserts in debug builds, is a plain test in release. */
 #define NEVER(c) ((c) ? (assert(!#c), 1) : 0)
+/* The code of a wasm function, translating it on its first call. */
+static inline wp_status rt_func_code(wp_func *f, const rt_code **out, wp_error *err)
+{
+    const rt_code *c = atomic_load_explicit(&f->code, memory_order_acquire);
+    if (c != &rt_code_lazy) {
+        *out = c;
+        return WP_OK;
+    }
+    wp_status st = rt_module_code(f->inst->module, f->index, out, err);
+    if (st == WP_OK)
+        atomic_store_explicit(&f->code, *out, memory_order_release);
+    return st;
+}
+
 #endif
 
 /* ---------------------------------------------------------------- errors */
@@ -192,7 +208,11 @@ typedef struct rt_data {
     const uint8_t *bytes;     /* in the arena */
 } rt_data;
 
-/* Translated code of one defined function; see code.h for the format. */
+/* One defined function: its body, and its translated code (see code.h for
+ * the format). The body fields are set by the decoder and never change;
+ * the code fields are written once, by the translation, before `ready`
+ * is set (release); they may only be read by a thread that has seen
+ * `ready` set (acquire), which wp_func.code guarantees (lazy.c). */
 typedef struct rt_code {
     const uint32_t *words;       /* instruction stream; branch targets index it */
     const uint32_t *entry;       /* where a call starts: words, or a guard just
@@ -203,6 +223,9 @@ typedef struct rt_code {
     uint32_t        frame_slots; /* slots the frame needs at most (locals + operands + temps) */
     uint32_t        nresults;    /* result slots */
     uint32_t        body_offset; /* offset of the body in the module, for messages */
+    const uint8_t  *body;        /* the body (view into the module's arena copy) */
+    uint32_t        body_len;
+    atomic_uchar    ready;       /* 1 once the code fields are written */
 } rt_code;
 
 struct wp_module {
@@ -219,7 +242,8 @@ struct wp_module {
     uint32_t      nfuncs, nfunc_imports;
     uint32_t     *func_type;     /* nfuncs: type index of each function */
     rt_code      *codes;         /* nfuncs - nfunc_imports */
-    rt_name      *func_names;    /* nfuncs, from the name section; len 0 if none */
+    rt_name      *func_names;    /* nfuncs, from the name section; len 0 if none;
+                                  * read only through rt_module_func_name */
     uint8_t      *func_declared; /* nfuncs: 1 if ref.func may name it (C.refs) */
 
     uint32_t      ntables, ntable_imports;
@@ -249,6 +273,13 @@ struct wp_module {
     const struct rt_tier *tier;
     void         *tier_data;
     char          tier_note[256];  /* why the configured tier refused it, or "" */
+    /* Lazy parts (lazy.c): translations and the name section. */
+    pthread_mutex_t lock;        /* the slow paths: translating, reading names */
+    const uint8_t *name_section; /* contents of the first "name" section (arena
+                                  * copy), NULL if none or the module is invalid */
+    uint32_t      name_section_len, name_section_offset;
+    atomic_bool   names_read;    /* func_names filled in from name_section */
+    atomic_uint   ntranslated;   /* functions translated so far (tests, statistics) */
 };
 
 /* Decode + validate + translate (decode.c and friends). */
@@ -261,6 +292,25 @@ wp_status rt_decode_module(wp_module *m, const uint8_t *bytes, size_t len, wp_er
  * globals, elems, data count, func_declared) is filled in. */
 wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t *body,
                                 size_t len, uint32_t body_offset, wp_error *err);
+/* The same checks as rt_translate_function, and the same errors, without
+ * producing code: what compilation runs when translation is lazy. */
+wp_status rt_validate_function(wp_module *m, uint32_t func_index, const uint8_t *body,
+                               size_t len, uint32_t body_offset, wp_error *err);
+
+/* Lazy translation (lazy.c). The code of defined function func_index,
+ * translating it first if nobody has: safe from any number of threads,
+ * and a failure (out of memory) is returned, not remembered. */
+wp_status rt_module_code(wp_module *m, uint32_t func_index, const rt_code **out,
+                         wp_error *err);
+/* What wp_func.code holds until the function's first call: its code is one
+ * `lazy` instruction, and its frame_slots 0 (the real check comes after). */
+extern const rt_code rt_code_lazy;
+/* The name of function func_index for messages: from the name section
+ * (read on the first call), else its first export name; NULL if neither.
+ * Valid while the module lives. */
+const char *rt_module_func_name(wp_module *m, uint32_t func_index);
+/* Fills m->func_names from m->name_section, best effort (decode.c). */
+wp_status rt_dec_read_names(wp_module *m);
 
 /* ---------------------------------------------------------------- run-time objects */
 
@@ -271,12 +321,16 @@ struct wp_func {
     uint32_t            type_id;   /* canonical, compared by call_indirect */
     const rt_functype  *type;      /* view: module's or the engine's canonical */
     wp_instance        *inst;      /* WASM: the owning instance; HOST: NULL */
-    const rt_code      *code;      /* WASM */
+    /* WASM: its code, or &rt_code_lazy before the first call (rt_func_code). */
+    _Atomic(const rt_code *) code;
+    uint32_t            index;     /* WASM: index in its module's function space */
     wp_host_fn          host;      /* HOST */
     void               *user;      /* HOST */
     wp_engine          *engine;    /* HOST: for destroy */
-    const char         *name;      /* for messages; may be NULL */
+    const char         *name;      /* HOST: for messages; may be NULL (WASM:
+                                    * rt_module_func_name) */
 };
+
 
 struct wp_memory {
     wp_engine *engine;
@@ -391,5 +445,19 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
 
 /* Calls any function (host or WASM) with raw slots: the one entry point. */
 wp_status rt_call(wp_func *f, uint64_t *slots, wp_error *err);
+
+/* The code of a wasm function, translating it on its first call. */
+static inline wp_status rt_func_code(wp_func *f, const rt_code **out, wp_error *err)
+{
+    const rt_code *c = atomic_load_explicit(&f->code, memory_order_acquire);
+    if (c != &rt_code_lazy) {
+        *out = c;
+        return WP_OK;
+    }
+    wp_status st = rt_module_code(f->inst->module, f->index, out, err);
+    if (st == WP_OK)
+        atomic_store_explicit(&f->code, *out, memory_order_release);
+    return st;
+}
 
 #endif

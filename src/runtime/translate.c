@@ -10,6 +10,11 @@
  * The spec decodes a whole binary before validating it, so a body that is
  * invalid early and malformed later must be reported as malformed: after a
  * validation failure the rest of the body is still decoded (skim_rest).
+ *
+ * Validation alone (rt_validate_function, what compilation runs when
+ * translation is lazy) is the same pass with the whole body treated as
+ * unreachable code: nothing is emitted, and unreachable code is validated
+ * by exactly the paths that validate live code.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +47,7 @@ typedef struct tr {
     rt_validator       v;
     rt_emit            e;
     bool               live;       /* the code being emitted can run */
+    bool               validate_only; /* emit nothing (rt_validate_function) */
 
     uint32_t           nlocals;    /* params and declared locals */
     rt_valtype        *local_type;
@@ -331,8 +337,8 @@ static wp_status decode_instr(tr *t, instr *in)
 
 static void set_live(tr *t, bool live)
 {
-    t->live = live;
-    t->e.off = !live;
+    t->live = live && !t->validate_only;
+    t->e.off = !t->live;
 }
 
 static uint32_t top_slot(const tr *t)
@@ -1453,8 +1459,8 @@ static wp_status choose_constants(tr *t)
 
 /* ---------------------------------------------------------------- entry */
 
-wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t *body,
-                                size_t len, uint32_t body_offset, wp_error *err)
+static wp_status translate(wp_module *m, uint32_t func_index, const uint8_t *body, size_t len,
+                           uint32_t body_offset, bool validate_only, wp_error *err)
 {
     if (NEVER(m == NULL || func_index < m->nfunc_imports || func_index >= m->nfuncs ||
               m->func_type[func_index] >= m->ntypes || (body == NULL && len > 0)))
@@ -1472,6 +1478,7 @@ wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t
     t.m = m;
     t.type = &m->types[m->func_type[func_index]];
     t.err = err;
+    t.validate_only = validate_only;
     rt_reader_init(&t.r, body, len, body_offset);
 
     /* Real code takes a few words per byte; a hostile body whose branches
@@ -1480,7 +1487,7 @@ wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t
     rt_emit_init(&t.e, m->engine, (uint32_t)limit);
 
     wp_status st = read_locals(&t);
-    if (st == WP_OK)
+    if (st == WP_OK && !validate_only)
         st = choose_constants(&t);
     if (st == WP_OK)
         st = rt_val_init(&t.v, m->engine, t.local_slots + t.npool, err);
@@ -1494,8 +1501,8 @@ wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t
     }
     /* A valid body that is wasi-libc's memcpy, memmove or memset runs as
      * one native op (libc_match.c says why and what is matched). */
-    uint32_t libc_op = st == WP_OK ? rt_libc_op(m, func_index, body, len) : 0;
-    if (st == WP_OK) {
+    uint32_t libc_op = st == WP_OK && !validate_only ? rt_libc_op(m, func_index, body, len) : 0;
+    if (st == WP_OK && !validate_only) {
         /* A recognised body keeps its translated code: the guard in front
          * runs the native op only where its result is exactly the loop's
          * (ranges inside memory, and for memcpy not overlapping), and
@@ -1533,4 +1540,16 @@ wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t
     rt_val_fini(&t.v);
     rt_emit_fini(&t.e);
     return st;
+}
+
+wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t *body,
+                                size_t len, uint32_t body_offset, wp_error *err)
+{
+    return translate(m, func_index, body, len, body_offset, false, err);
+}
+
+wp_status rt_validate_function(wp_module *m, uint32_t func_index, const uint8_t *body,
+                               size_t len, uint32_t body_offset, wp_error *err)
+{
+    return translate(m, func_index, body, len, body_offset, true, err);
 }

@@ -138,6 +138,7 @@ static fixture *fixture_new(uint32_t stack_slots, uint32_t nframes, bool with_me
         fx->funcs[i].type = &fx->types[0];
         fx->funcs[i].inst = in;
         fx->funcs[i].code = &fx->codes[i];
+        fx->funcs[i].index = i;
         fx->codes[i].words = fx->code[i].w;
         fx->codes[i].entry = fx->code[i].w;
     }

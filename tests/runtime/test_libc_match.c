@@ -273,9 +273,16 @@ static void call3(ctx *c, int f, uint32_t a, uint32_t b, uint32_t n)
     memcpy(c->shadow, c->mem, PAGE);
 }
 
-static uint32_t first_op(const wp_module *m, uint32_t f)
+/* The first op of f's code, translated on demand as a first call would. */
+static uint32_t first_op(wp_module *m, uint32_t f)
 {
-    return m->codes[f - m->nfunc_imports].entry[0];
+    const rt_code *c;
+    wp_error err;
+    if (rt_module_code(m, f, &c, &err) != WP_OK) {
+        fprintf(stderr, "translating %u: %s\n", f, err.msg);
+        return 0;
+    }
+    return c->entry[0];
 }
 
 int main(void)

@@ -31,6 +31,7 @@
 typedef struct options {
     bool        verbose;
     bool        skip_simd;
+    bool        eager;       /* translate every function at compile time */
     bool        isolate;        /* one child process per file */
     bool        wasm2;          /* WebAssembly 2.0 only: the proposals off */
     unsigned    timeout;        /* seconds per file when isolated, 0: none */
@@ -907,7 +908,7 @@ static bool setup(file_run *r, const spec_cmd *first)
     char desc[400];
     wp_status st;
     clear_error(&err);
-    wp_engine_config cfg = { .tier = r->opt->tier };
+    wp_engine_config cfg = { .tier = r->opt->tier, .eager_translation = r->opt->eager };
     if (r->opt->wasm2)
         cfg.disabled_features = WP_FEATURE_ALL;
     if ((st = wp_engine_create(&cfg, &r->engine, &err)) != WP_OK)
@@ -1121,7 +1122,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: wp-spec [-v] [--filter SUBSTR] [--skip-simd|--no-skip-simd]\n"
             "               [--no-fork] [--timeout SECS] [--tier interp|jit] [--wasm2]\n"
-            "               PATH...\n"
+            "               [--eager] PATH...\n"
             "Runs wast2json output: each PATH is a directory searched for *.json files\n"
             "or one .json file; the .wasm files sit beside their .json.\n"
             "  -v               print every failure, notes and spectest output\n"
@@ -1134,6 +1135,8 @@ static void usage(FILE *f)
             "                   summary counts the modules left to the interpreter\n"
             "  --wasm2          WebAssembly 2.0 only: turn off the proposals the engine\n"
             "                   enables by default (the core suite asserts 2.0's limits)\n"
+            "  --eager          translate every function when its module is compiled\n"
+            "                   (the default translates each on its first call)\n"
             "Exit status: 0 if nothing failed, 1 otherwise, 2 on a usage error.\n");
 }
 
@@ -1158,6 +1161,8 @@ int main(int argc, char **argv)
             opt.skip_simd = false;
         } else if (strcmp(a, "--wasm2") == 0) {
             opt.wasm2 = true;
+        } else if (strcmp(a, "--eager") == 0) {
+            opt.eager = true;
         } else if (strcmp(a, "--no-fork") == 0) {
             opt.isolate = false;
         } else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
