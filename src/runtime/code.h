@@ -50,7 +50,8 @@
  *   STORE rows                   op S:addr S:value I:offset
  *   internal rows (below)        as written at each row
  *
- * Memory accesses address memory 0; the effective address is the 64-bit
+ * Memory accesses address the selected memory: memory 0, or another one
+ * between memory_select ops (below); the effective address is the 64-bit
  * sum (uint64_t)(uint32_t)fp[addr] + offset, bounds-checked against the
  * memory's size in bytes.
  */
@@ -126,6 +127,12 @@
     X(memory_copy)    /* S:d S:s S:n */                                       \
     X(memory_init)    /* X:data S:d S:s S:n */                                \
     X(data_drop)      /* X:data */                                            \
+    /* Multi-memory: an access to memory x != 0 is the memory-0 op between \
+     * memory_select x and memory_select 0, which point the cached memory \
+     * at x and back; grow and copy have their own ops. */                  \
+    X(memory_select)  /* X:mem */                                             \
+    X(memory_grow_mem) /* S:dst S:delta X:mem */                              \
+    X(memory_copy_mem) /* X:dst_mem X:src_mem S:d S:s S:n */                  \
     X(table_get)      /* S:dst X:table S:i */                                 \
     X(table_set)      /* X:table S:i S:value */                               \
     X(table_size)     /* S:dst X:table */                                     \

@@ -57,6 +57,9 @@ static const char *operand_kinds(uint32_t op)
     case IOP_libc_fill: return "SSS";
     case IOP_memory_init: return "XSSS";
     case IOP_data_drop: return "X";
+    case IOP_memory_select: return "X";
+    case IOP_memory_grow_mem: return "SSX";
+    case IOP_memory_copy_mem: return "XXSSS";
     case IOP_table_get: return "SXS";
     case IOP_table_set: return "XSS";
     case IOP_table_size: return "SX";

@@ -943,6 +943,33 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         NEXT();
     }
     CASE(data_drop) { inst->data_len[OP(1)] = 0; ip += 2; NEXT(); }
+    CASE(memory_select) {                          /* X:mem */
+        /* memories[0] is m0; reading it again also catches a memory 0
+         * that another memory's grow has grown (the same memory imported
+         * twice). */
+        const wp_memory *mx = inst->memories[OP(1)];
+        mem = mx->data;
+        mem_size = mx->size;
+        ip += 2;
+        NEXT();
+    }
+    CASE(memory_grow_mem) {                        /* S:dst S:delta X:mem */
+        SLOT(1) = (uint32_t)rt_memory_grow(inst->memories[OP(3)], U32(2));
+        /* It may be memory 0 imported a second time. */
+        mem = m0->data;
+        mem_size = m0->size;
+        ip += 4;
+        NEXT();
+    }
+    CASE(memory_copy_mem) {                        /* X:dst_mem X:src_mem S:d S:s S:n */
+        const wp_memory *dm = inst->memories[OP(1)], *sm = inst->memories[OP(2)];
+        uint64_t d = U32(3), s = U32(4), n = U32(5);
+        if (d + n > dm->size || s + n > sm->size) TRAP(WP_TRAP_MEMORY_OOB);
+        if (n > 0)
+            memmove(dm->data + d, sm->data + s, (size_t)n);
+        ip += 6;
+        NEXT();
+    }
 
     /* ------------------------------------------------ tables */
 

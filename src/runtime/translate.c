@@ -33,6 +33,7 @@ typedef struct instr {
     uint32_t   op;     /* opcode byte, or 0xFC00 / 0xFD00 | sub-opcode */
     uint32_t   at;     /* module offset of the opcode */
     uint32_t   a, b;   /* immediates: indices; memarg align (a) and offset (b) */
+    uint32_t   mem, mem2;  /* memory indices (memory.copy: destination, source) */
     uint64_t   bits;   /* constants */
     uint8_t    bt;     /* block type kind; the type is t or index a */
     rt_valtype t;      /* block type / select / ref.null value type */
@@ -166,6 +167,30 @@ static wp_status read_zero(tr *t)
     return st;
 }
 
+/* A memory index: a LEB128 u32 with multi-memory, else 2.0's zero byte. */
+static wp_status read_memidx(tr *t, uint32_t *x)
+{
+    *x = 0;
+    if (rt_feature(t->m->engine, WP_FEATURE_MULTI_MEMORY))
+        return rt_read_u32(&t->r, x, t->err);
+    return read_zero(t);
+}
+
+/* A memarg: align, then with multi-memory a memory index when bit 6 of
+ * align says one follows, then the offset. */
+static wp_status read_memarg(tr *t, uint32_t *align, uint32_t *mem, uint32_t *offset)
+{
+    *mem = 0;
+    wp_status st = rt_read_u32(&t->r, align, t->err);
+    if (st == WP_OK && (*align & 0x40u) && rt_feature(t->m->engine, WP_FEATURE_MULTI_MEMORY)) {
+        *align &= ~0x40u;
+        st = rt_read_u32(&t->r, mem, t->err);
+    }
+    if (st == WP_OK)
+        st = rt_read_u32(&t->r, offset, t->err);
+    return st;
+}
+
 static wp_status read_block_type(tr *t, instr *in)
 {
     uint32_t at = rt_reader_offset(&t->r);
@@ -251,7 +276,7 @@ static wp_status decode_instr(tr *t, instr *in)
         return st;
     }
     case 0x3f: case 0x40:
-        return read_zero(t);
+        return read_memidx(t, &in->mem);
     case 0x41: {
         int32_t v;
         st = rt_read_s32(r, &v, err);
@@ -295,15 +320,15 @@ static wp_status decode_instr(tr *t, instr *in)
                                     op_name(in->op));
             st = rt_read_u32(r, &in->a, err);
             if (st == WP_OK && sub == 0x08)
-                st = read_zero(t);
+                st = read_memidx(t, &in->mem);
             return st;
         case 0x0a:
-            st = read_zero(t);
+            st = read_memidx(t, &in->mem);
             if (st == WP_OK)
-                st = read_zero(t);
+                st = read_memidx(t, &in->mem2);
             return st;
         case 0x0b:
-            return read_zero(t);
+            return read_memidx(t, &in->mem);
         case 0x0c: case 0x0e:
             st = rt_read_u32(r, &in->a, err);
             if (st == WP_OK)
@@ -316,18 +341,16 @@ static wp_status decode_instr(tr *t, instr *in)
         }
     }
     case 0xfd:
-        st = rt_simd_decode(r, in->at, &in->simd, err);
+        st = rt_simd_decode(r, in->at, rt_feature(t->m->engine, WP_FEATURE_MULTI_MEMORY),
+                            &in->simd, err);
         in->op = in->simd.op;
         return st;
     default: {
         num_info ni;
         if (!numeric_info(b, &ni))
             return malformed_at(t, in->at, "illegal opcode 0x%02x", b);
-        if (ni.kind == K_LOAD || ni.kind == K_STORE) {
-            st = rt_read_u32(r, &in->a, err);
-            if (st == WP_OK)
-                st = rt_read_u32(r, &in->b, err);
-        }
+        if (ni.kind == K_LOAD || ni.kind == K_STORE)
+            st = read_memarg(t, &in->a, &in->mem, &in->b);
         return st;
     }
     }
@@ -442,11 +465,26 @@ static wp_status check_label(tr *t, uint32_t depth)
     return WP_OK;
 }
 
-static wp_status check_memory(tr *t)
+static wp_status check_memory(tr *t, uint32_t x)
 {
-    if (t->m->nmemories == 0)
-        return invalid(t, "unknown memory 0");
+    if (x >= t->m->nmemories)
+        return invalid(t, "unknown memory %u", x);
     return WP_OK;
+}
+
+/* An access to memory x != 0 runs between two memory_select ops, which
+ * point the interpreter's cached memory at x and back at memory 0; code
+ * for memory 0 is unchanged. */
+static void select_memory(tr *t, uint32_t x)
+{
+    if (x != 0)
+        rt_emit1(&t->e, IOP_memory_select, x);
+}
+
+static void unselect_memory(tr *t, uint32_t x)
+{
+    if (x != 0)
+        rt_emit1(&t->e, IOP_memory_select, 0);
 }
 
 static wp_status check_table(tr *t, uint32_t x)
@@ -1001,13 +1039,13 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
     }
 
     /* Loads and stores. */
-    if ((st = check_memory(t)) != WP_OK)
+    if ((st = check_memory(t, in->mem)) != WP_OK)
         return st;
     if (in->a > ni->align)
         return invalid(t, "alignment must not be larger than natural (2^%u > 2^%u)", in->a,
                        ni->align);
     uint32_t x, y;
-    rt_iop fused = rt_emit_address_add(ni->iop);
+    rt_iop fused = in->mem == 0 ? rt_emit_address_add(ni->iop) : 0;
     if (ni->kind == K_LOAD) {
         st = rt_val_pop(&t->v, WP_I32, &a);
         if (st != WP_OK)
@@ -1016,6 +1054,12 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
         bool fuse = fused != 0 && rt_emit_take_add(&t->e, &a, &x, &y);
         if ((st = push_result(t, ni->tout, &dst)) != WP_OK)
             return st;
+        if (in->mem != 0) {
+            select_memory(t, in->mem);
+            rt_emit3(&t->e, ni->iop, dst, addr, in->b);
+            unselect_memory(t, in->mem);
+            return WP_OK;
+        }
         start = rt_emit_pc(&t->e);
         if (fuse)
             rt_emit4(&t->e, fused, dst, x, y, in->b);
@@ -1031,14 +1075,17 @@ static wp_status op_numeric(tr *t, const instr *in, const num_info *ni)
         return st;
     uint32_t addr = rt_emit_operand(&t->e, &a);
     uint32_t val = rt_emit_operand(&t->e, &b);
-    rt_iop sum = ni->iop == IOP_i32_store ? IOP_i32_store_sum
+    rt_iop sum = in->mem != 0 ? 0
+               : ni->iop == IOP_i32_store ? IOP_i32_store_sum
                : ni->iop == IOP_i32_store8 ? IOP_i32_store8_sum : 0;
+    select_memory(t, in->mem);
     if (fused != 0 && rt_emit_take_add(&t->e, &a, &x, &y))
         rt_emit4(&t->e, fused, x, y, val, in->b);
     else if (sum != 0 && rt_emit_take_add(&t->e, &b, &x, &y))
         rt_emit4(&t->e, sum, addr, x, y, in->b);
     else
         rt_emit3(&t->e, ni->iop, addr, val, in->b);
+    unselect_memory(t, in->mem);
     return WP_OK;
 }
 
@@ -1054,20 +1101,28 @@ static wp_status op_misc(tr *t, const instr *in)
 
     switch (in->op) {
     case 0x3f:   /* memory.size */
-        if ((st = check_memory(t)) != WP_OK || (st = push_result(t, WP_I32, &dst)) != WP_OK)
+        if ((st = check_memory(t, in->mem)) != WP_OK ||
+            (st = push_result(t, WP_I32, &dst)) != WP_OK)
             return st;
+        select_memory(t, in->mem);
         start = rt_emit_pc(&t->e);
         rt_emit1(&t->e, IOP_memory_size, dst);
-        rt_emit_result(&t->e, start);
+        if (in->mem == 0)
+            rt_emit_result(&t->e, start);
+        unselect_memory(t, in->mem);
         return WP_OK;
     case 0x40:   /* memory.grow */
-        if ((st = check_memory(t)) != WP_OK || (st = rt_val_pop(v, WP_I32, &a)) != WP_OK)
+        if ((st = check_memory(t, in->mem)) != WP_OK ||
+            (st = rt_val_pop(v, WP_I32, &a)) != WP_OK)
             return st;
         s[0] = rt_emit_operand(&t->e, &a);
         if ((st = push_result(t, WP_I32, &dst)) != WP_OK)
             return st;
         start = rt_emit_pc(&t->e);
-        rt_emit2(&t->e, IOP_memory_grow, dst, s[0]);
+        if (in->mem != 0)
+            rt_emit3(&t->e, IOP_memory_grow_mem, dst, s[0], in->mem);
+        else
+            rt_emit2(&t->e, IOP_memory_grow, dst, s[0]);
         rt_emit_result(&t->e, start);
         return WP_OK;
     case 0xd0:   /* ref.null */
@@ -1115,10 +1170,12 @@ static wp_status op_misc(tr *t, const instr *in)
         rt_emit3(&t->e, IOP_table_set, in->a, s[0], s[1]);
         return WP_OK;
     case 0xfc08:   /* memory.init */
-        if ((st = check_memory(t)) != WP_OK || (st = check_data(t, in->a)) != WP_OK ||
+        if ((st = check_memory(t, in->mem)) != WP_OK || (st = check_data(t, in->a)) != WP_OK ||
             (st = pop_i32s(t, 3, s)) != WP_OK)
             return st;
+        select_memory(t, in->mem);
         rt_emit4(&t->e, IOP_memory_init, in->a, s[0], s[1], s[2]);
+        unselect_memory(t, in->mem);
         return WP_OK;
     case 0xfc09:   /* data.drop */
         if ((st = check_data(t, in->a)) != WP_OK)
@@ -1126,14 +1183,20 @@ static wp_status op_misc(tr *t, const instr *in)
         rt_emit1(&t->e, IOP_data_drop, in->a);
         return WP_OK;
     case 0xfc0a:   /* memory.copy */
-        if ((st = check_memory(t)) != WP_OK || (st = pop_i32s(t, 3, s)) != WP_OK)
+        if ((st = check_memory(t, in->mem)) != WP_OK ||
+            (st = check_memory(t, in->mem2)) != WP_OK || (st = pop_i32s(t, 3, s)) != WP_OK)
             return st;
-        rt_emit3(&t->e, IOP_memory_copy, s[0], s[1], s[2]);
+        if (in->mem != 0 || in->mem2 != 0)
+            rt_emit5(&t->e, IOP_memory_copy_mem, in->mem, in->mem2, s[0], s[1], s[2]);
+        else
+            rt_emit3(&t->e, IOP_memory_copy, s[0], s[1], s[2]);
         return WP_OK;
     case 0xfc0b: {   /* memory.fill */
-        if ((st = check_memory(t)) != WP_OK || (st = pop_i32s(t, 3, s)) != WP_OK)
+        if ((st = check_memory(t, in->mem)) != WP_OK || (st = pop_i32s(t, 3, s)) != WP_OK)
             return st;
+        select_memory(t, in->mem);
         rt_emit3(&t->e, IOP_memory_fill, s[0], s[1], s[2]);
+        unselect_memory(t, in->mem);
         return WP_OK;
     }
     case 0xfc0c:   /* table.init elem table */
@@ -1249,7 +1312,13 @@ static wp_status step(tr *t, const instr *in, bool *done)
             return op_numeric(t, in, &ni);
         if ((in->op >> 8) == 0xfd) {
             rt_simd_ctx c = { t->m, &t->v, &t->e, t->err };
-            return rt_simd_translate(&c, &in->simd);
+            /* The select goes before the operands' moves, which do not
+             * touch memory. */
+            uint32_t x = in->simd.memory < t->m->nmemories ? in->simd.memory : 0;
+            select_memory(t, x);
+            wp_status st = rt_simd_translate(&c, &in->simd);
+            unselect_memory(t, x);
+            return st;
         }
         return op_misc(t, in);
     }

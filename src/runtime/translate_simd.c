@@ -72,7 +72,8 @@ const char *rt_simd_name(uint32_t op)
 
 /* ---------------------------------------------------------------- decoding */
 
-wp_status rt_simd_decode(rt_reader *r, uint32_t at, rt_simd_instr *out, wp_error *err)
+wp_status rt_simd_decode(rt_reader *r, uint32_t at, bool multi_memory, rt_simd_instr *out,
+                         wp_error *err)
 {
     uint32_t sub;
     simd_info si;
@@ -88,6 +89,11 @@ wp_status rt_simd_decode(rt_reader *r, uint32_t at, rt_simd_instr *out, wp_error
                 si.kind == SK_REPLACE;
     if (memarg) {
         st = rt_read_u32(r, &out->align, err);
+        out->memory = 0;
+        if (st == WP_OK && (out->align & 0x40u) && multi_memory) {
+            out->align &= ~0x40u;
+            st = rt_read_u32(r, &out->memory, err);
+        }
         if (st == WP_OK)
             st = rt_read_u32(r, &out->offset, err);
     }
@@ -138,8 +144,8 @@ static void emit_with_bytes(rt_simd_ctx *c, const uint32_t *head, uint32_t nhead
 
 static wp_status check_memarg(rt_simd_ctx *c, const simd_info *si, const rt_simd_instr *in)
 {
-    if (c->m->nmemories == 0)
-        return simd_invalid(c, "unknown memory 0");
+    if (in->memory >= c->m->nmemories)
+        return simd_invalid(c, "unknown memory %u", in->memory);
     if (in->align > si->align)
         return simd_invalid(c, "alignment must not be larger than natural (2^%u > 2^%u)",
                             in->align, si->align);

@@ -23,13 +23,16 @@ typedef struct rt_simd_instr {
     uint32_t       op;       /* 0xFD00 | sub-opcode */
     uint32_t       align;    /* memarg */
     uint32_t       offset;   /* memarg */
+    uint32_t       memory;   /* memarg: memory index (multi-memory) */
     uint32_t       lane;     /* lane index */
     const uint8_t *bytes;    /* v128.const value / i8x16.shuffle lanes (16) */
 } rt_simd_instr;
 
 /* Reads the sub-opcode after the 0xFD prefix (at: the prefix's offset) and
- * its immediates. Fails with WP_ERR_MALFORMED only. */
-wp_status rt_simd_decode(rt_reader *r, uint32_t at, rt_simd_instr *out, wp_error *err);
+ * its immediates; multi_memory: a memarg may carry a memory index. Fails
+ * with WP_ERR_MALFORMED only. */
+wp_status rt_simd_decode(rt_reader *r, uint32_t at, bool multi_memory, rt_simd_instr *out,
+                         wp_error *err);
 
 /* Text name of a 0xFD00 | sub op, or "?". */
 const char *rt_simd_name(uint32_t op);

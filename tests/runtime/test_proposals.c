@@ -120,9 +120,197 @@ static void test_extended_const(void)
     wp_engine_destroy(on);
 }
 
+/* ---------------------------------------------------------------- multi-memory */
+
+/* Calls an export with i32 arguments; returns its i32 result (0 if none)
+ * and the status in *st. */
+static int32_t call_i32(wp_instance *in, const char *name, wp_status *st, wp_error *err,
+                        int n, int32_t a, int32_t b, int32_t c)
+{
+    wp_value args[3] = { { .type = WP_I32, .of.i32 = a }, { .type = WP_I32, .of.i32 = b },
+                         { .type = WP_I32, .of.i32 = c } };
+    wp_value res[1];
+    memset(res, 0, sizeof res);
+    wp_extern f = get_export(in, name);
+    wp_functype ft = wp_func_type(f.of.func);
+    *st = wp_func_call(f.of.func, args, (uint32_t)n, res, ft.nresults, err);
+    return res[0].of.i32;
+}
+
+#define CALL_OK(in, name, want, ...)                                              \
+    do {                                                                         \
+        wp_status st_;                                                           \
+        wp_error err_;                                                           \
+        int32_t got_ = call_i32((in), (name), &st_, &err_, __VA_ARGS__);          \
+        CHECK(st_ == WP_OK && got_ == (want), "%s: status %s, result %d, want %d (%s)", \
+              (name), wp_status_text(st_), got_, (int)(want), st_ == WP_OK ? "" : err_.msg); \
+    } while (0)
+
+/*
+ * (module
+ *   (memory $m0 (export "m0") 1)
+ *   (memory $m1 (export "m1") 1 4)
+ *   (data (memory $m1) (i32.const 16) "hello")
+ *   (data $p "xyz")
+ *   ;; stores a in memory 1 at 100 and b in memory 0 at 100, returns mem1[100] * 1000 + mem0[100]
+ *   (func (export "separate") (param i32 i32) (result i32)
+ *     (i32.store $m1 (i32.const 100) (local.get 0))
+ *     (i32.store $m0 (i32.const 100) (local.get 1))
+ *     (i32.add (i32.mul (i32.load $m1 (i32.const 100)) (i32.const 1000))
+ *              (i32.load $m0 (i32.const 100))))
+ *   (func (export "load1_8") (param i32) (result i32) (i32.load8_u $m1 (local.get 0)))
+ *   (func (export "load0_8") (param i32) (result i32) (i32.load8_u $m0 (local.get 0)))
+ *   (func (export "size1") (result i32) (memory.size $m1))
+ *   (func (export "grow1") (param i32) (result i32) (memory.grow $m1 (local.get 0)))
+ *   ;; copies n bytes from memory 1 at s to memory 0 at d
+ *   (func (export "copy10") (param i32 i32 i32) (memory.copy $m0 $m1 (local.get 0) (local.get 1) (local.get 2)))
+ *   (func (export "fill1") (param i32 i32 i32) (memory.fill $m1 (local.get 0) (local.get 1) (local.get 2)))
+ *   (func (export "init1") (param i32) (memory.init $m1 $p (local.get 0) (i32.const 0) (i32.const 3)))
+ *   ;; v128 copy of 16 bytes within memory 1
+ *   (func (export "v128copy1") (param i32 i32) (v128.store $m1 (local.get 0) (v128.load $m1 (local.get 1))))
+ *   (func (export "store1_oob") (i32.store $m1 (i32.const 65534) (i32.const 1))))
+ */
+static const uint8_t multimem_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x22, 0x07, 0x60,
+    0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x00,
+    0x01, 0x7f, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00, 0x60, 0x01, 0x7f, 0x00,
+    0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60, 0x00, 0x00, 0x03, 0x0b, 0x0a, 0x00,
+    0x01, 0x01, 0x02, 0x01, 0x03, 0x03, 0x04, 0x05, 0x06, 0x05, 0x06, 0x02,
+    0x00, 0x01, 0x01, 0x01, 0x04, 0x07, 0x6c, 0x0c, 0x02, 0x6d, 0x30, 0x02,
+    0x00, 0x02, 0x6d, 0x31, 0x02, 0x01, 0x08, 0x73, 0x65, 0x70, 0x61, 0x72,
+    0x61, 0x74, 0x65, 0x00, 0x00, 0x07, 0x6c, 0x6f, 0x61, 0x64, 0x31, 0x5f,
+    0x38, 0x00, 0x01, 0x07, 0x6c, 0x6f, 0x61, 0x64, 0x30, 0x5f, 0x38, 0x00,
+    0x02, 0x05, 0x73, 0x69, 0x7a, 0x65, 0x31, 0x00, 0x03, 0x05, 0x67, 0x72,
+    0x6f, 0x77, 0x31, 0x00, 0x04, 0x06, 0x63, 0x6f, 0x70, 0x79, 0x31, 0x30,
+    0x00, 0x05, 0x05, 0x66, 0x69, 0x6c, 0x6c, 0x31, 0x00, 0x06, 0x05, 0x69,
+    0x6e, 0x69, 0x74, 0x31, 0x00, 0x07, 0x09, 0x76, 0x31, 0x32, 0x38, 0x63,
+    0x6f, 0x70, 0x79, 0x31, 0x00, 0x08, 0x0a, 0x73, 0x74, 0x6f, 0x72, 0x65,
+    0x31, 0x5f, 0x6f, 0x6f, 0x62, 0x00, 0x09, 0x0c, 0x01, 0x02, 0x0a, 0x88,
+    0x01, 0x0a, 0x25, 0x00, 0x41, 0xe4, 0x00, 0x20, 0x00, 0x36, 0x42, 0x01,
+    0x00, 0x41, 0xe4, 0x00, 0x20, 0x01, 0x36, 0x02, 0x00, 0x41, 0xe4, 0x00,
+    0x28, 0x42, 0x01, 0x00, 0x41, 0xe8, 0x07, 0x6c, 0x41, 0xe4, 0x00, 0x28,
+    0x02, 0x00, 0x6a, 0x0b, 0x08, 0x00, 0x20, 0x00, 0x2d, 0x40, 0x01, 0x00,
+    0x0b, 0x07, 0x00, 0x20, 0x00, 0x2d, 0x00, 0x00, 0x0b, 0x04, 0x00, 0x3f,
+    0x01, 0x0b, 0x06, 0x00, 0x20, 0x00, 0x40, 0x01, 0x0b, 0x0c, 0x00, 0x20,
+    0x00, 0x20, 0x01, 0x20, 0x02, 0xfc, 0x0a, 0x00, 0x01, 0x0b, 0x0b, 0x00,
+    0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfc, 0x0b, 0x01, 0x0b, 0x0c, 0x00,
+    0x20, 0x00, 0x41, 0x00, 0x41, 0x03, 0xfc, 0x08, 0x01, 0x01, 0x0b, 0x10,
+    0x00, 0x20, 0x00, 0x20, 0x01, 0xfd, 0x00, 0x44, 0x01, 0x00, 0xfd, 0x0b,
+    0x44, 0x01, 0x00, 0x0b, 0x0c, 0x00, 0x41, 0xfe, 0xff, 0x03, 0x41, 0x01,
+    0x36, 0x42, 0x01, 0x00, 0x0b, 0x0b, 0x11, 0x02, 0x02, 0x01, 0x41, 0x10,
+    0x0b, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x01, 0x03, 0x78, 0x79, 0x7a,
+};
+
+/*
+ * (module
+ *   (import "env" "mem" (memory $a 1))
+ *   (import "env" "mem" (memory $b 1))
+ *   ;; grows memory b (the same memory as a), then stores through a beyond the old end
+ *   (func (export "grow_b_store_a") (result i32)
+ *     (drop (memory.grow $b (i32.const 1)))
+ *     (i32.store $a (i32.const 70000) (i32.const 7))
+ *     (i32.add (memory.size $a) (i32.load $b (i32.const 70000)))))
+ */
+static const uint8_t alias_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60,
+    0x00, 0x01, 0x7f, 0x02, 0x17, 0x02, 0x03, 0x65, 0x6e, 0x76, 0x03, 0x6d,
+    0x65, 0x6d, 0x02, 0x00, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x03, 0x6d, 0x65,
+    0x6d, 0x02, 0x00, 0x01, 0x03, 0x02, 0x01, 0x00, 0x07, 0x12, 0x01, 0x0e,
+    0x67, 0x72, 0x6f, 0x77, 0x5f, 0x62, 0x5f, 0x73, 0x74, 0x6f, 0x72, 0x65,
+    0x5f, 0x61, 0x00, 0x00, 0x0a, 0x1d, 0x01, 0x1b, 0x00, 0x41, 0x01, 0x40,
+    0x01, 0x1a, 0x41, 0xf0, 0xa2, 0x04, 0x41, 0x07, 0x36, 0x02, 0x00, 0x3f,
+    0x00, 0x41, 0xf0, 0xa2, 0x04, 0x28, 0x42, 0x01, 0x00, 0x6a, 0x0b,
+};
+
+static void test_multi_memory(void)
+{
+    wp_engine *on = new_engine(0);
+    wp_engine *off = new_engine(WP_FEATURE_MULTI_MEMORY);
+    wp_error err;
+    wp_module *m = compile_both(on, off, "multi-memory", multimem_wasm, sizeof multimem_wasm,
+                                WP_ERR_INVALID);
+    wp_instance *in = NULL;
+    if (m != NULL && wp_instance_create(m, NULL, NULL, &in, &err) != WP_OK)
+        CHECK(0, "multi-memory: cannot instantiate: %s", err.msg);
+    if (in != NULL) {
+        CALL_OK(in, "separate", 7 * 1000 + 9, 2, 7, 9, 0);
+        CALL_OK(in, "load1_8", 'h', 1, 16, 0, 0);         /* the data segment of memory 1 */
+        CALL_OK(in, "load0_8", 0, 1, 16, 0, 0);           /* ... is not in memory 0 */
+        CALL_OK(in, "size1", 1, 0, 0, 0, 0);
+        CALL_OK(in, "grow1", 1, 1, 2, 0, 0);
+        CALL_OK(in, "size1", 3, 0, 0, 0, 0);
+        CALL_OK(in, "grow1", -1, 1, 2, 0, 0);             /* past its max of 4 */
+        CHECK(wp_memory_pages(wp_instance_memory(in)) == 1, "memory 0 did not grow");
+        CALL_OK(in, "copy10", 0, 3, 200, 16, 5);          /* memory 1 [16, 21) -> memory 0 at 200 */
+        CALL_OK(in, "load0_8", 'o', 1, 204, 0, 0);
+        CALL_OK(in, "fill1", 0, 3, 300, 0xab, 4);
+        CALL_OK(in, "load1_8", 0xab, 1, 303, 0, 0);
+        CALL_OK(in, "load0_8", 0, 1, 303, 0, 0);
+        CALL_OK(in, "init1", 0, 1, 400, 0, 0);
+        CALL_OK(in, "load1_8", 'z', 1, 402, 0, 0);
+        CALL_OK(in, "v128copy1", 0, 2, 500, 16, 0);
+        CALL_OK(in, "load1_8", 'l', 1, 503, 0, 0);
+        /* memory 1 is 3 pages now: 65534 is in bounds for it, not for memory 0 */
+        CALL_OK(in, "store1_oob", 0, 0, 0, 0, 0);
+        CALL_OK(in, "copy10", 0, 3, 0, 196600, 8);        /* memory 1's last bytes */
+        wp_status st;
+        call_i32(in, "copy10", &st, &err, 3, 65535, 0, 2); /* past memory 0's end */
+        CHECK(st == WP_ERR_TRAP && err.detail == WP_TRAP_MEMORY_OOB,
+              "memory.copy past memory 0: status %s", wp_status_text(st));
+        call_i32(in, "load1_8", &st, &err, 1, 3 * 65536, 0, 0);
+        CHECK(st == WP_ERR_TRAP && err.detail == WP_TRAP_MEMORY_OOB,
+              "load past memory 1: status %s", wp_status_text(st));
+    }
+    wp_instance_destroy(in);
+    wp_module_destroy(m);
+
+    /* One memory imported twice: growing it through one index is seen
+     * through the other. */
+    m = compile_both(on, off, "one memory imported twice", alias_wasm, sizeof alias_wasm,
+                     WP_ERR_INVALID);
+    wp_memory *mem = NULL;
+    wp_imports *im = NULL;
+    in = NULL;
+    if (m == NULL || wp_memory_create(on, (wp_limits){ 1, 2, true }, &mem, &err) != WP_OK ||
+        wp_imports_create(on, &im, &err) != WP_OK ||
+        wp_imports_define(im, "env", "mem", (wp_extern){ .kind = WP_EXTERN_MEMORY, .of.memory = mem },
+                          &err) != WP_OK ||
+        wp_instance_create(m, im, NULL, &in, &err) != WP_OK)
+        CHECK(0, "one memory imported twice: cannot instantiate: %s", err.msg);
+    else
+        CALL_OK(in, "grow_b_store_a", 2 + 7, 0, 0, 0, 0);
+    wp_instance_destroy(in);
+    wp_imports_destroy(im);
+    wp_memory_destroy(mem);
+    wp_module_destroy(m);
+
+    /* memory.size with the byte 0x01: memory 1 (there is none) with
+     * multi-memory, 2.0's malformed reserved byte without. */
+    static const uint8_t size1[] = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,             /* type () -> () */
+        0x03, 0x02, 0x01, 0x00,                         /* one function */
+        0x05, 0x03, 0x01, 0x00, 0x01,                   /* memory 1 page */
+        0x0a, 0x07, 0x01, 0x05, 0x00, 0x3f, 0x01, 0x1a, 0x0b,
+    };
+    wp_module *m2 = NULL;
+    wp_status st = wp_module_compile(on, size1, sizeof size1, &m2, &err);
+    CHECK(st == WP_ERR_INVALID && strstr(err.msg, "unknown memory 1") != NULL,
+          "memory.size 1: %s", st == WP_OK ? "compiled" : err.msg);
+    wp_module_destroy(m2);
+    m2 = NULL;
+    st = wp_module_compile(off, size1, sizeof size1, &m2, &err);
+    CHECK(st == WP_ERR_MALFORMED && strstr(err.msg, "zero byte expected") != NULL,
+          "memory.size 1 in 2.0: %s", st == WP_OK ? "compiled" : err.msg);
+    wp_module_destroy(m2);
+    wp_engine_destroy(off);
+    wp_engine_destroy(on);
+}
+
 int main(void)
 {
     test_extended_const();
+    test_multi_memory();
     if (failures != 0) {
         printf("test_proposals: %d failures\n", failures);
         return 1;
