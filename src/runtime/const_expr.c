@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "unsupported.h"
 
 enum {
     OP_END = 0x0b,
@@ -113,6 +114,9 @@ static wp_status read_instr(rt_decoder *d, rt_reader *r, rt_const_expr *e, bool 
         uint8_t t;
         if ((st = rt_read_u8(r, &t, d->err)) != WP_OK)
             return st;
+        if (t != WP_FUNCREF && t != WP_EXTERNREF && rt_unsupported_valtype(t) != NULL)
+            return rt_fail_unsupported(d->err, t_at, rt_unsupported_valtype(t),
+                                       "reference type 0x%02x", t);
         if (t != WP_FUNCREF && t != WP_EXTERNREF)
             return rt_fail(d->err, WP_ERR_MALFORMED, t_at, "malformed reference type 0x%02x", t);
         e->kind = RT_CONST_REF_NULL;
@@ -183,6 +187,8 @@ static wp_status read_instr(rt_decoder *d, rt_reader *r, rt_const_expr *e, bool 
     default:
         if (is_known_opcode(op))
             return not_constant(d, at, op);
+        if (rt_unsupported_opcode(op) != NULL)
+            return rt_fail_unsupported(d->err, at, rt_unsupported_opcode(op), "opcode 0x%02x", op);
         return rt_fail(d->err, WP_ERR_MALFORMED, at, "illegal opcode 0x%02x", op);
     }
 }

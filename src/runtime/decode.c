@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "unsupported.h"
 
 enum { SECTION_CUSTOM = 0, SECTION_LAST = 12 };
 
@@ -280,6 +281,9 @@ static wp_status decode_sections(rt_decoder *d, rt_reader *r)
         d->section = NULL;
         if ((st = rt_read_u8(r, &id, d->err)) != WP_OK)
             return st;
+        if (id > SECTION_LAST && rt_unsupported_section(id) != NULL)
+            return rt_fail_unsupported(d->err, at, rt_unsupported_section(id),
+                                       "section id %u at offset 0x%x", id, (unsigned)at);
         if (id > SECTION_LAST)
             return rt_fail(d->err, WP_ERR_MALFORMED, at, "section at offset 0x%x: malformed section id %u",
                            (unsigned)at, id);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "unsupported.h"
 
 #define MAX_MEMORY_PAGES 65536u
 
@@ -42,6 +43,9 @@ static wp_status read_valtype(rt_decoder *d, rt_reader *r, rt_valtype *out)
         *out = b;
         return WP_OK;
     default:
+        if (rt_unsupported_valtype(b) != NULL)
+            return rt_fail_unsupported(d->err, at, rt_unsupported_valtype(b),
+                                       "value type 0x%02x", b);
         return rt_fail(d->err, WP_ERR_MALFORMED, at, "malformed value type 0x%02x", b);
     }
 }
@@ -53,6 +57,9 @@ static wp_status read_reftype(rt_decoder *d, rt_reader *r, rt_valtype *out)
     wp_status st = read_type_byte(d, r, &b, &at);
     if (st != WP_OK)
         return st;
+    if ((b != WP_FUNCREF && b != WP_EXTERNREF) && rt_unsupported_valtype(b) != NULL)
+        return rt_fail_unsupported(d->err, at, rt_unsupported_valtype(b),
+                                   "reference type 0x%02x", b);
     if (b != WP_FUNCREF && b != WP_EXTERNREF)
         return rt_fail(d->err, WP_ERR_MALFORMED, at, "malformed reference type 0x%02x", b);
     *out = b;
@@ -71,6 +78,9 @@ static wp_status read_limits(rt_decoder *d, rt_reader *r, rt_limits *out)
     if (flags & 0x80)
         return rt_fail(d->err, WP_ERR_MALFORMED, at,
                        "integer representation too long: limits flags 0x%02x", flags);
+    if (flags > 1 && rt_unsupported_limits(flags) != NULL)
+        return rt_fail_unsupported(d->err, at, rt_unsupported_limits(flags),
+                                   "limits flags 0x%02x", flags);
     if (flags > 1)
         return rt_fail(d->err, WP_ERR_MALFORMED, at,
                        "integer too large: malformed limits flags 0x%02x", flags);
@@ -181,6 +191,9 @@ wp_status rt_dec_type_section(rt_decoder *d, rt_reader *r)
 
         if ((st = read_type_byte(d, r, &form, &at)) != WP_OK)
             return st;
+        if (form != 0x60 && rt_unsupported_type_form(form) != NULL)
+            return rt_fail_unsupported(d->err, at, rt_unsupported_type_form(form),
+                                       "type form 0x%02x", form);
         if (form != 0x60)
             return rt_fail(d->err, WP_ERR_MALFORMED, at,
                            "malformed function type: form 0x%02x, expected 0x60", form);
@@ -263,6 +276,9 @@ wp_status rt_dec_import_section(rt_decoder *d, rt_reader *r)
             im->index = m->nglobal_imports++;
             break;
         default:
+            if (rt_unsupported_extern_kind(kind) != NULL)
+                return rt_fail_unsupported(d->err, at, rt_unsupported_extern_kind(kind),
+                                           "import kind 0x%02x", kind);
             return rt_fail(d->err, WP_ERR_MALFORMED, at, "malformed import kind 0x%02x", kind);
         }
         im->kind = (wp_extern_kind)kind;
@@ -402,6 +418,9 @@ static wp_status read_export(rt_decoder *d, rt_reader *r, rt_export *ex, export_
     uint8_t kind;
     if ((st = rt_read_u8(r, &kind, d->err)) != WP_OK)
         return st;
+    if (kind > WP_EXTERN_GLOBAL && rt_unsupported_extern_kind(kind) != NULL)
+        return rt_fail_unsupported(d->err, kind_at, rt_unsupported_extern_kind(kind),
+                                   "export kind 0x%02x", kind);
     if (kind > WP_EXTERN_GLOBAL)
         return rt_fail(d->err, WP_ERR_MALFORMED, kind_at, "malformed export kind 0x%02x", kind);
     ex->kind = (wp_extern_kind)kind;

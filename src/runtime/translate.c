@@ -23,6 +23,7 @@
 #include "libc_match.h"
 #include "reader.h"
 #include "translate_simd.h"
+#include "unsupported.h"
 #include "validate.h"
 
 /* ---------------------------------------------------------------- decoded instructions */
@@ -213,11 +214,21 @@ static wp_status read_block_type(tr *t, instr *in)
     st = rt_read_s33(&t->r, &x, t->err);
     if (st != WP_OK)
         return st;
+    if (x < 0 && rt_unsupported_valtype(b) != NULL)
+        return rt_fail_unsupported(t->err, at, rt_unsupported_valtype(b), "block type 0x%02x", b);
     if (x < 0)
         return malformed_at(t, at, "malformed block type 0x%02x", b);
     in->bt = BT_INDEX;
     in->a = (uint32_t)x;   /* s33 >= 0 fits in 32 bits */
     return WP_OK;
+}
+
+/* A byte that is not a 2.0 value type: malformed, or a proposal's type. */
+static wp_status bad_valtype(tr *t, uint32_t at, uint8_t b)
+{
+    if (rt_unsupported_valtype(b) != NULL)
+        return rt_fail_unsupported(t->err, at, rt_unsupported_valtype(b), "value type 0x%02x", b);
+    return malformed_at(t, at, "malformed value type 0x%02x", b);
 }
 
 /* Reads one instruction and its immediates. All malformed-binary errors
@@ -269,7 +280,7 @@ static wp_status decode_instr(tr *t, instr *in)
             uint32_t at = rt_reader_offset(r);
             st = rt_read_u8(r, &b, err);
             if (st == WP_OK && !is_valtype(b))
-                st = malformed_at(t, at, "malformed value type 0x%02x", b);
+                st = bad_valtype(t, at, b);
             if (i == 0)
                 in->t = b;
         }
@@ -300,6 +311,9 @@ static wp_status decode_instr(tr *t, instr *in)
     case 0xd0: {
         uint32_t at = rt_reader_offset(r);
         st = rt_read_u8(r, &b, err);
+        if (st == WP_OK && !rt_is_ref(b) && rt_unsupported_valtype(b) != NULL)
+            return rt_fail_unsupported(t->err, at, rt_unsupported_valtype(b),
+                                       "reference type 0x%02x", b);
         if (st == WP_OK && !rt_is_ref(b))
             return malformed_at(t, at, "malformed reference type 0x%02x", b);
         in->t = b;
@@ -347,6 +361,9 @@ static wp_status decode_instr(tr *t, instr *in)
         return st;
     default: {
         num_info ni;
+        if (!numeric_info(b, &ni) && rt_unsupported_opcode(b) != NULL)
+            return rt_fail_unsupported(t->err, in->at, rt_unsupported_opcode(b), "opcode 0x%02x",
+                                       b);
         if (!numeric_info(b, &ni))
             return malformed_at(t, in->at, "illegal opcode 0x%02x", b);
         if (ni.kind == K_LOAD || ni.kind == K_STORE)
@@ -1411,7 +1428,7 @@ static wp_status read_locals(tr *t)
         if ((st = rt_read_u8(r, &b, t->err)) != WP_OK)
             return st;
         if (!is_valtype(b))
-            return malformed_at(t, at, "malformed value type 0x%02x", b);
+            return bad_valtype(t, at, b);
     }
 
     t->nlocals = (uint32_t)total;

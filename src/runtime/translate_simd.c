@@ -5,6 +5,7 @@
  * do not fit an operand entry), so v128.const writes its slots at once.
  */
 #include "translate_simd.h"
+#include "unsupported.h"
 
 enum {
     SK_LOAD = 1, SK_STORE, SK_LANE_LOAD, SK_LANE_STORE, SK_CONST, SK_SHUFFLE,
@@ -80,6 +81,9 @@ wp_status rt_simd_decode(rt_reader *r, uint32_t at, bool multi_memory, rt_simd_i
     wp_status st = rt_read_u32(r, &sub, err);
     if (st != WP_OK)
         return st;
+    if (rt_unsupported_prefixed(0xfd, sub) != NULL)
+        return rt_fail_unsupported(err, at, rt_unsupported_prefixed(0xfd, sub), "opcode 0xfd %u",
+                                   sub);
     if (sub > 0xff || !simd_info_of(0xfd00 | sub, &si))
         return rt_fail(err, WP_ERR_MALFORMED, at, "illegal opcode 0xfd %u", sub);
     out->op = 0xfd00 | sub;

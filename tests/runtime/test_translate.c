@@ -209,7 +209,7 @@ static const bad_case bad_cases[] = {
       WP_ERR_INVALID, "unknown memory 1", 1 },
     { "memory.grow, memory index as a long zero", T_V_V,
       B("\x00" "\x41\x00" "\x40\x80\x00" "\x1a" "\x0b"), WP_OK, "", 0 },
-    { "illegal opcode", T_V_V, B("\x00" "\x06" "\x0b"),
+    { "illegal opcode", T_V_V, B("\x00" "\x27" "\x0b"),
       WP_ERR_MALFORMED, "illegal opcode", 1 },
     { "unknown 0xfd sub-opcode", T_V_V, B("\x00" "\xfd\x9a\x01" "\x0b"),
       WP_ERR_MALFORMED, "illegal opcode", 1 },
@@ -236,7 +236,7 @@ static const bad_case bad_cases[] = {
     { "negative block type", T_V_V, B("\x00" "\x02\x50" "\x0b" "\x0b"),
       WP_ERR_MALFORMED, "block type", 2 },
     /* Decoding comes before validation: the later malformed byte wins. */
-    { "invalid, then malformed", T_V_V, B("\x00" "\x6a" "\x06" "\x0b"),
+    { "invalid, then malformed", T_V_V, B("\x00" "\x6a" "\x27" "\x0b"),
       WP_ERR_MALFORMED, "illegal opcode", 2 },
     { "invalid in a block, then bytes after the end", T_V_V,
       B("\x00" "\x02\x40" "\x6a" "\x0b" "\x0b" "\x01"),
