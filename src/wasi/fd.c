@@ -171,13 +171,16 @@ uint16_t ws_fd_pwrite(ws_ctx *c, const uint64_t *args) {
                     args[3], ws_arg32(args, 4));
 }
 
-/* Positioning. The host decides for pipes and directories (ESPIPE or a
- * real answer, as POSIX would); the right is only enforced on regular
- * files, where its absence means the guest dropped it. */
+/* Positioning. The host decides for pipes (ESPIPE, as POSIX would); a
+ * directory has no position to seek or tell (EBADF, as wasmtime answers);
+ * the right is only enforced on regular files, where its absence means the
+ * guest dropped it. */
 static uint16_t seek_fd(ws_ctx *c, uint32_t fd, uint64_t right, ws_fd **out) {
     uint16_t e = ws_fd_lookup(c->w, fd, 0, out);
     if (e) return e;
     if ((*out)->kind != WS_FD_HOST) return WS_ESPIPE;
+    /* Linux would answer 0 for a directory; there is no offset to have. */
+    if ((*out)->filetype == WS_FILETYPE_DIRECTORY) return WS_EBADF;
     if ((*out)->filetype == WS_FILETYPE_REGULAR_FILE && !((*out)->rights_base & right))
         return WS_ENOTCAPABLE;
     return WS_ESUCCESS;

@@ -20,9 +20,10 @@ static uint16_t dir_fd(ws_ctx *c, uint32_t fd, uint64_t rights, ws_fd **out) {
     return e;
 }
 
-/* Looks up the directory and resolves the path in one step. */
-static uint16_t resolve_at(ws_ctx *c, uint32_t fd, uint64_t rights, uint32_t path,
-                           uint32_t path_len, bool follow, ws_path *out) {
+/* Looks up the directory and resolves the path in one step, for a call
+ * that creates the final name: "file/" resolves with not_dir set. */
+static uint16_t resolve_new_at(ws_ctx *c, uint32_t fd, uint64_t rights, uint32_t path,
+                               uint32_t path_len, bool follow, ws_path *out) {
     ws_fd *d;
     memset(out, 0, sizeof *out);
     out->dirfd = -1;
@@ -31,13 +32,40 @@ static uint16_t resolve_at(ws_ctx *c, uint32_t fd, uint64_t rights, uint32_t pat
     return ws_path_resolve(c, d, path, path_len, follow, out);
 }
 
+/* The same for a call that uses an existing name: "file/" is ENOTDIR. */
+static uint16_t resolve_at(ws_ctx *c, uint32_t fd, uint64_t rights, uint32_t path,
+                           uint32_t path_len, bool follow, ws_path *out) {
+    uint16_t e = resolve_new_at(c, fd, rights, path, path_len, follow, out);
+    if (!e && out->not_dir) {
+        ws_path_release(out);
+        return WS_ENOTDIR;
+    }
+    return e;
+}
+
+/* Whether the final component exists (without following it). */
+static bool exists_at(const ws_path *p) {
+    struct stat st;
+    return fstatat(p->dirfd, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* A new link named with a trailing '/' is refused the way Linux refuses
+ * it: EEXIST when the name is taken (by anything), else ENOENT, since a
+ * link is never a directory. */
+static uint16_t slash_link_name(const ws_path *p) {
+    return exists_at(p) ? WS_EEXIST : WS_ENOENT;
+}
+
 /* path_create_directory(fd, path, path_len) */
 uint16_t ws_path_create_directory(ws_ctx *c, const uint64_t *args) {
     ws_path p;
-    uint16_t e = resolve_at(c, ws_arg32(args, 0), WS_RIGHT_PATH_CREATE_DIRECTORY,
-                            ws_arg32(args, 1), ws_arg32(args, 2), false, &p);
+    uint16_t e = resolve_new_at(c, ws_arg32(args, 0), WS_RIGHT_PATH_CREATE_DIRECTORY,
+                                ws_arg32(args, 1), ws_arg32(args, 2), false, &p);
     if (e) return e;
-    e = mkdirat(p.dirfd, p.name, 0777) == 0 ? WS_ESUCCESS : ws_errno_now();
+    if (p.not_dir)
+        e = WS_EEXIST;
+    else if (mkdirat(p.dirfd, p.name, 0777) != 0)
+        e = ws_errno_now();
     ws_path_release(&p);
     return e;
 }
@@ -82,6 +110,17 @@ uint16_t ws_path_filestat_set_times(ws_ctx *c, const uint64_t *args) {
     return e;
 }
 
+/* A hard link to a symbolic link is a second symbolic link with the same
+ * text, read from the new place: it must stay inside the sandbox there. */
+static bool link_source_inside(const ws_path *from, uint32_t new_depth) {
+    struct stat st;
+    if (fstatat(from->dirfd, from->name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(st.st_mode))
+        return true; /* not a link: linkat answers */
+    char text[WS_MAX_PATH + 1];
+    ssize_t n = readlinkat(from->dirfd, from->name, text, sizeof text);
+    return n > 0 && (size_t)n <= WS_MAX_PATH && ws_link_text_inside(text, (size_t)n, new_depth);
+}
+
 /* path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path, new_len) */
 uint16_t ws_path_link(ws_ctx *c, const uint64_t *args) {
     ws_path from, to;
@@ -89,11 +128,15 @@ uint16_t ws_path_link(ws_ctx *c, const uint64_t *args) {
                             ws_arg32(args, 3), ws_arg32(args, 1) & WS_LOOKUP_SYMLINK_FOLLOW,
                             &from);
     if (e) return e;
-    e = resolve_at(c, ws_arg32(args, 4), WS_RIGHT_PATH_LINK_TARGET, ws_arg32(args, 5),
-                   ws_arg32(args, 6), false, &to);
+    e = resolve_new_at(c, ws_arg32(args, 4), WS_RIGHT_PATH_LINK_TARGET, ws_arg32(args, 5),
+                       ws_arg32(args, 6), false, &to);
     if (!e) {
-        e = linkat(from.dirfd, from.name, to.dirfd, to.name, 0) == 0 ? WS_ESUCCESS
-                                                                     : ws_errno_now();
+        if (to.want_dir)
+            e = slash_link_name(&to);
+        else if (!link_source_inside(&from, to.depth))
+            e = WS_ENOTCAPABLE;
+        else if (linkat(from.dirfd, from.name, to.dirfd, to.name, 0) != 0)
+            e = ws_errno_now();
         ws_path_release(&to);
     }
     ws_path_release(&from);
@@ -150,6 +193,11 @@ uint16_t ws_path_open(ws_ctx *c, const uint64_t *args) {
         return e;
     int fl;
     e = open_flags(oflags, base, fdflags, p.want_dir, &fl);
+    /* "name/" with O_CREAT: Linux never creates a file for it. */
+    if (!e && p.want_dir && (oflags & WS_OFLAG_CREAT))
+        e = WS_EISDIR;
+    else if (!e && p.not_dir)
+        e = WS_ENOTDIR;
     int h = -1;
     if (!e) {
         h = openat(p.dirfd, p.name, fl, 0666);
@@ -228,9 +276,10 @@ uint16_t ws_path_rename(ws_ctx *c, const uint64_t *args) {
 }
 
 /* path_symlink(old_path, old_len, fd, new_path, new_len). The link's text is
- * stored as given but must be relative: it is only ever followed through
- * the resolver, and an absolute one would invite a host program that later
- * reads this directory outside the sandbox. */
+ * stored as given but must stay inside the directory fd names: relative,
+ * and with no more ".." than the link's place lies below fd. The resolver
+ * would refuse to follow such a link anyway, but a host program that later
+ * reads this directory would not. */
 uint16_t ws_path_symlink(ws_ctx *c, const uint64_t *args) {
     uint32_t old = ws_arg32(args, 0), old_len = ws_arg32(args, 1);
     if (!ws_range_ok(c, old, old_len)) return WS_EFAULT;
@@ -242,10 +291,15 @@ uint16_t ws_path_symlink(ws_ctx *c, const uint64_t *args) {
     memcpy(target, c->mem + old, old_len);
     target[old_len] = '\0';
     ws_path p;
-    uint16_t e = resolve_at(c, ws_arg32(args, 2), WS_RIGHT_PATH_SYMLINK, ws_arg32(args, 3),
-                            ws_arg32(args, 4), false, &p);
+    uint16_t e = resolve_new_at(c, ws_arg32(args, 2), WS_RIGHT_PATH_SYMLINK, ws_arg32(args, 3),
+                                ws_arg32(args, 4), false, &p);
     if (e) return e;
-    e = symlinkat(target, p.dirfd, p.name) == 0 ? WS_ESUCCESS : ws_errno_now();
+    if (p.want_dir)
+        e = slash_link_name(&p);
+    else if (!ws_link_text_inside(target, old_len, p.depth))
+        e = WS_ENOTCAPABLE;
+    else if (symlinkat(target, p.dirfd, p.name) != 0)
+        e = ws_errno_now();
     ws_path_release(&p);
     return e;
 }
@@ -256,8 +310,10 @@ uint16_t ws_path_unlink_file(ws_ctx *c, const uint64_t *args) {
     uint16_t e = resolve_at(c, ws_arg32(args, 0), WS_RIGHT_PATH_UNLINK_FILE, ws_arg32(args, 1),
                             ws_arg32(args, 2), false, &p);
     if (e) return e;
-    if (strcmp(p.name, ".") == 0 || p.want_dir)
+    if (strcmp(p.name, ".") == 0)
         e = WS_EISDIR;
+    else if (p.want_dir)
+        e = exists_at(&p) ? WS_EISDIR : WS_ENOENT; /* a file would be ENOTDIR already */
     else if (unlinkat(p.dirfd, p.name, 0) != 0)
         e = ws_errno_now();
     ws_path_release(&p);

@@ -139,7 +139,7 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr, uint32
     uint16_t e = WS_ESUCCESS;
     size_t at = 0;
     char comp[256];           /* the component being looked at */
-    bool want_dir = false;
+    bool want_dir = false, not_dir = false;
     for (;;) {
         while (at < k.rest_len && k.rest[at] == '/') at++;
         size_t start = at;
@@ -182,7 +182,7 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr, uint32
             continue;
         }
         if (last) {
-            if (slash_after && !S_ISDIR(st.st_mode)) e = WS_ENOTDIR;
+            not_dir = slash_after && !S_ISDIR(st.st_mode);
             break;
         }
         if (!S_ISDIR(st.st_mode)) {
@@ -204,8 +204,10 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr, uint32
     memcpy(out->buf, comp, flen + 1);
     out->name = out->buf;
     out->want_dir = want_dir && strcmp(comp, ".") != 0;
+    out->not_dir = not_dir;
     out->dirfd = k.cur;
     out->owned = k.cur != k.base;
+    out->depth = k.depth;
     walk_free(&k, true);
     return WS_ESUCCESS;
 }
@@ -215,4 +217,23 @@ void ws_path_release(ws_path *p) {
     free(p->buf);
     memset(p, 0, sizeof *p);
     p->dirfd = -1;
+}
+
+bool ws_link_text_inside(const char *text, size_t len, uint32_t depth) {
+    if (len == 0 || text[0] == '/') return false;
+    uint64_t d = depth;
+    for (size_t at = 0; at < len;) {
+        size_t start = at;
+        while (at < len && text[at] != '/') at++;
+        size_t n = at - start;
+        while (at < len && text[at] == '/') at++;
+        if (n == 0 || (n == 1 && text[start] == '.')) continue;
+        if (n == 2 && text[start] == '.' && text[start + 1] == '.') {
+            if (d == 0) return false;
+            d--;
+        } else {
+            d++;
+        }
+    }
+    return true;
 }

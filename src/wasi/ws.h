@@ -375,12 +375,22 @@ typedef struct ws_path {
     bool        owned;      /* dirfd is ours to close */
     const char *name;       /* final component, NUL-terminated */
     bool        want_dir;   /* the guest path ended with '/' */
+    bool        not_dir;    /* ...and the final name is an existing non-directory */
+    uint32_t    depth;      /* directories between the base and dirfd */
     char       *buf;        /* storage for name */
 } ws_path;
 
+/* A final "name/" naming an existing non-directory resolves with not_dir
+ * set: calls that create something answer as Linux does (EEXIST, EISDIR),
+ * the others ENOTDIR. */
 uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr,
                          uint32_t path_len, bool follow, ws_path *out);
 void ws_path_release(ws_path *p);
+/* Whether the text of a symbolic link placed `depth` directories below a
+ * base directory stays inside that base when read as a path: relative, and
+ * its ".." never climbing above the base. Links that fail this are never
+ * created (path_symlink, and path_link of an existing link). */
+bool ws_link_text_inside(const char *text, size_t len, uint32_t depth);
 
 /* The implementations behind each WASI function, bound by define.c: each
  * reads its arguments from args and returns a WASI errno. */

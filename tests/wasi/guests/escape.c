@@ -57,10 +57,15 @@ int main(void) {
     refused("mkdir ../newdir", mkdir("/sandbox/../newdir", 0755));
     refused("mkdir dotdot-link/newdir", mkdir("/sandbox/dotdot-link/newdir", 0755));
     refused("symlink to an absolute path", symlink("/etc/passwd", "/sandbox/evil-abs"));
-    printf("symlink to ../outside.txt: %s\n",
-           symlink("../outside.txt", "/sandbox/evil-rel") == 0 ? "created" : errname(errno));
+    refused("symlink to ../outside.txt", symlink("../outside.txt", "/sandbox/evil-rel"));
+    refused("symlink sub/x to ../../outside.txt",
+            symlink("../../outside.txt", "/sandbox/sub/evil-rel"));
+    refused("symlink to sub/../../outside.txt", symlink("sub/../../outside.txt", "/sandbox/evil-rel"));
     refused("open evil-rel", try_open("/sandbox/evil-rel", O_RDONLY));
     refused("write through evil-rel", try_open("/sandbox/evil-rel", O_WRONLY | O_TRUNC));
+    /* A hard link to a symbolic link copies its text to a new place. */
+    refused("link abs-link (absolute) as copy", link("/sandbox/abs-link", "/sandbox/copy"));
+    refused("link dotdot-link as copy", link("/sandbox/dotdot-link", "/sandbox/copy"));
 
     int fd = open("/sandbox/inside.txt", O_WRONLY | O_CREAT, 0644);
     EXPECT(fd >= 0);
@@ -81,7 +86,14 @@ int main(void) {
     fd = open("/sandbox/sub/../inside.txt", O_RDONLY);
     printf("open sub/../inside.txt: %s\n", fd >= 0 ? "OK" : errname(errno));
     if (fd >= 0) close(fd);
-    printf("unlink evil-rel: %s\n", unlink("/sandbox/evil-rel") == 0 ? "OK" : errname(errno));
+    printf("symlink sub/up to ../inside.txt: %s\n",
+           symlink("../inside.txt", "/sandbox/sub/up") == 0 ? "OK" : errname(errno));
+    printf("link dotdot-link as sub/copy: %s\n",
+           link("/sandbox/dotdot-link", "/sandbox/sub/copy") == 0 ? "OK" : errname(errno));
+    printf("lstat evil-rel: %s\n", lstat("/sandbox/evil-rel", &st) == 0 ? "exists" : errname(errno));
+    printf("lstat sub/evil-rel: %s\n",
+           lstat("/sandbox/sub/evil-rel", &st) == 0 ? "exists" : errname(errno));
+    printf("lstat copy: %s\n", lstat("/sandbox/copy", &st) == 0 ? "exists" : errname(errno));
     printf("escaped: %d\n", escaped);
     return escaped;
 }
