@@ -35,6 +35,10 @@ WP_API wp_message *wp_message_copy(const wp_message *msg);
 WP_API const uint8_t *wp_message_bytes(const wp_message *msg, size_t *len);
 /* data: borrowed (copied). */
 WP_API wp_status wp_message_set_bytes(wp_message *msg, const uint8_t *data, size_t len);
+/* Takes over `data` (from malloc, `cap` bytes of which the first `len` are
+ * the content) without copying it; the message frees it. For an input that
+ * has a large message in a buffer of its own already. */
+WP_API void wp_message_adopt_bytes(wp_message *msg, uint8_t *data, size_t len, size_t cap);
 
 /* The value for a key, as a view valid until the metadata changes; NULL
  * (and *vlen = 0) when absent. */

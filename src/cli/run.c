@@ -38,6 +38,7 @@ static const char help_text[] =
     "The log goes to stderr, one logfmt line per event.\n"
     "SIGINT or SIGTERM stops reading; what was read is still written and\n"
     "acknowledged, within shutdown_timeout (20s); a second signal exits at once.\n"
+    "When stdout is closed early (| head) the run ends with status 1.\n"
     "\n"
     "exit status:\n"
     "  0  the input ended (or a signal stopped it) and everything was written\n"
@@ -89,23 +90,31 @@ static uint64_t now_ns(void) {
 
 /* Turns SIGINT/SIGTERM into wp_pipeline_stop; a second one exits at once,
  * and so does a pipeline that has not finished shutdown_timeout after the
- * first. It polls `done` between waits so that it can be joined. */
+ * first. At the end of the run the main thread sets `done` and sends the
+ * watcher a SIGTERM of its own, which ends its wait at once (no polling). */
 static void *sig_main(void *arg) {
     sig_watch *w = arg;
     int count = 0;
     uint64_t deadline = 0;
-    const struct timespec tick = { 0, 100 * 1000 * 1000 };
-    while (!atomic_load(&w->done)) {
-        int sig = sigtimedwait(&w->set, NULL, &tick);
-        if (sig < 0) {
-            if (deadline && now_ns() > deadline && !atomic_load(&w->done)) {
+    for (;;) {
+        int sig;
+        if (!deadline) {
+            if (sigwait(&w->set, &sig) != 0) continue;
+        } else {
+            uint64_t now = now_ns();
+            if (now >= deadline) {
+                if (atomic_load(&w->done)) break;
                 wp_log(w->log, WP_LOG_ERROR, "shutdown",
                        "shutdown_timeout passed with messages still in flight: exiting; "
                        "what was not acknowledged is redelivered");
                 _exit(CLI_EXIT_RUNTIME);
             }
-            continue;
+            uint64_t left = deadline - now;
+            struct timespec ts = { (time_t)(left / 1000000000u), (long)(left % 1000000000u) };
+            sig = sigtimedwait(&w->set, NULL, &ts);
+            if (sig < 0) continue;   /* the deadline is checked again */
         }
+        if (atomic_load(&w->done)) break;
         if (++count > 1) _exit(128 + sig);
         wp_log(w->log, WP_LOG_INFO, "shutdown",
                "received %s: stopping after the messages already read",
@@ -130,6 +139,9 @@ int cli_run_pipeline(const wp_config *c, wp_logger *log, bool level_fixed, uint3
     }
     wp_diags_free(&d);
 
+    /* A reader that went away is a write error (EPIPE), reported with the
+     * count of what was dropped, not a silent death by SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     /* Blocked here, the signals stay blocked in the pipeline's threads and
      * reach only the watcher. */
     sig_watch w = { .p = p, .log = log };
@@ -147,6 +159,7 @@ int cli_run_pipeline(const wp_config *c, wp_logger *log, bool level_fixed, uint3
     wp_status s = wp_pipeline_run(p, &err);
     if (watching) {
         atomic_store(&w.done, true);
+        pthread_kill(t, SIGTERM);
         pthread_join(t, NULL);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -78,6 +78,7 @@ static wp_status fill(pl_reader *r, size_t limit, wp_error *err) {
             r->eof = true;
             r->stopped = true;
             r->end = r->start;   /* a line cut off by the stop is not a message */
+            r->scanned = 0;
             return WP_OK;
         }
         ssize_t got = read(r->fd, r->buf + r->end, r->cap - r->end);
@@ -99,15 +100,43 @@ static wp_status fill(pl_reader *r, size_t limit, wp_error *err) {
     }
 }
 
-static wp_status push(pl_reader *r, pl_batch *b, const uint8_t *p, size_t n,
-                      const char *meta_key, const char *meta_value, wp_error *err) {
-    wp_message *m = pl_batch_push(b, p, n);
-    if (!m) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", r->name);
+static wp_status set_meta(pl_reader *r, wp_message *m, const char *meta_key,
+                          const char *meta_value, wp_error *err) {
     if (meta_key &&
         wp_message_meta_set(m, meta_key, strlen(meta_key), (const uint8_t *)meta_value,
                             strlen(meta_value)) != WP_OK)
         return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", r->name);
     return WP_OK;
+}
+
+static wp_status push(pl_reader *r, pl_batch *b, const uint8_t *p, size_t n,
+                      const char *meta_key, const char *meta_value, wp_error *err) {
+    wp_message *m = pl_batch_push(b, p, n);
+    if (!m) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", r->name);
+    return set_meta(r, m, meta_key, meta_value, err);
+}
+
+/* A message of the first n bytes of the buffer, which it takes over rather
+ * than copy (a large message would otherwise be held twice); the reader
+ * goes on with a new buffer holding the `keep` bytes from `from` on. */
+static wp_status push_buffer(pl_reader *r, pl_batch *b, size_t n, size_t from, size_t keep,
+                             const char *meta_key, const char *meta_value, wp_error *err) {
+    size_t cap = keep > READ_CHUNK ? keep : READ_CHUNK;
+    uint8_t *nb = malloc(cap);
+    wp_message *m = nb ? pl_batch_push(b, NULL, 0) : NULL;
+    if (!m) {
+        free(nb);
+        return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", r->name);
+    }
+    if (keep) memcpy(nb, r->buf + from, keep);
+    wp_message_adopt_bytes(m, r->buf, n, r->cap);
+    b->bytes += n;
+    r->buf = nb;
+    r->cap = cap;
+    r->start = 0;
+    r->end = keep;
+    r->scanned = 0;
+    return set_meta(r, m, meta_key, meta_value, err);
 }
 
 /* A line over max_line: its first max_line bytes, errored. */
@@ -122,25 +151,81 @@ static wp_status push_cut(pl_reader *r, pl_batch *b, const uint8_t *p, const cha
     return WP_OK;
 }
 
+/* Reads and forgets the rest of the stream. */
+static wp_status drain(pl_reader *r, wp_error *err) {
+    uint8_t scratch[1 << 16];
+    while (!r->eof) {
+        if (!wait_readable(r)) {
+            r->eof = r->stopped = true;
+            break;
+        }
+        ssize_t got = read(r->fd, scratch, sizeof scratch);
+        if (got > 0) continue;
+        if (got == 0) {
+            r->eof = true;
+            break;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            struct pollfd pf = { .fd = r->fd, .events = POLLIN };
+            poll(&pf, 1, -1);
+            continue;
+        }
+        return pl_error(err, WP_ERR_IO, "reading %s: %s", r->name, strerror(errno));
+    }
+    return WP_OK;
+}
+
+/* The whole stream as one message, of at most max_line bytes: a longer
+ * stream becomes an errored message of its first max_line bytes, and the
+ * rest is read and dropped (never held). */
 static wp_status read_all_bytes(pl_reader *r, pl_batch *b, bool *done, const char *meta_key,
                                 const char *meta_value, wp_error *err) {
-    if (r->eof && r->start == r->end && r->line > 0) {
-        *done = true;
-        return WP_OK;
-    }
+    *done = true;
+    if (r->line > 0) return WP_OK;
+    bool over = false;
     while (!r->eof) {
-        wp_status s = fill(r, SIZE_MAX / 2, err);
+        wp_status s = fill(r, r->max_line + 1, err);
         if (s != WP_OK) return s;
+        if (r->end - r->start > r->max_line) {
+            over = true;
+            r->end = r->start + r->max_line;
+            s = drain(r, err);
+            if (s != WP_OK) return s;
+        }
     }
     r->line = 1;
-    if (r->stopped) {
-        *done = true;
-        return WP_OK;
-    }
-    wp_status s = push(r, b, r->buf + r->start, r->end - r->start, meta_key, meta_value, err);
+    if (r->stopped) return WP_OK;
+    size_t len = r->end - r->start;
+    wp_status s = r->start == 0 && len > READ_CHUNK
+                      ? push_buffer(r, b, len, len, 0, meta_key, meta_value, err)
+                      : push(r, b, r->buf + r->start, len, meta_key, meta_value, err);
     r->start = r->end;
-    *done = true;
+    if (s == WP_OK && over)
+        wp_message_set_error(b->msgs[b->n - 1],
+                             "%s: longer than max_buffer (%zu bytes), the most one all-bytes "
+                             "message may hold; it was cut to that length",
+                             r->name, r->max_line);
     return s;
+}
+
+/* One whole line of len bytes (its '\n' not counted) at the start. */
+static wp_status take_line(pl_reader *r, pl_batch *b, size_t len, const char *meta_key,
+                           const char *meta_value, wp_error *err) {
+    uint8_t *p = r->buf + r->start;
+    size_t next = r->start + len + 1 < r->end ? r->start + len + 1 : r->end;
+    size_t n = len && p[len - 1] == '\r' ? len - 1 : len;
+    r->line++;
+    if (n > r->max_line) {
+        r->start = next;
+        r->scanned = 0;
+        return push_cut(r, b, p, meta_key, meta_value, err);
+    }
+    if (r->start == 0 && n > READ_CHUNK)
+        return push_buffer(r, b, n, next, r->end - next, meta_key, meta_value, err);
+    r->start = next;
+    r->scanned = 0;
+    return push(r, b, p, n, meta_key, meta_value, err);
 }
 
 wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta_key,
@@ -153,18 +238,21 @@ wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta
         while (r->start < r->end && !pl_batch_full(b)) {
             uint8_t *p = r->buf + r->start;
             size_t avail = r->end - r->start;
-            uint8_t *nl = memchr(p, '\n', avail);
-            if (!nl) break;
+            /* What an earlier pass saw of a partial line is not searched again. */
+            uint8_t *nl = memchr(p + r->scanned, '\n', avail - r->scanned);
+            r->searched += nl ? (size_t)(nl - p) + 1 - r->scanned : avail - r->scanned;
+            if (!nl) {
+                r->scanned = avail;
+                break;
+            }
             size_t len = (size_t)(nl - p);
-            r->start += len + 1;
             if (r->skipping) {
                 r->skipping = false;   /* the end of an over-long line */
+                r->start += len + 1;
+                r->scanned = 0;
                 continue;
             }
-            if (len && p[len - 1] == '\r') len--;
-            r->line++;
-            wp_status s = len > r->max_line ? push_cut(r, b, p, meta_key, meta_value, err)
-                                            : push(r, b, p, len, meta_key, meta_value, err);
+            wp_status s = take_line(r, b, len, meta_key, meta_value, err);
             if (s != WP_OK) return s;
         }
         if (pl_batch_full(b)) return WP_OK;
@@ -176,18 +264,16 @@ wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta
             if (s != WP_OK) return s;
             r->skipping = true;
             r->start = r->end;
+            r->scanned = 0;
             continue;
         }
-        if (r->skipping) r->start = r->end;
+        if (r->skipping) {
+            r->start = r->end;
+            r->scanned = 0;
+        }
         if (r->eof) {
             if (r->start < r->end) {
-                size_t len = r->end - r->start;
-                uint8_t *p = r->buf + r->start;
-                r->start = r->end;
-                if (len && p[len - 1] == '\r') len--;
-                r->line++;
-                wp_status s = len > r->max_line ? push_cut(r, b, p, meta_key, meta_value, err)
-                                                : push(r, b, p, len, meta_key, meta_value, err);
+                wp_status s = take_line(r, b, r->end - r->start, meta_key, meta_value, err);
                 if (s != WP_OK) return s;
             }
             *done = true;

@@ -2,7 +2,13 @@
  * when it fills up or the pipeline runs dry. `lines` writes each message's
  * bytes and a newline; `json` writes one object per line with the content
  * and the metadata (what the errors output uses to show why a message
- * failed).
+ * failed); `raw` writes the bytes alone, so that what `all-bytes` read comes
+ * back byte for byte.
+ *
+ * A message counts as delivered only once its last byte was accepted by
+ * write(2) (and, with sync, by fsync(2)); the writer remembers where each
+ * buffered message ends to tell, after a failed write, exactly how many
+ * went out and whether the stream ends inside one.
  */
 #include "pl.h"
 
@@ -11,11 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define WRITE_BUF ((size_t)1 << 20)
+/* Messages waiting in the buffer before it is pushed out anyway: bounds the
+ * bookkeeping of many tiny messages. */
+#define MAX_PENDING ((size_t)1 << 16)
 
-const char *const pl_output_codecs[] = { "lines", "json", NULL };
+const char *const pl_output_codecs[] = { "lines", "json", "raw", NULL };
 
 wp_status pl_writer_init(pl_writer *w, int fd, bool own_fd, pl_out_codec codec,
                          const char *name, wp_error *err) {
@@ -33,16 +43,99 @@ wp_status pl_writer_init(pl_writer *w, int fd, bool own_fd, pl_out_codec codec,
 void pl_writer_free(pl_writer *w) {
     free(w->buf);
     w->buf = NULL;
+    free(w->pend);
+    w->pend = NULL;
     if (w->own_fd && w->fd >= 0) close(w->fd);
     w->fd = -1;
 }
 
+void pl_writer_progress(const pl_writer *w, uint64_t *msgs, uint64_t *bytes) {
+    *msgs = w->msgs_done;
+    *bytes = w->bytes_done;
+}
+
+/* Every message that ends at or before stream offset `upto` is delivered. */
+static void deliver(pl_writer *w, uint64_t upto) {
+    while (w->pend_n && w->pend[w->pend_head].end <= upto) {
+        const pl_pending *e = &w->pend[w->pend_head];
+        w->msgs_done += e->count;
+        w->bytes_done += e->payload;
+        w->done_end = e->end;
+        w->pend_head++;
+        w->pend_n--;
+    }
+    if (!w->pend_n) w->pend_head = 0;
+}
+
+/* The message just formatted ends at w->accepted. false: out of memory. */
+static bool note_end(pl_writer *w, size_t payload) {
+    if (w->pend_n) {
+        pl_pending *last = &w->pend[w->pend_head + w->pend_n - 1];
+        if (last->end == w->accepted) {
+            last->count++;
+            last->payload += payload;
+            return true;
+        }
+    }
+    if (!w->sync && w->written == w->accepted) {
+        /* Nothing of it waits in the buffer (it went out directly). */
+        w->msgs_done++;
+        w->bytes_done += payload;
+        w->done_end = w->accepted;
+        return true;
+    }
+    if (w->pend_head + w->pend_n == w->pend_cap) {
+        if (w->pend_head) {
+            memmove(w->pend, w->pend + w->pend_head, w->pend_n * sizeof *w->pend);
+            w->pend_head = 0;
+        } else {
+            size_t cap = w->pend_cap ? w->pend_cap * 2 : 256;
+            pl_pending *v = realloc(w->pend, cap * sizeof *v);
+            if (!v) return false;
+            w->pend = v;
+            w->pend_cap = cap;
+        }
+    }
+    w->pend[w->pend_head + w->pend_n++] = (pl_pending){ w->accepted, 1, payload };
+    return true;
+}
+
+/* After a failed write: what was written, what was not, and whether the
+ * stream now ends inside a message. A regular file is cut back to the end
+ * of its last whole message. */
+static wp_status write_failed(pl_writer *w, const char *why, wp_error *err) {
+    w->failed = true;
+    if (w->sync && fsync(w->fd) == 0) deliver(w, w->written);
+    uint64_t lost = w->msgs_taken - w->msgs_done;
+    uint64_t torn = w->written - w->done_end;
+    char tail[160] = "";
+    if (torn) {
+        struct stat st;
+        off_t pos = -1;
+        bool cut = fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                   (pos = lseek(w->fd, 0, SEEK_CUR)) >= (off_t)torn &&
+                   ftruncate(w->fd, pos - (off_t)torn) == 0;
+        pl_format(tail, sizeof tail,
+                  cut ? "; the %llu bytes written of the next one were cut off again"
+                      : "; the output ends with the first %llu bytes of the next one (a torn "
+                        "message)",
+                  (unsigned long long)torn);
+    }
+    return pl_error(err, WP_ERR_IO,
+                    "writing to %s: %s (%llu message%s written in full%s; %llu not written)",
+                    w->name, why, (unsigned long long)w->msgs_done, w->msgs_done == 1 ? "" : "s",
+                    tail, (unsigned long long)lost);
+}
+
 static wp_status write_all(pl_writer *w, const uint8_t *p, size_t n, wp_error *err) {
+    if (w->failed) return pl_error(err, WP_ERR_IO, "writing to %s: an earlier write failed", w->name);
     while (n) {
         ssize_t got = write(w->fd, p, n);
         if (got > 0) {
             p += got;
             n -= (size_t)got;
+            w->written += (uint64_t)got;
+            if (!w->sync) deliver(w, w->written);
             continue;
         }
         if (got < 0 && errno == EINTR) continue;
@@ -51,29 +144,41 @@ static wp_status write_all(pl_writer *w, const uint8_t *p, size_t n, wp_error *e
             poll(&pf, 1, -1);
             continue;
         }
-        return pl_error(err, WP_ERR_IO, "writing to %s: %s", w->name,
-                        got < 0 ? strerror(errno) : "nothing written");
+        return write_failed(w, got < 0 ? strerror(errno) : "nothing written", err);
     }
     return WP_OK;
 }
 
 wp_status pl_writer_flush(pl_writer *w, wp_error *err) {
-    if (!w->len) return WP_OK;
-    wp_status s = write_all(w, w->buf, w->len, err);
-    w->len = 0;
-    return s;
+    if (w->len) {
+        wp_status s = write_all(w, w->buf, w->len, err);
+        w->len = 0;
+        if (s != WP_OK) return s;
+    }
+    if (w->sync && w->pend_n) {
+        if (fsync(w->fd) != 0) {
+            char why[128];
+            pl_format(why, sizeof why, "fsync: %s", strerror(errno));
+            return write_failed(w, why, err);
+        }
+        deliver(w, w->written);
+    }
+    return WP_OK;
 }
 
 /* Appends bytes, writing the buffer out when they do not fit. */
 static wp_status put(pl_writer *w, const void *data, size_t n, wp_error *err) {
     if (n == 0) return WP_OK;
+    w->accepted += n;
     if (n <= w->cap - w->len) {
         memcpy(w->buf + w->len, data, n);
         w->len += n;
         return WP_OK;
     }
+    w->accepted -= n;
     wp_status s = pl_writer_flush(w, err);
     if (s != WP_OK) return s;
+    w->accepted += n;
     if (n >= w->cap) return write_all(w, data, n, err);
     memcpy(w->buf, data, n);
     w->len = n;
@@ -162,23 +267,27 @@ static wp_status put_json(pl_writer *w, const wp_message *m, wp_error *err) {
 }
 
 wp_status pl_writer_write(pl_writer *w, wp_message *const *msgs, size_t n, wp_error *err) {
+    w->msgs_taken += n;
+    if (w->failed) return pl_error(err, WP_ERR_IO, "writing to %s: an earlier write failed", w->name);
     for (size_t i = 0; i < n; i++) {
-        wp_status s;
+        wp_status s = WP_OK;
+        size_t len;
+        const uint8_t *data = wp_message_bytes(msgs[i], &len);
         if (w->codec == PL_OUT_JSON) {
             s = put_json(w, msgs[i], err);
+        } else if (w->codec == PL_OUT_LINES && len < w->cap - w->len) {
+            /* The common case, kept short: copy and terminate. */
+            if (len) memcpy(w->buf + w->len, data, len);
+            w->buf[w->len + len] = '\n';
+            w->len += len + 1;
+            w->accepted += len + 1;
         } else {
-            size_t len;
-            const uint8_t *data = wp_message_bytes(msgs[i], &len);
-            if (len < w->cap - w->len) {
-                /* The common case, kept short: copy and terminate. */
-                if (len) memcpy(w->buf + w->len, data, len);
-                w->buf[w->len + len] = '\n';
-                w->len += len + 1;
-                continue;
-            }
             s = put(w, data, len, err);
-            if (s == WP_OK) s = put(w, "\n", 1, err);
+            if (s == WP_OK && w->codec == PL_OUT_LINES) s = put(w, "\n", 1, err);
         }
+        if (s == WP_OK && !note_end(w, len))
+            s = pl_error(err, WP_ERR_NOMEM, "%s: out of memory", w->name);
+        if (s == WP_OK && w->pend_n >= MAX_PENDING) s = pl_writer_flush(w, err);
         if (s != WP_OK) return s;
     }
     return WP_OK;

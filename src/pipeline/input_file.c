@@ -30,8 +30,9 @@ static const pl_field file_in_fields[] = {
       "`lines` (one message per line) or `all-bytes` (one message per file).", 0,
       pl_input_codecs, 0, 0, NULL },
     { "max_buffer", PL_T_BYTES, "1000000", offsetof(file_in_cfg, max_buffer),
-      "The longest line read whole; a longer one becomes an errored message holding its "
-      "first max_buffer bytes.",
+      "The largest message read whole: the longest line, or with `all-bytes` the longest "
+      "file. A longer one becomes an errored message holding its first max_buffer bytes "
+      "(the rest is read and dropped, never held).",
       0, NULL, 1, (int64_t)1 << 30, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
@@ -138,13 +139,38 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
     return WP_OK;
 }
 
+/* The files it would read: the expansion open() makes. */
+static wp_status file_files(const pl_open_ctx *ctx, const void *cfg, pl_file_uses *out,
+                            pl_fail *fail) {
+    const file_in_cfg *c = cfg;
+    void *state;
+    wp_status s = file_open(ctx, cfg, &state, fail);
+    if (s != WP_OK) return s;
+    file_in *f = state;
+    for (size_t i = 0; i < f->nfiles && s == WP_OK; i++) {
+        /* The entry that names it, when one does literally; else the list. */
+        const pl_node *at = c->paths.node;
+        char field[32] = "paths";
+        for (size_t k = 0; k < c->paths.n; k++)
+            if (strcmp(c->paths.v[k], f->files[i]) == 0) {
+                if (c->paths.node && k < c->paths.node->n) at = c->paths.node->items[k];
+                snprintf(field, sizeof field, "paths[%zu]", k);
+                break;
+            }
+        if (!pl_file_uses_add(out, f->files[i], -1, at, field))
+            s = pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    }
+    file_in_free(f);
+    return s;
+}
+
 static wp_status file_read(void *state, pl_batch *b, wp_error *err) {
     file_in *f = state;
     for (;;) {
         if (!f->open) {
             if (f->next >= f->nfiles) return WP_OK;   /* the end of the last file */
             const char *path = f->files[f->next++];
-            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            int fd = pl_fd_off_std(open(path, O_RDONLY | O_CLOEXEC));
             if (fd < 0) return pl_error(err, WP_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
             wp_status s = pl_reader_init(&f->r, fd, &f->wait, f->codec, f->max_line, path,
                                          err);
@@ -156,7 +182,14 @@ static wp_status file_read(void *state, pl_batch *b, wp_error *err) {
             f->current = path;
         }
         bool done;
+        uint64_t line = f->r.line;
+        size_t had = b->n;
         wp_status s = pl_reader_read(&f->r, b, &done, "path", f->current, err);
+        if (had == 0 && b->n > 0) {
+            /* A batch comes from one file: errors can name it and the line. */
+            b->source = f->current;
+            b->source_line = f->codec == PL_CODEC_LINES ? line + 1 : 0;
+        }
         if (s != WP_OK) return s;
         if (done) {
             close(f->r.fd);
@@ -179,6 +212,7 @@ const pl_input_type pl_input_file = {
         .fields = file_in_fields,
         .cfg_size = sizeof(file_in_cfg),
     },
+    .files = file_files,
     .open = file_open,
     .read = file_read,
     .close = file_close,

@@ -1,9 +1,12 @@
 /* The `stdin` input: messages from standard input, cut by a codec. While
  * it waits it watches the pipeline's stop descriptor, so an interrupt ends
- * a pipeline blocked on a quiet terminal or pipe.
+ * a pipeline blocked on a quiet terminal or pipe. A closed stdin is an
+ * empty input.
  */
 #include "pl.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -18,8 +21,9 @@ static const pl_field stdin_fields[] = {
       "trailing \\r dropped) or `all-bytes` (the whole stream is one message).",
       0, pl_input_codecs, 0, 0, NULL },
     { "max_buffer", PL_T_BYTES, "1000000", offsetof(stdin_cfg, max_buffer),
-      "The longest line read whole. A longer line becomes an errored message holding its "
-      "first max_buffer bytes, and reading goes on after it.",
+      "The largest message read whole: the longest line, or with `all-bytes` the longest "
+      "stream. A longer one becomes an errored message holding its first max_buffer bytes "
+      "(the rest is read and dropped, never held), and reading goes on after it.",
       0, NULL, 1, (int64_t)1 << 30, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
@@ -40,7 +44,18 @@ static wp_status stdin_open(const pl_open_ctx *ctx, const void *cfg, void **stat
         free(r);
         return pl_failf(fail, err.code, NULL, "", "%s", err.msg);
     }
+    /* Started with stdin closed (`<&-`): an empty input. Descriptor 0 is
+     * never read then, whatever is opened on it later. */
+    if (fcntl(STDIN_FILENO, F_GETFD) < 0 && errno == EBADF) r->eof = true;
     *state = r;
+    return WP_OK;
+}
+
+static wp_status stdin_files(const pl_open_ctx *ctx, const void *cfg, pl_file_uses *out,
+                             pl_fail *fail) {
+    (void)cfg;
+    if (!pl_file_uses_add(out, NULL, STDIN_FILENO, ctx->comp->at, ""))
+        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
     return WP_OK;
 }
 
@@ -62,6 +77,7 @@ const pl_input_type pl_input_stdin = {
         .fields = stdin_fields,
         .cfg_size = sizeof(stdin_cfg),
     },
+    .files = stdin_files,
     .open = stdin_open,
     .read = stdin_read,
     .close = stdin_close,

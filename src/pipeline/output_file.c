@@ -15,6 +15,7 @@ typedef struct file_out_cfg {
     const char *path;
     int         codec;
     bool        append;
+    bool        fsync;
 } file_out_cfg;
 
 static const pl_field file_out_fields[] = {
@@ -23,10 +24,15 @@ static const pl_field file_out_fields[] = {
       "directory.",
       PL_REQUIRED, NULL, 0, 0, NULL },
     { "codec", PL_T_ENUM, "lines", offsetof(file_out_cfg, codec),
-      "`lines` or `json`, as for `stdout`.", 0, pl_output_codecs, 0, 0, NULL },
+      "`lines`, `json` or `raw`, as for `stdout`.", 0, pl_output_codecs, 0, 0, NULL },
     { "append", PL_T_BOOL, "true", offsetof(file_out_cfg, append),
       "true: add to the end of an existing file, as Bento does with the lines codec; false: "
       "empty it first.",
+      0, NULL, 0, 0, NULL },
+    { "fsync", PL_T_BOOL, "false", offsetof(file_out_cfg, fsync),
+      "true: call fsync(2) each time buffered output is pushed to the file (when the buffer "
+      "fills, when the input waits, at the end), and count a message as out only once it is "
+      "on disk; slower, for data that must survive a crash.",
       0, NULL, 0, 0, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
@@ -37,7 +43,7 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
     const pl_node *at = pl_map_get(ctx->comp->node, "path");
     if (!c->path[0]) return pl_failf(fail, WP_ERR_INVALID, at, "path", "the path is empty");
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (c->append ? O_APPEND : O_TRUNC);
-    int fd = open(c->path, flags, 0666);
+    int fd = pl_fd_off_std(open(c->path, flags, 0666));
     if (fd < 0)
         return pl_failf(fail, WP_ERR_IO, at, "path", "cannot open '%s' for writing: %s",
                         c->path, strerror(errno));
@@ -52,7 +58,17 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
         close(fd);
         return pl_failf(fail, err.code, NULL, "", "%s", err.msg);
     }
+    w->sync = c->fsync;
     *state = w;
+    return WP_OK;
+}
+
+static wp_status file_files(const pl_open_ctx *ctx, const void *cfg, pl_file_uses *out,
+                            pl_fail *fail) {
+    const file_out_cfg *c = cfg;
+    if (c->path && c->path[0] &&
+        !pl_file_uses_add(out, c->path, -1, pl_map_get(ctx->comp->node, "path"), "path"))
+        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
     return WP_OK;
 }
 
@@ -61,6 +77,10 @@ static wp_status file_write(void *state, wp_message *const *msgs, size_t n, wp_e
 }
 
 static wp_status file_flush(void *state, wp_error *err) { return pl_writer_flush(state, err); }
+
+static void file_progress(void *state, uint64_t *msgs, uint64_t *bytes) {
+    pl_writer_progress(state, msgs, bytes);
+}
 
 static void file_close(void *state) {
     if (!state) return;
@@ -75,8 +95,10 @@ const pl_output_type pl_output_file = {
         .fields = file_out_fields,
         .cfg_size = sizeof(file_out_cfg),
     },
+    .files = file_files,
     .open = file_open,
     .write = file_write,
     .flush = file_flush,
+    .progress = file_progress,
     .close = file_close,
 };

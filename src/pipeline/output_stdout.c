@@ -15,7 +15,9 @@ typedef struct stdout_cfg {
 static const pl_field stdout_fields[] = {
     { "codec", PL_T_ENUM, "lines", offsetof(stdout_cfg, codec),
       "`lines`: each message's bytes and a newline. `json`: one object per line, "
-      "{\"content\": ..., \"metadata\": {...}}; bytes that are not UTF-8 show as U+FFFD.",
+      "{\"content\": ..., \"metadata\": {...}}; bytes that are not UTF-8 show as U+FFFD. "
+      "`raw`: each message's bytes alone, no separator (with `all-bytes` input, a byte-exact "
+      "copy).",
       0, pl_output_codecs, 0, 0, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
@@ -36,11 +38,23 @@ static wp_status stdout_open(const pl_open_ctx *ctx, const void *cfg, void **sta
     return WP_OK;
 }
 
+static wp_status stdout_files(const pl_open_ctx *ctx, const void *cfg, pl_file_uses *out,
+                              pl_fail *fail) {
+    (void)cfg;
+    if (!pl_file_uses_add(out, NULL, STDOUT_FILENO, ctx->comp->at, ""))
+        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    return WP_OK;
+}
+
 static wp_status stdout_write(void *state, wp_message *const *msgs, size_t n, wp_error *err) {
     return pl_writer_write(state, msgs, n, err);
 }
 
 static wp_status stdout_flush(void *state, wp_error *err) { return pl_writer_flush(state, err); }
+
+static void stdout_progress(void *state, uint64_t *msgs, uint64_t *bytes) {
+    pl_writer_progress(state, msgs, bytes);
+}
 
 static void stdout_close(void *state) {
     if (!state) return;
@@ -55,8 +69,10 @@ const pl_output_type pl_output_stdout = {
         .fields = stdout_fields,
         .cfg_size = sizeof(stdout_cfg),
     },
+    .files = stdout_files,
     .open = stdout_open,
     .write = stdout_write,
     .flush = stdout_flush,
+    .progress = stdout_progress,
     .close = stdout_close,
 };

@@ -41,6 +41,9 @@ typedef struct out_slot {
     const pl_output_type *type;   /* NULL: not configured */
     void                 *state;
     bool                  broken; /* a write failed; nothing more goes to it */
+    uint64_t              offered;   /* messages handed to write() */
+    uint64_t              delivered; /* of those, messages that went out */
+    uint64_t              dbytes;    /* their content bytes */
 } out_slot;
 
 struct wp_pipeline {
@@ -69,8 +72,9 @@ struct wp_pipeline {
     uint64_t        next_first;   /* 1-based number of the next message read */
     bool            input_done;
     pthread_mutex_t out_mu;       /* the outputs, write_seq */
-    pthread_cond_t  out_turn;
+    pthread_cond_t *out_turn;     /* nthreads: batch seq waits on [seq % nthreads] */
     uint64_t        write_seq;
+    uint64_t        futile_wakeups;   /* out_mu: a worker woke and it was not its turn */
     atomic_bool     input_waiting;
     pthread_mutex_t fail_mu;
     bool            failed;
@@ -92,6 +96,15 @@ wp_status pl_failf(pl_fail *f, wp_status code, const pl_node *at, const char *fi
     vsnprintf(f->msg, sizeof f->msg, fmt, ap);
     va_end(ap);
     return code;
+}
+
+int pl_fd_off_std(int fd) {
+    if (fd < 0 || fd > STDERR_FILENO) return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return moved;
 }
 
 bool pl_batch_full(const pl_batch *b) { return b->n >= b->limit || b->bytes >= PL_BATCH_BYTES; }
@@ -236,8 +249,22 @@ wp_status wp_pipeline_create(const wp_config *c, const wp_pipeline_options *opt,
         return WP_ERR_IO;
     }
     for (int i = 0; i < 2; i++) {
+        p->stop_pipe[i] = pl_fd_off_std(p->stop_pipe[i]);
+        if (p->stop_pipe[i] < 0) {
+            pl_diag(diags, NULL, NULL, "cannot create a pipe: %s", strerror(errno));
+            wp_pipeline_destroy(p);
+            return WP_ERR_IO;
+        }
         fcntl(p->stop_pipe[i], F_SETFD, FD_CLOEXEC);
         fcntl(p->stop_pipe[i], F_SETFL, O_NONBLOCK);
+    }
+
+    /* Before any output is opened (and perhaps truncated). */
+    pl_open_ctx files_ctx = open_ctx(p, &p->cfg.input);
+    s = pl_check_files(&p->cfg, &files_ctx, diags);
+    if (s != WP_OK) {
+        wp_pipeline_destroy(p);
+        return s;
     }
 
     const pl_components *pc = &p->cfg.pipeline.processors;
@@ -292,10 +319,11 @@ void wp_pipeline_destroy(wp_pipeline *p) {
     if (p->errs.type) p->errs.type->close(p->errs.state);
     for (size_t i = 0; i < p->nprocs; i++) p->procs[i].type->destroy(p->procs[i].state);
     free(p->procs);
+    free(p->out_turn);
     if (p->sync_ready) {
         pthread_mutex_destroy(&p->in_mu);
         pthread_mutex_destroy(&p->out_mu);
-        pthread_cond_destroy(&p->out_turn);
+        for (unsigned i = 0; i < p->nthreads; i++) pthread_cond_destroy(&p->out_turn[i]);
     }
     pthread_mutex_destroy(&p->fail_mu);
     for (int i = 0; i < 2; i++)
@@ -368,48 +396,70 @@ static void run_processors(wp_pipeline *p, pl_batch *b, wp_message **scratch) {
     }
 }
 
+/* After a write() or flush() of an output: counts what went out, and on a
+ * failure what never will. The caller holds out_mu (or is alone). */
+static void settle(wp_pipeline *p, out_slot *o, wp_status s, const wp_error *err) {
+    if (o->type->progress) {
+        uint64_t msgs, bytes;
+        o->type->progress(o->state, &msgs, &bytes);
+        if (o == &p->out) {
+            atomic_fetch_add_explicit(&p->n_out, msgs - o->delivered, memory_order_relaxed);
+            atomic_fetch_add_explicit(&p->bytes_out, bytes - o->dbytes, memory_order_relaxed);
+        }
+        o->delivered = msgs;
+        o->dbytes = bytes;
+    }
+    if (s == WP_OK) return;
+    o->broken = true;
+    if (o == &p->out)
+        atomic_fetch_add_explicit(&p->n_dropped, o->offered - o->delivered, memory_order_relaxed);
+    fatal(p, err);
+}
+
 /* true when the output took the messages. */
 static bool write_run(wp_pipeline *p, wp_message *const *msgs, size_t n) {
     if (!n) return true;
-    if (p->out.broken) {
+    out_slot *o = &p->out;
+    if (o->broken) {
         atomic_fetch_add_explicit(&p->n_dropped, n, memory_order_relaxed);
         return false;
     }
     wp_error err;
-    wp_status s = p->out.type->write(p->out.state, msgs, n, &err);
-    if (s != WP_OK) {
-        p->out.broken = true;
-        atomic_fetch_add_explicit(&p->n_dropped, n, memory_order_relaxed);
-        fatal(p, &err);
-        return false;
+    o->offered += n;
+    wp_status s = o->type->write(o->state, msgs, n, &err);
+    if (s == WP_OK && !o->type->progress) {
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t len;
+            wp_message_bytes(msgs[i], &len);
+            bytes += len;
+        }
+        o->delivered += n;
+        atomic_fetch_add_explicit(&p->n_out, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->bytes_out, bytes, memory_order_relaxed);
     }
-    uint64_t bytes = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t len;
-        wp_message_bytes(msgs[i], &len);
-        bytes += len;
-    }
-    atomic_fetch_add_explicit(&p->n_out, n, memory_order_relaxed);
-    atomic_fetch_add_explicit(&p->bytes_out, bytes, memory_order_relaxed);
-    return true;
+    settle(p, o, s, &err);
+    return s == WP_OK;
 }
 
-/* true when the errors output took the message. */
-static bool write_errored(wp_pipeline *p, wp_message *m, uint64_t index, const char *why) {
+/* true when the errors output took message i of the batch. */
+static bool write_errored(wp_pipeline *p, const pl_batch *b, size_t i, const char *why) {
+    wp_message *m = b->msgs[i];
     atomic_fetch_add_explicit(&p->n_errored, 1, memory_order_relaxed);
     bool routed = p->errs.type && !p->errs.broken;
     /* Two buffers on one stream: keep the order by emptying the other one
      * whenever the stream switches between them. */
     if (routed && p->same_stream && !p->out.broken) {
         wp_error err;
-        if (p->out.type->flush(p->out.state, &err) != WP_OK) {
-            p->out.broken = true;
-            fatal(p, &err);
-        }
+        settle(p, &p->out, p->out.type->flush(p->out.state, &err), &err);
     }
     wp_log_line l;
     if (wp_log_begin(&l, p->log, routed ? WP_LOG_DEBUG : WP_LOG_ERROR, "message_error")) {
-        wp_log_u64(&l, "index", index);
+        wp_log_u64(&l, "index", b->first + i);
+        if (b->source) {
+            wp_log_str(&l, "file", b->source);
+            if (b->source_line) wp_log_u64(&l, "line", b->source_line + i);
+        }
         wp_log_str(&l, "error", why);
         wp_log_end(&l);
     }
@@ -419,15 +469,12 @@ static bool write_errored(wp_pipeline *p, wp_message *m, uint64_t index, const c
     if (s != WP_OK) {
         pl_error(&err, s, "errors output: out of memory");
     } else {
+        p->errs.offered++;
         s = p->errs.type->write(p->errs.state, &m, 1, &err);
     }
     if (s == WP_OK && p->same_stream) s = p->errs.type->flush(p->errs.state, &err);
-    if (s != WP_OK) {
-        p->errs.broken = true;
-        fatal(p, &err);
-        return false;
-    }
-    return true;
+    settle(p, &p->errs, s, &err);
+    return s == WP_OK;
 }
 
 static void set_outcomes(uint8_t *outcome, size_t from, size_t to, bool written) {
@@ -444,7 +491,7 @@ static void write_batch(wp_pipeline *p, pl_batch *b, uint8_t *outcome) {
         const char *why = wp_message_error(b->msgs[i]);
         if (!why) continue;
         set_outcomes(outcome, start, i, write_run(p, b->msgs + start, i - start));
-        bool routed = write_errored(p, b->msgs[i], b->first + i, why);
+        bool routed = write_errored(p, b, i, why);
         if (outcome) outcome[i] = routed ? PL_ROUTED : PL_UNDELIVERED;
         start = i + 1;
     }
@@ -487,10 +534,7 @@ static void flush_outputs(wp_pipeline *p) {
         out_slot *o = slots[i];
         if (!o->type || o->broken) continue;
         wp_error err;
-        if (o->type->flush(o->state, &err) != WP_OK) {
-            o->broken = true;
-            fatal(p, &err);
-        }
+        settle(p, o, o->type->flush(o->state, &err), &err);
     }
 }
 
@@ -505,6 +549,8 @@ static bool take_batch(wp_pipeline *p, pl_batch *b) {
     b->n = 0;
     b->bytes = 0;
     b->limit = p->batch_size;
+    b->source = NULL;
+    b->source_line = 0;
     wp_error err;
     memset(&err, 0, sizeof err);
     wp_status s = p->in_type->read(p->in_state, b, &err);
@@ -549,15 +595,23 @@ static void *worker_main(void *arg) {
                 wp_message_set_error(b.msgs[i], "not processed: worker out of memory");
             fatal(p, &e);
         }
+        /* The unwritten batches are write_seq, write_seq + 1, ..., each held
+         * by its own worker, so fewer than nthreads: seq % nthreads names a
+         * condition variable only this worker waits on, and the writer of
+         * the batch before wakes just it. */
         pthread_mutex_lock(&p->out_mu);
-        while (p->write_seq != b.seq) pthread_cond_wait(&p->out_turn, &p->out_mu);
+        pthread_cond_t *mine = &p->out_turn[b.seq % p->nthreads];
+        while (p->write_seq != b.seq) {
+            pthread_cond_wait(mine, &p->out_mu);
+            if (p->write_seq != b.seq) p->futile_wakeups++;
+        }
         write_batch(p, &b, outcome);
         if (acking)
             confirm_batch(p, &b, outcome);
         else if (atomic_load(&p->input_waiting))
             flush_outputs(p);
         p->write_seq++;
-        pthread_cond_broadcast(&p->out_turn);
+        pthread_cond_signal(&p->out_turn[p->write_seq % p->nthreads]);
         pthread_mutex_unlock(&p->out_mu);
         if (acking) ack_batch(p, &b, outcome);
     }
@@ -572,9 +626,21 @@ static void *worker_main(void *arg) {
 /* ---------------------------------------------------------------- run */
 
 static bool sync_init(wp_pipeline *p) {
+    p->out_turn = calloc(p->nthreads, sizeof *p->out_turn);
+    if (!p->out_turn) return false;
+    unsigned conds = 0;
     bool ok = pthread_mutex_init(&p->in_mu, NULL) == 0;
-    ok = ok && pthread_mutex_init(&p->out_mu, NULL) == 0;
-    ok = ok && pthread_cond_init(&p->out_turn, NULL) == 0;
+    if (ok && pthread_mutex_init(&p->out_mu, NULL) != 0) {
+        pthread_mutex_destroy(&p->in_mu);
+        ok = false;
+    }
+    while (ok && conds < p->nthreads && pthread_cond_init(&p->out_turn[conds], NULL) == 0) conds++;
+    if (ok && conds < p->nthreads) {
+        while (conds) pthread_cond_destroy(&p->out_turn[--conds]);
+        pthread_mutex_destroy(&p->in_mu);
+        pthread_mutex_destroy(&p->out_mu);
+        ok = false;
+    }
     p->sync_ready = ok;
     return ok;
 }
@@ -605,6 +671,7 @@ static void log_summary(wp_pipeline *p, const struct timespec *t0) {
         wp_log_u64(&l, "batches", st.batches);
         wp_log_u64(&l, "bytes_in", st.bytes_in);
         wp_log_u64(&l, "bytes_out", st.bytes_out);
+        wp_log_u64(&l, "futile_wakeups", p->futile_wakeups);
         wp_log_end(&l);
     }
     for (size_t i = 0; i < p->nprocs; i++)

@@ -225,6 +225,8 @@ typedef struct pl_batch {
     size_t       bytes;      /* payload added so far */
     uint64_t     seq;        /* position of the batch in the stream */
     uint64_t     first;      /* 1-based number of msgs[0] in the stream */
+    const char  *source;     /* set by an input whose batch comes from one named file */
+    uint64_t     source_line;  /* line of msgs[0] in it (0: not cut into lines) */
 } pl_batch;
 
 /* Maximum payload an input should put in one batch before handing it on. */
@@ -244,8 +246,30 @@ typedef enum pl_outcome {
     PL_UNDELIVERED      /* errored with no errors output, or an output failed: nack */
 } pl_outcome;
 
+/* A file a component will read or write, named from its config before
+ * anything is opened, for the start-up check that the input, the output
+ * and the errors output share none (pl_check_files). */
+typedef struct pl_file_use {
+    char          *path;      /* owned; NULL: the standard stream `fd` */
+    int            fd;
+    const pl_node *at;        /* its entry, for the position */
+    char           field[32]; /* appended to the component's path, e.g. "paths[1]" */
+} pl_file_use;
+
+typedef struct pl_file_uses {
+    pl_file_use *v;
+    size_t       n, cap;
+} pl_file_uses;
+
+/* false: out of memory. */
+bool pl_file_uses_add(pl_file_uses *u, const char *path, int fd, const pl_node *at,
+                      const char *field);
+
 typedef struct pl_input_type {
     pl_spec spec;
+    /* Adds the files open() will read; NULL: none. */
+    wp_status (*files)(const pl_open_ctx *ctx, const void *cfg, pl_file_uses *out,
+                       pl_fail *fail);
     wp_status (*open)(const pl_open_ctx *ctx, const void *cfg, void **state, pl_fail *fail);
     /* Adds at least one message to b, or none at the end of the input.
      * Returns as soon as it has some and more would mean waiting. */
@@ -262,11 +286,17 @@ typedef struct pl_input_type {
 
 typedef struct pl_output_type {
     pl_spec spec;
+    /* Adds the files open() will write; NULL: none. */
+    wp_status (*files)(const pl_open_ctx *ctx, const void *cfg, pl_file_uses *out,
+                       pl_fail *fail);
     wp_status (*open)(const pl_open_ctx *ctx, const void *cfg, void **state, pl_fail *fail);
     wp_status (*write)(void *state, wp_message *const *msgs, size_t n, wp_error *err);
     /* Pushes buffered bytes out: called when the pipeline has nothing else
      * ready, and at the end. */
     wp_status (*flush)(void *state, wp_error *err);
+    /* Messages (and content bytes) that really went out since open; NULL:
+     * every message write() accepted counts as out. */
+    void (*progress)(void *state, uint64_t *msgs, uint64_t *bytes);
     void (*close)(void *state);
     /* Optional: true once the output is connected (the /ready endpoint). */
     bool (*connected)(void *state);
@@ -289,6 +319,13 @@ extern const pl_output_type pl_output_file;
 extern const pl_output_type pl_output_drop;
 extern const pl_processor_type pl_processor_wasm;
 
+/* Refuses a configuration whose input, output and errors output share a
+ * file (the same regular file by device and inode, through symlinks and
+ * hard links; for outputs that do not exist yet, the same resolved path),
+ * naming both fields (WP_ERR_INVALID), or a component's own problem with its
+ * files (its status). */
+wp_status pl_check_files(const pl_config *cfg, const pl_open_ctx *ctx, wp_diags *d);
+
 /* ---------------------------------------------------------------- codecs */
 
 /* Splits a byte stream from a file descriptor into messages. */
@@ -305,7 +342,9 @@ typedef struct pl_reader {
     bool      eof;
     bool      stopped;      /* the pipeline asked to stop: eof, and the tail is dropped */
     bool      skipping;     /* inside a line longer than max_line */
+    size_t    scanned;      /* bytes after start already known to hold no '\n' */
     uint64_t  line;         /* lines read, for messages */
+    uint64_t  searched;     /* bytes searched for '\n', to keep the search linear */
     const char *name;       /* "stdin" or the path, for messages */
 } pl_reader;
 
@@ -318,23 +357,50 @@ wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta
 void pl_reader_free(pl_reader *r);
 
 /* Formats messages into a large buffer written with write(2). */
-typedef enum pl_out_codec { PL_OUT_LINES = 0, PL_OUT_JSON } pl_out_codec;
-extern const char *const pl_output_codecs[];  /* "lines", "json" */
+typedef enum pl_out_codec { PL_OUT_LINES = 0, PL_OUT_JSON, PL_OUT_RAW } pl_out_codec;
+extern const char *const pl_output_codecs[];  /* "lines", "json", "raw" */
+
+/* Messages accepted but not yet wholly written: the stream offset where
+ * their last byte ends (messages ending at one offset share an entry). */
+typedef struct pl_pending {
+    uint64_t end;
+    uint64_t count;
+    uint64_t payload;   /* their content bytes */
+} pl_pending;
 
 typedef struct pl_writer {
     int          fd;
     bool         own_fd;
+    bool         sync;         /* fsync after pushing bytes out; count only what was synced */
+    bool         failed;       /* a write failed: nothing more is written */
     pl_out_codec codec;
     uint8_t     *buf;
     size_t       cap, len;
     const char  *name;
+    uint64_t     accepted;     /* stream bytes taken (buffered or written) */
+    uint64_t     written;      /* stream bytes that reached the kernel */
+    uint64_t     done_end;     /* stream offset where the last delivered message ends */
+    uint64_t     msgs_taken;   /* messages handed to pl_writer_write */
+    uint64_t     msgs_done;    /* messages whose every byte was written (and synced) */
+    uint64_t     bytes_done;   /* their content bytes */
+    pl_pending  *pend;
+    size_t       pend_head, pend_n, pend_cap;
 } pl_writer;
 
 wp_status pl_writer_init(pl_writer *w, int fd, bool own_fd, pl_out_codec codec,
                          const char *name, wp_error *err);
 wp_status pl_writer_write(pl_writer *w, wp_message *const *msgs, size_t n, wp_error *err);
 wp_status pl_writer_flush(pl_writer *w, wp_error *err);
+/* Messages (and their content bytes) that wholly reached the kernel, or
+ * the disk with sync, since the writer was made. */
+void pl_writer_progress(const pl_writer *w, uint64_t *msgs, uint64_t *bytes);
 void pl_writer_free(pl_writer *w);
+
+/* Moves a descriptor the pipeline opened to 3 or above (close-on-exec), so
+ * that a process started with stdin, stdout or stderr closed never reads or
+ * writes its own files through them. Returns the descriptor to use (fd
+ * itself when it is fine, -1 with errno set on failure; fd is then closed). */
+int pl_fd_off_std(int fd);
 
 /* ---------------------------------------------------------------- errors */
 

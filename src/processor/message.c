@@ -90,6 +90,20 @@ const uint8_t *wp_message_bytes(const wp_message *m, size_t *len)
     return m->data;
 }
 
+void wp_message_adopt_bytes(wp_message *m, uint8_t *data, size_t len, size_t cap)
+{
+    if (m == NULL) {
+        free(data);
+        return;
+    }
+    free(m->data);
+    m->data = cap ? data : NULL;
+    if (!cap)
+        free(data);
+    m->len = cap ? len : 0;
+    m->cap = cap;
+}
+
 wp_status wp_message_set_bytes(wp_message *m, const uint8_t *data, size_t len)
 {
     if (m == NULL || (data == NULL && len > 0))

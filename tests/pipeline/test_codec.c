@@ -216,7 +216,7 @@ static void test_long_lines(void) {
 
 static void test_all_bytes(void) {
     got g;
-    bool ok = read_all("a\nb\r\n", 5, PL_CODEC_ALL_BYTES, 1, 256, &g);
+    bool ok = read_all("a\nb\r\n", 5, PL_CODEC_ALL_BYTES, 5, 256, &g);
     CHECK("all-bytes: one message", ok && g.n == 1 && g.len[0] == 5 &&
                                         memcmp(g.text[0], "a\nb\r\n", 5) == 0,
           "%zu", g.n);
@@ -227,8 +227,18 @@ static void test_all_bytes(void) {
     got_free(&g);
     size_t big = 3u << 20;
     char *text = calloc(1, big);
-    ok = read_all(text, big, PL_CODEC_ALL_BYTES, 1, 256, &g);
-    CHECK("all-bytes: large", ok && g.n == 1 && g.len[0] == big, "%zu", g.n);
+    ok = read_all(text, big, PL_CODEC_ALL_BYTES, big, 256, &g);
+    CHECK("all-bytes: large", ok && g.n == 1 && g.len[0] == big && !g.errored[0], "%zu", g.n);
+    got_free(&g);
+    /* max_buffer bounds the one message: a longer stream is cut and errored. */
+    ok = read_all(text, big, PL_CODEC_ALL_BYTES, big - 1, 256, &g);
+    CHECK("all-bytes: over max_buffer", ok && g.n == 1 && g.len[0] == big - 1 && g.errored[0],
+          "%zu %zu", g.n, g.n ? g.len[0] : 0);
+    got_free(&g);
+    ok = read_all("a\nb\r\n", 5, PL_CODEC_ALL_BYTES, 2, 256, &g);
+    CHECK("all-bytes: small max_buffer", ok && g.n == 1 && g.len[0] == 2 && g.errored[0] &&
+                                             memcmp(g.text[0], "a\n", 2) == 0,
+          "%zu", g.n);
     got_free(&g);
     free(text);
 }
@@ -395,8 +405,65 @@ static void test_batch(void) {
     free(b.msgs);
 }
 
+/* A long line through a pipe arrives a few KiB per read: each byte is
+ * searched for the newline once, not once per read. */
+typedef struct slow_line {
+    int    fd;
+    size_t len;
+} slow_line;
+
+static void *write_slowly(void *arg) {
+    slow_line *sl = arg;
+    char chunk[4096];
+    memset(chunk, 'x', sizeof chunk);
+    for (size_t done = 0; done < sl->len;) {
+        size_t n = sl->len - done < sizeof chunk ? sl->len - done : sizeof chunk;
+        ssize_t w = write(sl->fd, chunk, n);
+        if (w <= 0) break;
+        done += (size_t)w;
+    }
+    ssize_t w = write(sl->fd, "\nend\n", 5);
+    (void)w;
+    close(sl->fd);
+    return NULL;
+}
+
+static void test_long_line_pipe(void) {
+    int data[2];
+    if (pipe(data)) return;
+    slow_line sl = { data[1], (size_t)8 << 20 };
+    pl_reader r;
+    wp_error err;
+    pl_reader_init(&r, data[0], NULL, PL_CODEC_LINES, (size_t)16 << 20, "pipe", &err);
+    pthread_t t;
+    pthread_create(&t, NULL, write_slowly, &sl);
+    pl_batch b;
+    memset(&b, 0, sizeof b);
+    b.limit = 256;
+    size_t msgs = 0, first = 0;
+    bool done = false;
+    wp_status s = WP_OK;
+    while (!done && s == WP_OK) {
+        b.n = 0;
+        b.bytes = 0;
+        s = pl_reader_read(&r, &b, &done, NULL, NULL, &err);
+        if (b.n && !msgs) wp_message_bytes(b.msgs[0], &first);
+        msgs += b.n;
+    }
+    pthread_join(t, NULL);
+    CHECK("long line through a pipe", s == WP_OK && msgs == 2 && first == sl.len,
+          "%zu messages, first %zu bytes", msgs, first);
+    CHECK("long line through a pipe: searched once", r.searched <= sl.len + 16,
+          "searched %llu bytes for %zu", (unsigned long long)r.searched, sl.len + 5);
+    pl_reader_free(&r);
+    close(data[0]);
+    for (size_t i = 0; i < b.cap; i++) wp_message_destroy(b.msgs[i]);
+    free(b.msgs);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
+    test_long_line_pipe();
     test_lines();
     test_long_lines();
     test_all_bytes();
