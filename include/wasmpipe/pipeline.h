@@ -52,9 +52,10 @@ WP_API int wp_diag_format(const wp_diags *d, size_t i, char *buf, size_t size);
 /* ---------------------------------------------------------------- configuration */
 
 /* A parsed configuration document: a tree of maps, sequences and scalars
- * with their positions. Environment variables are interpolated into scalar
- * values when it is loaded: ${VAR} (an error when VAR is unset), ${VAR:default}
- * (default when VAR is unset or empty), and ${{...}} for a literal ${...}. */
+ * with their positions. Environment variables are substituted in the text
+ * before it is parsed, as Bento does: ${VAR} (an error when VAR is unset),
+ * ${VAR:default} (default when VAR is unset or empty), and ${{...}} for a
+ * literal ${...}. Positions are those of the text as written. */
 typedef struct wp_config wp_config;
 
 /* Reads and parses a YAML file. On failure *out is NULL, diags says why and

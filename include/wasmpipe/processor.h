@@ -100,9 +100,11 @@ WP_API void wp_processor_destroy(wp_processor *p);
 /* Processes msgs[0..n) in place, in order. A message whose call fails
  * (trap, timeout, bad pointer from the guest, ...) is left with its
  * original bytes and metadata and an error set; the others are unaffected.
- * Returns WP_OK unless the processor itself cannot work (e.g. no instance
- * can be created); then err says why and the messages not yet processed
- * are marked errored. Thread-safe. */
+ * When a new instance cannot be made (memory, address space) while others
+ * exist, the call waits for one of them; only when none exists and none
+ * can be made is a message errored ("no instance: ..."), and the next one
+ * tries again. Returns WP_OK unless the arguments are unusable.
+ * Thread-safe. */
 WP_API wp_status wp_processor_process(wp_processor *p, wp_message **msgs, size_t n,
                                       wp_error *err);
 
@@ -113,6 +115,7 @@ typedef struct wp_processor_stats {
     uint64_t instances_live;
     uint64_t messages;
     uint64_t errors;
+    uint64_t instance_failures;  /* instances that could not be created */
 } wp_processor_stats;
 
 WP_API void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out);

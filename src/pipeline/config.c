@@ -203,168 +203,66 @@ static bool plain_is_null(const char *s, size_t n) {
            (n == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
 }
 
-/* ---------------------------------------------------------------- interpolation */
-
-typedef struct sbuf {
-    char  *p;
-    size_t n, cap;
-    bool   oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static bool is_word(char c) { return isalnum((unsigned char)c) || c == '_'; }
-
-/* Length of a variable name at s: words joined by single dots. */
-static size_t name_len(const char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        if (is_word(s[i])) {
-            i++;
-        } else if (s[i] == '.' && i > 0 && is_word(s[i - 1]) && i + 1 < n && is_word(s[i + 1])) {
-            i++;
-        } else {
-            break;
-        }
-    }
-    return i;
-}
-
-/* Index of the '}' closing a default that starts at s[0], or n. Braces
- * nest, so a default may itself hold ${...} text. */
-static size_t default_end(const char *s, size_t n) {
-    int depth = 1;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '{') depth++;
-        if (s[i] == '}' && --depth == 0) return i;
-    }
-    return n;
-}
-
-bool pl_interpolate(pl_arena *a, const char *s, size_t n, const pl_node *at, wp_diags *d,
-                    const char **out, size_t *out_len) {
-    if (!memchr(s, '$', n)) {
-        *out = s;
-        *out_len = n;
-        return true;
-    }
-    sbuf b = { 0 };
-    bool ok = true;
-    size_t i = 0;
-    while (i < n) {
-        const char *dollar = memchr(s + i, '$', n - i);
-        size_t stop = dollar ? (size_t)(dollar - s) : n;
-        sb_add(&b, s + i, stop - i);
-        i = stop;
-        if (i >= n) break;
-        /* s[i] == '$' */
-        if (i + 1 >= n || s[i + 1] != '{') {
-            sb_add(&b, "$", 1);
-            i++;
-            continue;
-        }
-        if (i + 2 < n && s[i + 2] == '{') {
-            /* ${{...}} stands for a literal ${...}. */
-            const char *close = NULL;
-            for (size_t j = i + 3; j + 1 < n; j++)
-                if (s[j] == '}' && s[j + 1] == '}') {
-                    close = s + j;
-                    break;
-                }
-            if (!close) {
-                sb_add(&b, "$", 1);
-                i++;
-                continue;
-            }
-            sb_add(&b, "${", 2);
-            sb_add(&b, s + i + 3, (size_t)(close - (s + i + 3)));
-            sb_add(&b, "}", 1);
-            i = (size_t)(close - s) + 2;
-            continue;
-        }
-        size_t nl = name_len(s + i + 2, n - i - 2);
-        size_t after = i + 2 + nl;
-        if (nl == 0 || after >= n || (s[after] != '}' && s[after] != ':')) {
-            sb_add(&b, "$", 1);   /* not a reference: keep the text */
-            i++;
-            continue;
-        }
-        char name[256];
-        if (nl >= sizeof name) {
-            pl_diag(d, at, NULL, "environment variable name longer than %zu bytes",
-                    sizeof name - 1);
-            ok = false;
-            i = after;
-            continue;
-        }
-        memcpy(name, s + i + 2, nl);
-        name[nl] = '\0';
-        const char *val = getenv(name);
-        if (s[after] == '}') {
-            if (!val) {
-                pl_diag(d, at, NULL,
-                        "environment variable '%s' is not set and has no default "
-                        "(write ${%s:default}, or ${%s:} for an empty one)",
-                        name, name, name);
-                ok = false;
-            } else {
-                sb_add(&b, val, strlen(val));
-            }
-            i = after + 1;
-            continue;
-        }
-        size_t dstart = after + 1;
-        size_t dlen = default_end(s + dstart, n - dstart);
-        if (dstart + dlen >= n) {
-            sb_add(&b, "$", 1);   /* unterminated: literal text */
-            i++;
-            continue;
-        }
-        if (val && val[0])
-            sb_add(&b, val, strlen(val));
-        else
-            sb_add(&b, s + dstart, dlen);
-        i = dstart + dlen + 1;
-    }
-    if (b.oom) {
-        pl_diag(d, at, NULL, "out of memory interpolating environment variables");
-        ok = false;
-    }
-    if (ok) {
-        char *r = pl_arena_strndup(a, b.p ? b.p : "", b.n);
-        if (!r) {
-            pl_diag(d, at, NULL, "out of memory interpolating environment variables");
-            ok = false;
-        } else {
-            *out = r;
-            *out_len = b.n;
-        }
-    }
-    free(b.p);
-    return ok;
-}
-
 /* ---------------------------------------------------------------- YAML */
+
+/* Every key seen so far, with its map, so that a duplicate is found in
+ * O(1): open addressing over (map, key), at most half full. */
+typedef struct key_set {
+    struct key_slot { const pl_node *map, *key; } *slots;
+    size_t mask;    /* size - 1; 0 before the first key */
+    size_t n;
+} key_set;
+
+static uint64_t key_hash(const pl_node *map, const char *s, size_t n) {
+    uint64_t h = UINT64_C(14695981039346656037) ^ (uint64_t)(uintptr_t)map;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= UINT64_C(1099511628211);
+    }
+    return h ^ (h >> 29);
+}
+
+static struct key_slot *key_find(const key_set *ks, const pl_node *map, const pl_node *key) {
+    size_t i = (size_t)key_hash(map, key->str, key->len) & ks->mask;
+    for (;; i = (i + 1) & ks->mask) {
+        struct key_slot *sl = &ks->slots[i];
+        if (!sl->map) return sl;
+        if (sl->map == map && sl->key->len == key->len &&
+            memcmp(sl->key->str, key->str, key->len) == 0)
+            return sl;
+    }
+}
+
+/* The key already in this map under the same name, or NULL after adding
+ * this one. *oom is set when the set cannot grow. */
+static const pl_node *key_add(key_set *ks, const pl_node *map, const pl_node *key, bool *oom) {
+    if ((ks->n + 1) * 2 > ks->mask + 1) {
+        size_t size = ks->mask ? (ks->mask + 1) * 2 : 64;
+        struct key_slot *slots = calloc(size, sizeof *slots);
+        if (!slots) {
+            *oom = true;
+            return NULL;
+        }
+        key_set bigger = { slots, size - 1, 0 };
+        for (size_t i = 0; ks->mask && i <= ks->mask; i++)
+            if (ks->slots[i].map) *key_find(&bigger, ks->slots[i].map, ks->slots[i].key) = ks->slots[i];
+        bigger.n = ks->n;
+        free(ks->slots);
+        *ks = bigger;
+    }
+    struct key_slot *sl = key_find(ks, map, key);
+    if (sl->map) return sl->key;
+    sl->map = map;
+    sl->key = key;
+    ks->n++;
+    return NULL;
+}
 
 typedef struct builder {
     wp_config *c;
     wp_diags  *d;
+    pl_subst  *sub;        /* maps positions back through substitution */
+    key_set    keys;
     pl_node   *stack[MAX_DEPTH + 1];
     pl_node   *pending_key[MAX_DEPTH + 1];  /* a map's key awaiting its value */
     int        depth;
@@ -372,8 +270,18 @@ typedef struct builder {
     bool       failed;
 } builder;
 
-static uint32_t mark_line(const yaml_mark_t *m) { return (uint32_t)(m->line + 1); }
-static uint32_t mark_col(const yaml_mark_t *m) { return (uint32_t)(m->column + 1); }
+/* A libyaml mark as a 1-based line and column of the file as written. */
+static void mark_pos(builder *b, const yaml_mark_t *m, uint32_t *line, uint32_t *col) {
+    *line = (uint32_t)(m->line + 1);
+    *col = (uint32_t)(m->column + 1);
+    pl_subst_pos(b->sub, line, col);
+}
+
+static uint32_t mark_line(builder *b, const yaml_mark_t *m) {
+    uint32_t line, col;
+    mark_pos(b, m, &line, &col);
+    return line;
+}
 
 static void fail_at(builder *b, uint32_t line, uint32_t col, const char *fmt, ...)
     WP_PRINTF(4, 5);
@@ -387,9 +295,20 @@ static void fail_at(builder *b, uint32_t line, uint32_t col, const char *fmt, ..
     b->failed = true;
 }
 
+static void fail_mark(builder *b, const yaml_mark_t *m, const char *fmt, ...) WP_PRINTF(3, 4);
+
+static void fail_mark(builder *b, const yaml_mark_t *m, const char *fmt, ...) {
+    pl_node where = { 0 };
+    mark_pos(b, m, &where.line, &where.col);
+    va_list ap;
+    va_start(ap, fmt);
+    pl_vdiag(b->d, &where, NULL, fmt, ap);
+    va_end(ap);
+    b->failed = true;
+}
+
 static bool oom(builder *b, const yaml_event_t *ev) {
-    fail_at(b, mark_line(&ev->start_mark), mark_col(&ev->start_mark),
-            "out of memory (the configuration is too large)");
+    fail_mark(b, &ev->start_mark, "out of memory (the configuration is too large)");
     return false;
 }
 
@@ -414,13 +333,13 @@ static bool attach(builder *b, pl_node *n, const yaml_event_t *ev) {
                     n->kind == PL_NULL ? "empty" : pl_kind_name(n->kind));
             return false;
         }
-        for (size_t i = 0; i < parent->n; i++) {
-            const pl_node *k = parent->pairs[i].key;
-            if (k->len == n->len && memcmp(k->str, n->str, n->len) == 0) {
-                fail_at(b, n->line, n->col, "duplicate key '%s' (first at line %u)", n->str,
-                        (unsigned)k->line);
-                return false;
-            }
+        bool no_room = false;
+        const pl_node *k = key_add(&b->keys, parent, n, &no_room);
+        if (no_room) return oom(b, ev);
+        if (k) {
+            fail_at(b, n->line, n->col, "duplicate key '%s' (first at line %u)", n->str,
+                    (unsigned)k->line);
+            return false;
         }
         *key = n;
         return true;
@@ -445,14 +364,14 @@ static bool tag_ok(builder *b, const yaml_char_t *tag, const yaml_event_t *ev, b
         strcmp(t, "tag:yaml.org,2002:int") == 0 || strcmp(t, "tag:yaml.org,2002:bool") == 0 ||
         strcmp(t, "tag:yaml.org,2002:null") == 0 || strcmp(t, "!") == 0)
         return true;
-    fail_at(b, mark_line(&ev->start_mark), mark_col(&ev->start_mark),
-            "YAML tag '%.100s' is not supported", t);
+    fail_mark(b, &ev->start_mark, "YAML tag '%.100s' is not supported", t);
     return false;
 }
 
 static bool on_scalar(builder *b, const yaml_event_t *ev) {
     wp_config *c = b->c;
-    uint32_t line = mark_line(&ev->start_mark), col = mark_col(&ev->start_mark);
+    uint32_t line, col;
+    mark_pos(b, &ev->start_mark, &line, &col);
     const char *val = (const char *)ev->data.scalar.value;
     size_t len = ev->data.scalar.length;
     bool as_str;
@@ -467,21 +386,9 @@ static bool on_scalar(builder *b, const yaml_event_t *ev) {
     n->plain = plain;
     bool is_key = b->depth > 0 && b->stack[b->depth - 1]->kind == PL_MAP &&
                   !b->pending_key[b->depth - 1];
-    const char *s = val;
+    const char *s = pl_arena_strndup(&c->arena, val, len);
+    if (!s) return oom(b, ev);
     size_t slen = len;
-    if (!is_key) {
-        /* Keys are names from the schema; only values are interpolated. */
-        pl_node where = { .line = line, .col = col };
-        if (!pl_interpolate(&c->arena, val, len, &where, b->d, &s, &slen)) {
-            b->failed = true;
-            s = "";
-            slen = 0;
-        }
-    }
-    if (s == val) {
-        s = pl_arena_strndup(&c->arena, val, len);
-        if (!s) return oom(b, ev);
-    }
     n->str = s;
     n->len = slen;
     if (plain && !is_key && plain_is_null(s, slen)) n->kind = PL_NULL;
@@ -489,7 +396,8 @@ static bool on_scalar(builder *b, const yaml_event_t *ev) {
 }
 
 static bool on_start(builder *b, const yaml_event_t *ev, pl_kind kind, const yaml_char_t *tag) {
-    uint32_t line = mark_line(&ev->start_mark), col = mark_col(&ev->start_mark);
+    uint32_t line, col;
+    mark_pos(b, &ev->start_mark, &line, &col);
     bool as_str;
     if (!tag_ok(b, tag, ev, &as_str)) return false;
     if (b->depth >= MAX_DEPTH) {
@@ -519,15 +427,13 @@ static bool on_event(builder *b, const yaml_event_t *ev) {
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
         if (b->have_doc) {
-            fail_at(b, mark_line(&ev->start_mark), mark_col(&ev->start_mark),
-                    "only one YAML document is allowed in a configuration");
+            fail_mark(b, &ev->start_mark, "only one YAML document is allowed in a configuration");
             return false;
         }
         b->have_doc = true;
         return true;
     case YAML_ALIAS_EVENT:
-        fail_at(b, mark_line(&ev->start_mark), mark_col(&ev->start_mark),
-                "YAML aliases (*name) are not supported");
+        fail_mark(b, &ev->start_mark, "YAML aliases (*name) are not supported");
         return false;
     case YAML_SCALAR_EVENT:
         return on_scalar(b, ev);
@@ -585,13 +491,25 @@ wp_status wp_config_load_string(const char *name, const char *text, size_t len,
         pl_diag(diags, NULL, NULL, "out of memory");
         return WP_ERR_NOMEM;
     }
-    builder b = { .c = c, .d = diags };
+    /* Environment references are replaced in the text first, as Bento
+     * does; a missing variable is reported and the parse goes on, so that
+     * every problem of the file shows at once. */
+    pl_subst sub;
+    if (!pl_subst_text(&sub, text, len, MAX_FILE_BYTES, diags)) {
+        pl_subst_free(&sub);
+        wp_config_destroy(c);
+        return WP_ERR_INVALID;
+    }
+    builder b = { .c = c, .d = diags, .sub = &sub, .failed = sub.missing > 0 };
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
+        pl_subst_free(&sub);
         wp_config_destroy(c);
         pl_diag(diags, NULL, NULL, "out of memory");
         return WP_ERR_NOMEM;
     }
+    text = sub.out;
+    len = sub.out_len;
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     for (;;) {
         yaml_event_t ev;
@@ -599,32 +517,25 @@ wp_status wp_config_load_string(const char *name, const char *text, size_t len,
             const char *problem = parser.problem ? parser.problem : "syntax error";
             if (parser.error == YAML_READER_ERROR) {
                 /* Encoding errors come with a byte offset, not a mark. */
-                uint32_t line = 1, col = 1;
-                for (size_t i = 0; i < parser.problem_offset && i < len; i++) {
-                    if (text[i] == '\n') {
-                        line++;
-                        col = 1;
-                    } else {
-                        col++;
-                    }
-                }
+                uint32_t line, col;
+                pl_subst_offset_pos(&sub, parser.problem_offset < len ? parser.problem_offset : len,
+                                    &line, &col);
                 fail_at(&b, line, col, "YAML: %s (byte %zu)", problem, parser.problem_offset);
             } else if (parser.context)
-                fail_at(&b, mark_line(&parser.problem_mark), mark_col(&parser.problem_mark),
-                        "YAML: %s (%s at line %u)", problem, parser.context,
-                        mark_line(&parser.context_mark));
+                fail_mark(&b, &parser.problem_mark, "YAML: %s (%s at line %u)", problem,
+                          parser.context, mark_line(&b, &parser.context_mark));
             else
-                fail_at(&b, mark_line(&parser.problem_mark), mark_col(&parser.problem_mark),
-                        "YAML: %s", problem);
+                fail_mark(&b, &parser.problem_mark, "YAML: %s", problem);
             break;
         }
         bool go = on_event(&b, &ev);
         bool end = ev.type == YAML_STREAM_END_EVENT;
         yaml_event_delete(&ev);
-        /* Interpolation problems are collected; the structure is kept. */
         if (!go || end) break;
     }
     yaml_parser_delete(&parser);
+    free(b.keys.slots);
+    pl_subst_free(&sub);
     if (b.failed) {
         wp_config_destroy(c);
         return WP_ERR_INVALID;

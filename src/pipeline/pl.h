@@ -71,11 +71,49 @@ void pl_diag(wp_diags *d, const pl_node *at, const char *path, const char *fmt, 
 void pl_vdiag(wp_diags *d, const pl_node *at, const char *path, const char *fmt, va_list ap);
 void pl_diags_set_file(wp_diags *d, const char *file);
 
-/* Interpolates ${VAR} and ${VAR:default} in s[0..n). On success *out is an
- * arena string (or s itself when nothing changed). Every unset variable
- * without a default is reported at `at`. Returns false on any problem. */
+/* Interpolates ${VAR}, ${VAR:default} and ${{...}} in s[0..n) (a newline in
+ * a value becomes \n). On success *out is an arena string (or s itself when
+ * nothing changed). Every unset variable without a default is reported at
+ * `at`. Returns false on any problem. (config_env.c) */
 bool pl_interpolate(pl_arena *a, const char *s, size_t n, const pl_node *at, wp_diags *d,
                     const char **out, size_t *out_len);
+
+/* A whole configuration text with its environment references substituted
+ * (before parsing, as Bento does), and what maps positions in the result
+ * back to the text as written. */
+typedef struct pl_span {
+    size_t in_start, in_end;     /* the reference in the original */
+    size_t out_start, out_end;   /* what it became */
+} pl_span;
+
+typedef struct pl_subst {
+    const char *in;
+    size_t      in_len;
+    const char *out;             /* the text to parse: `in` itself, or own */
+    size_t      out_len;
+    char       *own;
+    pl_span    *spans;
+    size_t      nspans;
+    size_t     *in_lines, nin_lines;     /* where each line starts */
+    size_t     *out_lines, nout_lines;
+    size_t      out_cache_line, out_cache_col, out_cache_byte;   /* cursors */
+    size_t      in_cache_line, in_cache_byte, in_cache_col;
+    bool        missing;         /* some variable was unset (and reported) */
+} pl_subst;
+
+/* Substitutes every reference in in[0..n); the result may have at most
+ * `limit` bytes. An unset variable without a default is reported at its
+ * position, replaced by nothing, and sets s->missing. Returns false (with
+ * a diagnostic) when the result is too large or memory ran out. s must be
+ * freed either way. */
+bool pl_subst_text(pl_subst *s, const char *in, size_t n, size_t limit, wp_diags *d);
+void pl_subst_free(pl_subst *s);
+/* Maps a 1-based line and column of s->out to the original, in place. */
+void pl_subst_pos(pl_subst *s, uint32_t *line, uint32_t *col);
+/* The 1-based line and column of a byte offset of s->out, in the original. */
+void pl_subst_offset_pos(pl_subst *s, size_t out_off, uint32_t *line, uint32_t *col);
+/* The same for a byte offset of the original. */
+void pl_subst_in_pos(pl_subst *s, size_t in_off, uint32_t *line, uint32_t *col);
 
 /* ---------------------------------------------------------------- schema */
 

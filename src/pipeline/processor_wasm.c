@@ -34,7 +34,10 @@ static const pl_field wasm_fields[] = {
       0, NULL, 0, 0, NULL },
     { "max_instances", PL_T_INT, "0", offsetof(wasm_cfg, max_instances),
       "The most instances the pool may hold; 0: no bound (about one per worker thread). "
-      "With a bound, a worker waits for a free instance.",
+      "With a bound, a worker waits for a free instance. When a new instance cannot be "
+      "created (memory or address space ran out) while others exist, the pool stops "
+      "growing and workers wait for those; a message is errored (\"no instance: ...\") "
+      "only when no instance exists and none can be made.",
       0, NULL, 0, 65536, NULL },
     { "timeout", PL_T_DURATION, "0s", offsetof(wasm_cfg, timeout),
       "The longest one call may run; the message is errored with \"timed out after ...\" "

@@ -288,6 +288,32 @@ static const char *found_text(const pl_node *v, char *buf, size_t size) {
     return pl_kind_name(v->kind);
 }
 
+/* An integer as written (an optional sign, then only digits) that did not
+ * fit: worth saying "out of range" rather than "not an integer". */
+static bool integer_syntax(const char *s) {
+    if (*s == '-' || *s == '+') s++;
+    if (!isdigit((unsigned char)*s)) return false;
+    while (isdigit((unsigned char)*s)) s++;
+    return *s == '\0';
+}
+
+/* A value that fails to parse only because its numbers are too large: the
+ * same text with every run of digits cut to "1" parses. */
+static bool too_big(const char *s, bool (*parse)(const char *, uint64_t *)) {
+    char small[128];
+    size_t n = 0;
+    for (const char *p = s; *p && n + 2 < sizeof small; p++) {
+        if (isdigit((unsigned char)*p)) {
+            if (p == s || !isdigit((unsigned char)p[-1])) small[n++] = '1';
+            continue;
+        }
+        small[n++] = *p;
+    }
+    small[n] = '\0';
+    uint64_t v;
+    return strcmp(small, s) != 0 && parse(small, &v);
+}
+
 /* Binds one scalar-typed value (never PL_NULL here). */
 static bool bind_scalar(pl_arena *a, const pl_field *f, const pl_node *v, const char *path,
                         void *slot, wp_diags *d) {
@@ -353,8 +379,12 @@ static bool bind_scalar(pl_arena *a, const pl_field *f, const pl_node *v, const 
     case PL_T_INT: {
         int64_t x;
         if (!pl_parse_int(s, &x)) {
-            pl_diag(d, v, path, "expected an integer, found %s",
-                    found_text(v, found, sizeof found));
+            if (integer_syntax(s))
+                pl_diag(d, v, path, "%s is out of range (must be between %" PRId64 " and %" PRId64
+                        ")", found_text(v, found, sizeof found), f->min, f->max);
+            else
+                pl_diag(d, v, path, "expected an integer, found %s",
+                        found_text(v, found, sizeof found));
             return false;
         }
         if (x < f->min || x > f->max) {
@@ -374,6 +404,11 @@ static bool bind_scalar(pl_arena *a, const pl_field *f, const pl_node *v, const 
         return true;
     case PL_T_DURATION:
         if (!pl_parse_duration(s, (uint64_t *)slot)) {
+            if (too_big(s, pl_parse_duration)) {
+                pl_diag(d, v, path, "%s is out of range (at most 5124095h, about 584 years)",
+                        found_text(v, found, sizeof found));
+                return false;
+            }
             pl_diag(d, v, path,
                     "expected a duration such as 500ms, 2s or 1m30s (units ns, us, ms, s, m, "
                     "h), found %s",
@@ -383,6 +418,12 @@ static bool bind_scalar(pl_arena *a, const pl_field *f, const pl_node *v, const 
         return true;
     case PL_T_BYTES:
         if (!pl_parse_bytes(s, (uint64_t *)slot)) {
+            if (too_big(s, pl_parse_bytes)) {
+                pl_diag(d, v, path, "%s is out of range (at most %" PRIu64 " bytes)",
+                        found_text(v, found, sizeof found),
+                        f->max ? (uint64_t)f->max : UINT64_MAX);
+                return false;
+            }
             pl_diag(d, v, path,
                     "expected a size such as 65536, 64KiB or 64MiB (units B, KB, MB, GB, TB, "
                     "KiB, MiB, GiB, TiB), found %s",

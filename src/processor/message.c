@@ -4,7 +4,10 @@
  * spares, so a message reused from one call to the next (the processor's
  * staging message is one) stops allocating. Metadata is a small array
  * searched linearly: messages carry a handful of keys, and a hash table
- * would cost more than it saves at that size.
+ * would cost more than it saves at that size. A message that gathers many
+ * keys (a guest may set any number) gets a hash index over them once it
+ * passes META_INDEX_MIN, so that setting or reading N keys costs O(N) and
+ * not O(N^2); the index is rebuilt lazily after a delete or a clear.
  */
 #include "proc.h"
 
@@ -12,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Below this many keys a linear scan beats hashing. */
+#define META_INDEX_MIN 16
 
 /* What an empty message's bytes point at, so callers never see NULL. */
 static const uint8_t empty_bytes[1];
@@ -47,6 +53,7 @@ void wp_message_destroy(wp_message *m)
     for (size_t i = 0; i < m->cap_meta; i++)
         free(m->meta[i].buf);
     free(m->meta);
+    free(m->slots);
     free(m->data);
     free(m->error);
     free(m);
@@ -136,19 +143,103 @@ void pr_message_swap_bytes(wp_message *a, wp_message *b)
     b->cap = cap;
 }
 
+/* The index must be rebuilt before its next use (entries moved or went). */
+static void index_invalidate(wp_message *m)
+{
+    m->mask = 0;
+    m->nindexed = 0;
+}
+
 void pr_message_clear_meta(wp_message *m)
 {
     m->nmeta = 0;
+    index_invalidate(m);
 }
 
+/* FNV-1a, 64 bits. */
+static uint64_t key_hash(const char *key, size_t klen)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (size_t i = 0; i < klen; i++) {
+        h ^= (unsigned char)key[i];
+        h *= UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+static void index_put(wp_message *m, size_t pos)
+{
+    const pr_meta *e = &m->meta[pos];
+    size_t i = (size_t)key_hash((const char *)e->buf, e->klen) & m->mask;
+    while (m->slots[i] != 0)
+        i = (i + 1) & m->mask;
+    m->slots[i] = (uint32_t)(pos + 1);
+}
+
+/* Brings the index up to date with meta[0..nmeta). False when there is no
+ * memory for it; lookups then scan. The table is kept at most half full
+ * and grows fourfold, so rebuilding costs O(1) per key amortised. */
+static bool index_sync(wp_message *m)
+{
+    if (m->nmeta > UINT32_MAX - 1)
+        return false;
+    if (m->mask == 0 || m->nmeta * 2 > m->mask + 1) {
+        size_t size = 64;
+        while (size < m->nmeta * 4)
+            size *= 2;
+        if (size > m->slots_cap) {
+            if (size > SIZE_MAX / sizeof *m->slots)
+                return false;
+            uint32_t *slots = malloc(size * sizeof *slots);
+            if (slots == NULL)
+                return false;
+            free(m->slots);
+            m->slots = slots;
+            m->slots_cap = size;
+        }
+        memset(m->slots, 0, size * sizeof *m->slots);
+        m->mask = size - 1;
+        m->nindexed = 0;
+    }
+    for (; m->nindexed < m->nmeta; m->nindexed++)
+        index_put(m, m->nindexed);
+    return true;
+}
+
+static bool key_is(const pr_meta *e, const char *key, size_t klen)
+{
+    return e->klen == klen && (klen == 0 || memcmp(e->buf, key, klen) == 0);
+}
+
+/* Looks a key up without changing anything: through the index for the
+ * entries it covers, then by a scan of those added since (one, usually,
+ * since every set brings the index up to date first). */
 static pr_meta *find_meta(const wp_message *m, const char *key, size_t klen)
 {
-    for (size_t i = 0; i < m->nmeta; i++) {
+    size_t from = 0;
+    if (m->mask != 0) {
+        size_t i = (size_t)key_hash(key, klen) & m->mask;
+        for (uint32_t at; (at = m->slots[i]) != 0; i = (i + 1) & m->mask) {
+            pr_meta *e = &m->meta[at - 1];
+            if (key_is(e, key, klen))
+                return e;
+        }
+        from = m->nindexed;
+    }
+    for (size_t i = from; i < m->nmeta; i++) {
         pr_meta *e = &m->meta[i];
-        if (e->klen == klen && (klen == 0 || memcmp(e->buf, key, klen) == 0))
+        if (key_is(e, key, klen))
             return e;
     }
     return NULL;
+}
+
+/* find_meta for a change: indexes the message first once it has many keys. */
+static pr_meta *find_meta_indexed(wp_message *m, const char *key, size_t klen)
+{
+    if (m->nmeta >= META_INDEX_MIN && !index_sync(m))
+        index_invalidate(m);   /* no memory for the index: scan */
+    return find_meta(m, key, klen);
 }
 
 const uint8_t *wp_message_meta_get(const wp_message *m, const char *key, size_t klen,
@@ -175,7 +266,7 @@ wp_status wp_message_meta_set(wp_message *m, const char *key, size_t klen,
     if (klen > SIZE_MAX - vlen)
         return WP_ERR_NOMEM;
     size_t need = klen + vlen;
-    pr_meta *e = find_meta(m, key, klen);
+    pr_meta *e = find_meta_indexed(m, key, klen);
     if (e != NULL) {
         if (need > e->cap) {
             /* A fresh buffer: value may be a view of the old one. */
@@ -228,7 +319,7 @@ wp_status wp_message_meta_delete(wp_message *m, const char *key, size_t klen)
 {
     if (m == NULL || (key == NULL && klen > 0))
         return WP_ERR_ARG;
-    pr_meta *e = find_meta(m, key, klen);
+    pr_meta *e = find_meta_indexed(m, key, klen);
     if (e == NULL)
         return WP_ERR_NOT_FOUND;
     /* The entry's buffer becomes the spare just past the live ones. */
@@ -236,6 +327,7 @@ wp_status wp_message_meta_delete(wp_message *m, const char *key, size_t klen)
     pr_meta gone = *e;
     memmove(&m->meta[i], &m->meta[i + 1], (m->nmeta - i - 1) * sizeof *m->meta);
     m->meta[--m->nmeta] = gone;
+    index_invalidate(m);
     return WP_OK;
 }
 

@@ -255,25 +255,31 @@ static wp_status grow(wp_processor *p, pr_entry **out, wp_error *err)
         pthread_mutex_unlock(&pool->lock);
         s = entry_init(p, e, err);
     }
-    pthread_mutex_lock(&pool->lock);
     if (s != WP_OK) {
-        if (e != NULL)
+        if (e != NULL) {
+            pthread_mutex_lock(&pool->lock);
             unlink_entry(pool, e);
-        pool->live--;
-        /* A waiter may now create one itself (and see the error too). */
-        pthread_cond_signal(&pool->cond);
-    } else {
-        pool->created++;
-    }
-    pthread_mutex_unlock(&pool->lock);
-    if (s != WP_OK) {
+            pthread_mutex_unlock(&pool->lock);
+        }
         entry_destroy(e);
         return s;
     }
+    pthread_mutex_lock(&pool->lock);
+    pool->created++;
+    pthread_mutex_unlock(&pool->lock);
     pr_log(p, WP_LOG_DEBUG, "instance_created", "instance created in %llu us",
            (unsigned long long)((pr_now_ns() - t0) / 1000));
     *out = e;
     return WP_OK;
+}
+
+/* How many entries the pool may hold now (0: no bound). */
+static uint32_t pool_bound(const pr_pool *pool)
+{
+    uint32_t bound = pool->max;
+    if (pool->ceiling != 0 && (bound == 0 || pool->ceiling < bound))
+        bound = pool->ceiling;
+    return bound;
 }
 
 wp_status pr_pool_acquire(wp_processor *p, pr_entry **out, wp_error *err)
@@ -289,13 +295,38 @@ wp_status pr_pool_acquire(wp_processor *p, pr_entry **out, wp_error *err)
             *out = e;
             return WP_OK;
         }
-        if (pool->max == 0 || pool->live < pool->max)
-            break;
+        uint32_t bound = pool_bound(pool);
+        if (bound == 0 || pool->live < bound || pool->live == 0) {
+            pool->live++;
+            pthread_mutex_unlock(&pool->lock);
+            wp_status s = grow(p, out, err);
+            if (s == WP_OK)
+                return WP_OK;
+            pthread_mutex_lock(&pool->lock);
+            pool->live--;
+            pool->create_failures++;
+            bool first = pool->create_failures == 1;
+            /* Whoever waits may now try (and fail) itself, or take an
+             * entry another thread returns. */
+            pthread_cond_signal(&pool->cond);
+            if (pool->live == 0) {
+                /* Nothing exists that could serve this caller. */
+                pthread_mutex_unlock(&pool->lock);
+                return s;
+            }
+            /* The others will do: stop growing at their number. */
+            pool->ceiling = pool->live;
+            uint32_t live = pool->live;
+            pthread_mutex_unlock(&pool->lock);
+            if (first)
+                pr_log(p, WP_LOG_WARN, "instance_unavailable", "cannot create another "
+                       "instance (%s); waiting for one of the %u others", err->msg,
+                       (unsigned)live);
+            pthread_mutex_lock(&pool->lock);
+            continue;
+        }
         pthread_cond_wait(&pool->cond, &pool->lock);
     }
-    pool->live++;
-    pthread_mutex_unlock(&pool->lock);
-    return grow(p, out, err);
 }
 
 void pr_pool_release(wp_processor *p, pr_entry *e)
@@ -315,6 +346,8 @@ void pr_pool_discard(wp_processor *p, pr_entry *e)
     unlink_entry(pool, e);
     pool->live--;
     pool->discarded++;
+    /* A waiter may make the replacement (the ceiling only stops growth
+     * beyond what existed). */
     pthread_cond_signal(&pool->cond);
     pthread_mutex_unlock(&pool->lock);
     entry_destroy(e);

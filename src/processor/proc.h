@@ -38,6 +38,14 @@ struct wp_message {
     size_t   len, cap;
     pr_meta *meta;          /* insertion order */
     size_t   nmeta, cap_meta;
+    /* A hash index over meta[0..nindexed), built once a message has many
+     * keys (message.c): open addressing, each slot holds an entry's
+     * position plus one (0: empty). It covers the first `nindexed`
+     * entries; later ones are added on the next lookup. */
+    uint32_t *slots;
+    size_t    slots_cap;    /* allocated */
+    size_t    mask;         /* table size - 1 in use; 0: no table yet */
+    size_t    nindexed;
     char    *error;         /* NULL: not errored (unless error_lost) */
     bool     error_lost;    /* errored, but its text could not be allocated */
 };
@@ -161,14 +169,19 @@ typedef struct pr_pool {
     pr_entry       *all;
     uint32_t        live;          /* created and not yet destroyed, incl. reserved */
     uint32_t        max;           /* 0: unbounded */
-    uint64_t        created, discarded;
+    /* After an instance could not be made while others existed: the pool
+     * stops growing past this many (until it shrinks below it), and
+     * threads wait for one of the others instead. 0: no such bound. */
+    uint32_t        ceiling;
+    uint64_t        created, discarded, create_failures;
 } pr_pool;
 
 wp_status pr_pool_init(pr_pool *pool, uint32_t max, wp_error *err);
 /* Destroys every entry; none may be in use. */
 void pr_pool_fini(pr_pool *pool);
 /* A free entry, or a new one when none is free (waiting instead while max
- * entries are live). */
+ * entries are live). When a new one cannot be made but others exist, waits
+ * for one of them; fails only when no instance exists and none can be made. */
 wp_status pr_pool_acquire(wp_processor *p, pr_entry **out, wp_error *err);
 void pr_pool_release(wp_processor *p, pr_entry *e);
 /* Destroys an entry whose instance can no longer be trusted. */

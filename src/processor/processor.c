@@ -568,23 +568,21 @@ wp_status wp_processor_process(wp_processor *p, wp_message **msgs, size_t n, wp_
         return pr_fail(err, WP_ERR_ARG, "wp_processor_process: processor or messages is NULL");
     pr_entry *e = NULL;
     uint64_t done = 0, errors = 0;
-    wp_status s = WP_OK;
     for (size_t i = 0; i < n; i++) {
         wp_message *msg = msgs[i];
         if (msg == NULL)
             continue;
         if (e == NULL) {
-            s = pr_pool_acquire(p, &e, err);
-            if (s != WP_OK) {
-                pr_error_prefix(err, "%s", p->path);
-                for (size_t k = i; k < n; k++) {
-                    if (msgs[k] == NULL)
-                        continue;
-                    wp_message_set_error(msgs[k], "no instance: %s", err->msg);
-                    done++;
-                    errors++;
-                }
-                break;
+            /* Waits while other instances exist; fails only when there are
+             * none and none can be made. That errors this message, and the
+             * next one tries again (the cause may pass). */
+            wp_error why;
+            if (pr_pool_acquire(p, &e, &why) != WP_OK) {
+                wp_message_set_error(msg, "no instance: %s", why.msg);
+                e = NULL;
+                done++;
+                errors++;
+                continue;
             }
         }
         bool errored;
@@ -600,7 +598,7 @@ wp_status wp_processor_process(wp_processor *p, wp_message **msgs, size_t n, wp_
     atomic_fetch_add_explicit(&p->messages, done, memory_order_relaxed);
     if (errors > 0)
         atomic_fetch_add_explicit(&p->errors, errors, memory_order_relaxed);
-    return s;
+    return WP_OK;
 }
 
 void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out)
@@ -617,5 +615,6 @@ void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out)
     out->instances_created = p->pool.created;
     out->instances_discarded = p->pool.discarded;
     out->instances_live = p->pool.live;
+    out->instance_failures = p->pool.create_failures;
     pthread_mutex_unlock(&p->pool.lock);
 }
