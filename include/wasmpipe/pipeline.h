@@ -166,6 +166,11 @@ WP_API wp_status wp_pipeline_run(wp_pipeline *p, wp_error *err);
 /* Asks a running pipeline to stop reading; what was read is still
  * processed and written. Thread-safe and async-signal-safe. */
 WP_API void wp_pipeline_stop(wp_pipeline *p);
+/* Thread-safe (not signal-safe), for after wp_pipeline_stop: guests
+ * blocked in a WASI wait (a sleep, a pipe read) stop waiting, now and
+ * whenever they would block again, and their messages are errored, so that
+ * the drain does not wait for them. Guests that compute still finish. */
+WP_API void wp_pipeline_cancel_waits(wp_pipeline *p);
 
 typedef struct wp_pipeline_stats {
     uint64_t in;         /* messages read */

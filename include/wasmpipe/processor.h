@@ -108,6 +108,13 @@ WP_API void wp_processor_destroy(wp_processor *p);
 WP_API wp_status wp_processor_process(wp_processor *p, wp_message **msgs, size_t n,
                                       wp_error *err);
 
+/* Thread-safe, for shutting down: every guest blocked in a WASI wait (a
+ * sleep in poll_oneoff, a read from a pipe) ends its call within a few
+ * milliseconds, and so does every later one that would block; the message
+ * is errored ("... cancelled: the host is shutting down"). Guests that
+ * compute are not affected, so messages in flight still finish. No undo. */
+WP_API void wp_processor_cancel_waits(wp_processor *p);
+
 typedef struct wp_processor_stats {
     uint64_t compiles;           /* always 1 */
     uint64_t instances_created;

@@ -10,10 +10,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Larger modules are refused before anything is read. */
 #define MAX_MODULE_BYTES (1024u * 1024u * 1024u)
@@ -46,6 +50,8 @@ static const char help_text[] =
     "  the guest's own: its proc_exit code, or 0 when _start returns\n"
     "  134  the guest trapped; one line on stderr says why and, when the\n"
     "       module's name section has it, in which function\n"
+    "  130, 143  SIGINT or SIGTERM interrupted the guest (even one waiting in\n"
+    "       WASI); a second signal exits at once\n"
     "  125  wasmpipe could not run the module: bad usage, unreadable or\n"
     "       invalid module, an import nothing provides, no _start\n";
 
@@ -294,6 +300,63 @@ static int invoke(const options *o, wp_instance *in) {
     return rc;
 }
 
+/* ---------------------------------------------------------------- signals */
+
+/* While the guest runs, SIGINT and SIGTERM (unless the shell made us ignore
+ * them) go to a watcher thread that interrupts the guest's call, wherever
+ * it is, a WASI sleep included: the guest then ends like a trap and exec
+ * exits with 128 + the signal, saying so. A second signal exits at once.
+ * SIGUSR1 wakes the watcher when the guest finishes by itself. */
+typedef struct sig_guard {
+    wp_instance *in;
+    sigset_t     set, old;
+    pthread_t    thread;
+    bool         running;
+    atomic_int   sig;      /* the first signal received, or 0 */
+    atomic_bool  done;
+} sig_guard;
+
+static void *sig_watch(void *arg) {
+    sig_guard *g = arg;
+    while (!atomic_load(&g->done)) {
+        int sig = 0;
+        if (sigwait(&g->set, &sig) != 0 || sig == SIGUSR1) continue;
+        if (atomic_load(&g->sig) != 0) _exit(128 + sig);
+        atomic_store(&g->sig, sig);
+        wp_instance_interrupt(g->in);
+    }
+    return NULL;
+}
+
+static bool sig_ignored(int sig) {
+    struct sigaction sa;
+    return sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+static void guard_start(sig_guard *g, wp_instance *in) {
+    memset(g, 0, sizeof *g);
+    g->in = in;
+    atomic_init(&g->sig, 0);
+    atomic_init(&g->done, false);
+    sigemptyset(&g->set);
+    if (!sig_ignored(SIGINT)) sigaddset(&g->set, SIGINT);
+    if (!sig_ignored(SIGTERM)) sigaddset(&g->set, SIGTERM);
+    sigaddset(&g->set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &g->set, &g->old);
+    g->running = pthread_create(&g->thread, NULL, sig_watch, g) == 0;
+}
+
+/* Stops the watcher; the signal that interrupted the guest, or 0. */
+static int guard_stop(sig_guard *g) {
+    if (g->running) {
+        atomic_store(&g->done, true);
+        pthread_kill(g->thread, SIGUSR1);
+        pthread_join(g->thread, NULL);
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+    return atomic_load(&g->sig);
+}
+
 static int run(const options *o, const uint8_t *bytes, size_t len) {
     wp_error err;
     wp_engine *engine = NULL;
@@ -342,6 +405,8 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
                  : fail("%s: %s: %s", o->module, wp_status_text(st), err.msg);
         goto done;
     }
+    sig_guard guard;
+    guard_start(&guard, in);
     if (o->invoke) {
         rc = invoke(o, in);
     } else {
@@ -350,10 +415,18 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
         if (st == WP_ERR_NOT_FOUND)
             rc = fail("%s: no _start: not a command module (call a function with --invoke)",
                       o->module);
+        else if (st == WP_ERR_TRAP && atomic_load(&guard.sig) != 0)
+            rc = CLI_EXIT_TRAP; /* reported below */
         else if (st != WP_OK)
             rc = report(o->module, st, &err);
         else
             rc = code & 0xff;
+    }
+    int sig = guard_stop(&guard);
+    if (sig != 0 && rc == CLI_EXIT_TRAP) {
+        fprintf(stderr, "wasmpipe exec: %s: interrupted by %s\n", o->module,
+                sig == SIGINT ? "SIGINT" : "SIGTERM");
+        rc = 128 + sig;
     }
 done:
     wp_instance_destroy(in);

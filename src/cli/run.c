@@ -88,7 +88,8 @@ static uint64_t now_ns(void) {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Turns SIGINT/SIGTERM into wp_pipeline_stop; a second one exits at once,
+/* Turns SIGINT/SIGTERM into wp_pipeline_stop (and cuts short guests
+ * sleeping in WASI, which would hold up the drain); a second one exits at once,
  * and so does a pipeline that has not finished shutdown_timeout after the
  * first. At the end of the run the main thread sets `done` and sends the
  * watcher a SIGTERM of its own, which ends its wait at once (no polling). */
@@ -122,6 +123,7 @@ static void *sig_main(void *arg) {
         uint64_t limit = wp_pipeline_shutdown_timeout(w->p);
         deadline = now_ns() + (limit ? limit : 1);
         wp_pipeline_stop(w->p);
+        wp_pipeline_cancel_waits(w->p);
     }
     return NULL;
 }

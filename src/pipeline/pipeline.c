@@ -342,6 +342,12 @@ void wp_pipeline_stop(wp_pipeline *p) {
     }
 }
 
+void wp_pipeline_cancel_waits(wp_pipeline *p) {
+    if (!p) return;
+    for (size_t k = 0; k < p->nprocs; k++)
+        if (p->procs[k].type->stop) p->procs[k].type->stop(p->procs[k].state);
+}
+
 void wp_pipeline_stats_get(const wp_pipeline *p, wp_pipeline_stats *out) {
     memset(out, 0, sizeof *out);
     if (!p) return;

@@ -347,6 +347,9 @@ typedef struct pl_processor_type {
     wp_status (*process)(void *state, wp_message **msgs, size_t n, wp_error *err);
     /* Logs its counters at debug level at the end of a run. */
     void (*report)(void *state, const wp_logger *log);
+    /* Optional, thread-safe: the pipeline was asked to stop; cut short what
+     * would otherwise block the drain (wasm: guests waiting in WASI). */
+    void (*stop)(void *state);
     void (*destroy)(void *state);
 } pl_processor_type;
 

@@ -40,7 +40,8 @@ static const pl_field wasm_fields[] = {
       "only when no instance exists and none can be made.",
       0, NULL, 0, 65536, NULL },
     { "timeout", PL_T_DURATION, "0s", offsetof(wasm_cfg, timeout),
-      "The longest one call may run; the message is errored with \"timed out after ...\" "
+      "The longest one call may run, time spent blocked in WASI calls (sleeps, waits) "
+      "included; the message is errored with \"timed out after ...\" "
       "and the instance replaced. 0s: no limit.",
       0, NULL, 0, 0, NULL },
     { "max_memory", PL_T_BYTES, "0", offsetof(wasm_cfg, max_memory),
@@ -138,6 +139,11 @@ static void wasm_report(void *state, const wp_logger *log) {
     wp_log_end(&l);
 }
 
+static void wasm_stop(void *state) {
+    wasm_state *w = state;
+    wp_processor_cancel_waits(w->proc);
+}
+
 static void wasm_destroy(void *state) {
     wasm_state *w = state;
     if (!w) return;
@@ -161,5 +167,6 @@ const pl_processor_type pl_processor_wasm = {
     .create = wasm_create,
     .process = wasm_process,
     .report = wasm_report,
+    .stop = wasm_stop,
     .destroy = wasm_destroy,
 };

@@ -252,6 +252,10 @@ static wp_status grow(wp_processor *p, pr_entry **out, wp_error *err)
     if (s == WP_OK) {
         pthread_mutex_lock(&pool->lock);
         link_entry(pool, e);
+        /* Under the lock that wp_processor_cancel_waits walks the list with:
+         * an entry is either walked or sees the flag. */
+        if (atomic_load(&p->cancel_waits))
+            wp_wasi_cancel(e->wasi);
         pthread_mutex_unlock(&pool->lock);
         s = entry_init(p, e, err);
     }

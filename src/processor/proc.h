@@ -223,6 +223,7 @@ struct wp_processor {
     bool            stopping;
 
     atomic_uint_fast64_t compiles, messages, errors;
+    atomic_bool    cancel_waits;   /* wp_processor_cancel_waits: new entries too */
 };
 
 /* Logs through the configured callback, if any (printf-style). */

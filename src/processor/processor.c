@@ -468,6 +468,7 @@ wp_status wp_processor_create(wp_engine *eng, const wp_processor_config *cfg, wp
     atomic_init(&p->compiles, 0);
     atomic_init(&p->messages, 0);
     atomic_init(&p->errors, 0);
+    atomic_init(&p->cancel_waits, false);
     if (p->path == NULL || p->function == NULL || p->label == NULL) {
         wp_processor_destroy(p);
         return pr_fail(err, WP_ERR_NOMEM, "wasm processor: out of memory");
@@ -599,6 +600,20 @@ wp_status wp_processor_process(wp_processor *p, wp_message **msgs, size_t n, wp_
     if (errors > 0)
         atomic_fetch_add_explicit(&p->errors, errors, memory_order_relaxed);
     return WP_OK;
+}
+
+static void cancel_entry(pr_entry *e, void *user)
+{
+    (void)user;
+    wp_wasi_cancel(e->wasi);
+}
+
+void wp_processor_cancel_waits(wp_processor *p)
+{
+    if (p == NULL || !p->pool_ready)
+        return;
+    atomic_store(&p->cancel_waits, true);
+    pr_pool_each(&p->pool, cancel_entry, NULL);
 }
 
 void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out)

@@ -1,10 +1,16 @@
 ;; Blocks in WASI instead of computing: "process" sleeps 3 s in one
-;; poll_oneoff clock subscription, "nap" sleeps 1 ms, "forever" waits on a
-;; clock an hour away. The timeout and shutdown tests run these.
+;; poll_oneoff clock subscription, "nap" sleeps 1 ms, "forever" says
+;; "sleeping" on stderr and waits on a clock an hour away. The timeout and
+;; shutdown tests run these.
 (module
   (import "wasi_snapshot_preview1" "poll_oneoff"
     (func $poll (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
+  ;; iovec at 128 -> "sleeping\n" at 144; bytes written at 136
+  (data (i32.const 128) "\90\00\00\00\09\00\00\00")
+  (data (i32.const 144) "sleeping\n")
   ;; One relative clock subscription (48 bytes at 0), its event at 64, the
   ;; event count at 96. The timeout field is at 24.
   (func $sleep (param $ns i64)
@@ -18,4 +24,6 @@
       (then unreachable)))
   (func (export "process") (call $sleep (i64.const 3000000000)))
   (func (export "nap") (call $sleep (i64.const 1000000)))
-  (func (export "forever") (call $sleep (i64.const 3600000000000))))
+  (func (export "forever")
+    (drop (call $write (i32.const 2) (i32.const 128) (i32.const 1) (i32.const 136)))
+    (call $sleep (i64.const 3600000000000))))

@@ -3,6 +3,8 @@
  * "timed out after ...", and the next message runs normally. */
 #include "common.h"
 
+#include <pthread.h>
+
 static void test_sleep_times_out(void)
 {
     wp_processor_config cfg = { .timeout_ns = 100 * 1000000ull };
@@ -41,10 +43,47 @@ static void test_short_sleep_passes(void)
     wp_processor_destroy(p);
 }
 
+typedef struct sleeper {
+    wp_processor *p;
+    wp_message   *m;
+} sleeper;
+
+static void *sleep_forever(void *arg)
+{
+    sleeper *s = arg;
+    wp_error err;
+    wp_processor_process(s->p, &s->m, 1, &err);
+    return NULL;
+}
+
+/* Cancelling the waits ends a guest sleeping for an hour without a
+ * timeout set, whether it was already asleep or not (the cancellation
+ * stays), and every later sleep too. */
+static void test_cancel_waits(void)
+{
+    wp_processor *p = make_processor("sleep", "forever", NULL);
+    if (p == NULL)
+        return;
+    sleeper s = { p, wp_message_create((const uint8_t *)"zz", 2) };
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, sleep_forever, &s) == 0, "thread");
+    wp_processor_cancel_waits(p);
+    pthread_join(t, NULL);
+    CHECK(has_text(wp_message_error(s.m), "cancelled"), "asleep: %s",
+          wp_message_error(s.m) ? wp_message_error(s.m) : "(no error)");
+    wp_message_destroy(s.m);
+    wp_message *m = run_one(p, "again", 5);
+    CHECK(has_text(wp_message_error(m), "cancelled"), "later: %s",
+          wp_message_error(m) ? wp_message_error(m) : "(no error)");
+    wp_message_destroy(m);
+    wp_processor_destroy(p);
+}
+
 int main(int argc, char **argv)
 {
     test_init(argc, argv);
     test_sleep_times_out();
     test_short_sleep_passes();
+    test_cancel_waits();
     return test_done("test_wasi_wait");
 }
