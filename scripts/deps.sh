@@ -4,6 +4,7 @@
 set -euo pipefail
 
 pkgs=(cmake make gcc pkg-config libjansson-dev libyaml-dev wabt
+      libnats-dev nats-server libmicrohttpd-dev libcurl4-openssl-dev prometheus curl
       clang lld wasi-libc libclang-rt-14-dev-wasm32
       rustc libstd-rust-dev-wasm32 llvm-19-dev)
 

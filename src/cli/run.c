@@ -130,6 +130,17 @@ static void *sig_main(void *arg) {
 
 int cli_run_pipeline(const wp_config *c, wp_logger *log, bool level_fixed, uint32_t batch,
                      const char *const (*flags)[2]) {
+    /* Blocked before the pipeline is created, the signals stay blocked in
+     * every thread it starts (the pipeline's workers, a client library's)
+     * and reach only the watcher. */
+    sig_watch w = { .log = log };
+    atomic_init(&w.done, false);
+    sigset_t old;
+    sigemptyset(&w.set);
+    sigaddset(&w.set, SIGINT);
+    sigaddset(&w.set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &w.set, &old);
+
     wp_diags d;
     wp_diags_init(&d);
     wp_pipeline_options o = { .log = log, .log_level_fixed = level_fixed, .batch_size = batch };
@@ -137,6 +148,7 @@ int cli_run_pipeline(const wp_config *c, wp_logger *log, bool level_fixed, uint3
     if (wp_pipeline_create(c, &o, &p, &d) != WP_OK) {
         cli_report_diags(log, &d, flags);
         wp_diags_free(&d);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         return CLI_EXIT_CONFIG;
     }
     wp_diags_free(&d);
@@ -144,15 +156,7 @@ int cli_run_pipeline(const wp_config *c, wp_logger *log, bool level_fixed, uint3
     /* A reader that went away is a write error (EPIPE), reported with the
      * count of what was dropped, not a silent death by SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
-    /* Blocked here, the signals stay blocked in the pipeline's threads and
-     * reach only the watcher. */
-    sig_watch w = { .p = p, .log = log };
-    atomic_init(&w.done, false);
-    sigset_t old;
-    sigemptyset(&w.set);
-    sigaddset(&w.set, SIGINT);
-    sigaddset(&w.set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &w.set, &old);
+    w.p = p;
     pthread_t t;
     bool watching = pthread_create(&t, NULL, sig_main, &w) == 0;
 

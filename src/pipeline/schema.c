@@ -94,9 +94,12 @@ const pl_spec pl_root_spec = {
     .cfg_size = sizeof(pl_config),
 };
 
-const pl_spec *const pl_input_specs[] = { &pl_input_stdin.spec, &pl_input_file.spec, NULL };
+const pl_spec *const pl_input_specs[] = { &pl_input_stdin.spec, &pl_input_file.spec,
+                                          &pl_input_nats.spec, &pl_input_jetstream.spec,
+                                          NULL };
 const pl_spec *const pl_output_specs[] = { &pl_output_stdout.spec, &pl_output_file.spec,
-                                           &pl_output_drop.spec, NULL };
+                                           &pl_output_drop.spec, &pl_output_nats.spec,
+                                           &pl_output_jetstream.spec, NULL };
 const pl_spec *const pl_processor_specs[] = { &pl_processor_wasm.spec, NULL };
 
 /* ---------------------------------------------------------------- scalar parsers */

@@ -224,8 +224,8 @@ bad() { # name yaml pattern
   expect_err "$1" "$3"
   [ "$(wc -l < "$tmp/err")" = 1 ] && ok "$1: one line" || fail "$1" "$(wc -l < "$tmp/err") lines on stderr"
 }
-bad "run: unknown input" $'input:\n  kafka: {}\n' "pos=$tmp/bad.yaml:2:3 field=input msg=\"unknown input type 'kafka' \\(known: stdin, file\\)\""
-bad "run: unknown output" $'output:\n  s3: {}\n' "unknown output type 's3' \\(known: stdout, file, drop\\)"
+bad "run: unknown input" $'input:\n  kafka: {}\n' "pos=$tmp/bad.yaml:2:3 field=input msg=\"unknown input type 'kafka' \\(known: stdin, file, "
+bad "run: unknown output" $'output:\n  s3: {}\n' "unknown output type 's3' \\(known: stdout, file, drop, "
 bad "run: unknown processor" $'pipeline:\n  processors:\n    - bloblang: root = this\n' "pos=$tmp/bad.yaml:3:7 .*unknown processor type 'bloblang' \\(known: wasm\\)"
 bad "run: missing module" $'pipeline:\n  processors:\n    - wasm:\n        module_path: ./nope.wasm\n' "pos=$tmp/bad.yaml:4:22 field=pipeline.processors\\[0\\].wasm.module_path msg=\"cannot open './nope.wasm'"
 bad "run: unknown key" $'pipeline:\n  thread: 2\n' "pos=$tmp/bad.yaml:2:3 field=pipeline.thread msg=\"unknown key 'thread'"

@@ -1,0 +1,196 @@
+/* The `nats` and `nats_jetstream` outputs. nats_jetstream publishes each
+ * message asynchronously and its flush waits until the server stored and
+ * acknowledged every one: only then does the pipeline acknowledge the
+ * input. `nats` publishes on core NATS; its flush is a round trip to the
+ * server (which has then received everything before it), with no
+ * guarantee that anyone received the messages.
+ */
+#include "pl_nats.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Unconfirmed asynchronous publishes before write itself waits for them. */
+#define MAX_UNCONFIRMED 8192
+#define CONFIRM_WAIT_MS 30000
+
+typedef struct nats_out_cfg {
+    pl_strs          urls;
+    const char      *subject;
+    pl_nats_meta_cfg metadata;
+} nats_out_cfg;
+
+static const pl_field nats_out_fields[] = {
+    { "urls", PL_T_STR_LIST, NULL, offsetof(nats_out_cfg, urls),
+      "NATS server URLs, as for the nats_jetstream input.", PL_REQUIRED, NULL, 0, 0, NULL },
+    { "subject", PL_T_STR, NULL, offsetof(nats_out_cfg, subject),
+      "The subject every message is published to.", PL_REQUIRED, NULL, 0, 0, NULL },
+    { "metadata", PL_T_SECTION, NULL, offsetof(nats_out_cfg, metadata),
+      "Which metadata keys become headers.", 0, NULL, 0, 0, &pl_nats_meta_spec },
+    { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
+};
+
+typedef struct nats_out {
+    natsConnection   *nc;
+    jsCtx            *js;         /* NULL for core NATS */
+    const nats_out_cfg *cfg;
+    size_t            unconfirmed;
+    _Atomic uint64_t  failed;     /* publishes the server refused (from libnats' thread) */
+    char              why[256];   /* the first refusal; written before failed is raised */
+    char              name[160];
+} nats_out;
+
+static void on_pub_error(jsCtx *js, jsPubAckErr *pae, void *closure) {
+    (void)js;
+    nats_out *s = closure;
+    if (atomic_load(&s->failed) == 0)
+        pl_format(s->why, sizeof s->why, "%s%s%s", natsStatus_GetText(pae->Err),
+                  pae->ErrText ? ": " : "", pae->ErrText ? pae->ErrText : "");
+    atomic_fetch_add(&s->failed, 1);
+}
+
+static void nats_out_close(void *state) {
+    nats_out *s = state;
+    if (!s) return;
+    if (s->nc) natsConnection_FlushTimeout(s->nc, 2000);
+    jsCtx_Destroy(s->js);
+    natsConnection_Destroy(s->nc);
+    free(s);
+}
+
+static wp_status open_common(const pl_open_ctx *ctx, const void *cfg, void **state,
+                             pl_fail *fail, bool jetstream) {
+    const nats_out_cfg *c = cfg;
+    if (!c->subject[0])
+        return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "subject"), "subject",
+                        "the subject is empty");
+    nats_out *s = calloc(1, sizeof *s);
+    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    s->cfg = c;
+    atomic_init(&s->failed, 0);
+    pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
+    wp_status ws = pl_nats_connect(ctx, &c->urls, &s->nc, fail);
+    if (ws != WP_OK) {
+        free(s);
+        return ws;
+    }
+    if (jetstream) {
+        jsOptions jo;
+        jsOptions_Init(&jo);
+        jo.PublishAsync.MaxPending = MAX_UNCONFIRMED * 2;
+        jo.PublishAsync.ErrHandler = on_pub_error;
+        jo.PublishAsync.ErrHandlerClosure = s;
+        jo.PublishAsync.StallWait = CONFIRM_WAIT_MS;
+        natsStatus ns = natsConnection_JetStream(&s->js, s->nc, &jo);
+        if (ns != NATS_OK) {
+            pl_failf(fail, WP_ERR_IO, NULL, "", "cannot use JetStream: %s",
+                     natsStatus_GetText(ns));
+            nats_out_close(s);
+            return fail->code;
+        }
+    }
+    *state = s;
+    return WP_OK;
+}
+
+static wp_status js_out_open(const pl_open_ctx *ctx, const void *cfg, void **state,
+                             pl_fail *fail) {
+    return open_common(ctx, cfg, state, fail, true);
+}
+
+static wp_status nats_out_open(const pl_open_ctx *ctx, const void *cfg, void **state,
+                               pl_fail *fail) {
+    return open_common(ctx, cfg, state, fail, false);
+}
+
+static wp_status nats_out_flush(void *state, wp_error *err) {
+    nats_out *s = state;
+    natsStatus ns;
+    if (s->js) {
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = CONFIRM_WAIT_MS;
+        ns = js_PublishAsyncComplete(s->js, &po);
+        s->unconfirmed = 0;
+        if (ns == NATS_OK && atomic_load(&s->failed))
+            return pl_error(err, WP_ERR_IO, "%s: %llu publishes to '%s' were refused: %s", s->name,
+                            (unsigned long long)atomic_load(&s->failed), s->cfg->subject,
+                            s->why);
+        if (ns != NATS_OK)
+            return pl_error(err, WP_ERR_IO,
+                            "%s: publishes to '%s' not acknowledged by JetStream: %s", s->name,
+                            s->cfg->subject, natsStatus_GetText(ns));
+        return WP_OK;
+    }
+    ns = natsConnection_FlushTimeout(s->nc, CONFIRM_WAIT_MS);
+    if (ns != NATS_OK)
+        return pl_error(err, WP_ERR_IO, "%s: cannot flush to the NATS server: %s", s->name,
+                        natsStatus_GetText(ns));
+    return WP_OK;
+}
+
+static wp_status nats_out_write(void *state, wp_message *const *msgs, size_t n, wp_error *err) {
+    nats_out *s = state;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const uint8_t *data = wp_message_bytes(msgs[i], &len);
+        if (len > (size_t)INT32_MAX)
+            return pl_error(err, WP_ERR_INVALID, "%s: a message of %zu bytes is too large",
+                            s->name, len);
+        natsMsg *nm = NULL;
+        natsStatus ns = natsMsg_Create(&nm, s->cfg->subject, NULL, (const char *)data, (int)len);
+        if (ns == NATS_OK) ns = pl_nats_meta_to_headers(msgs[i], &s->cfg->metadata.include_prefixes,
+                                                        nm);
+        if (ns == NATS_OK) {
+            if (s->js) {
+                ns = js_PublishMsgAsync(s->js, &nm, NULL);
+                s->unconfirmed++;
+            } else {
+                ns = natsConnection_PublishMsg(s->nc, nm);
+            }
+        }
+        natsMsg_Destroy(nm);   /* NULL when the library took it */
+        if (ns != NATS_OK)
+            return pl_error(err, WP_ERR_IO, "%s: cannot publish to '%s': %s", s->name,
+                            s->cfg->subject, natsStatus_GetText(ns));
+        if (s->unconfirmed >= MAX_UNCONFIRMED) {
+            wp_status st = nats_out_flush(s, err);
+            if (st != WP_OK) return st;
+        }
+    }
+    return WP_OK;
+}
+
+static bool nats_out_connected(void *state) { return pl_nats_connected(((nats_out *)state)->nc); }
+
+const pl_output_type pl_output_jetstream = {
+    .spec = {
+        .name = "nats_jetstream",
+        .summary = "Publishes messages to a JetStream subject; confirmed when stored.",
+        .details = "A message counts as written once the stream acknowledged it, which is "
+                   "when an acking input acknowledges its source. A refused publish fails the "
+                   "output: the pipeline stops and what it had not acknowledged is redelivered.",
+        .fields = nats_out_fields,
+        .cfg_size = sizeof(nats_out_cfg),
+    },
+    .open = js_out_open,
+    .write = nats_out_write,
+    .flush = nats_out_flush,
+    .close = nats_out_close,
+    .connected = nats_out_connected,
+};
+
+const pl_output_type pl_output_nats = {
+    .spec = {
+        .name = "nats",
+        .summary = "Publishes messages to a core NATS subject, at most once.",
+        .fields = nats_out_fields,
+        .cfg_size = sizeof(nats_out_cfg),
+    },
+    .open = nats_out_open,
+    .write = nats_out_write,
+    .flush = nats_out_flush,
+    .close = nats_out_close,
+    .connected = nats_out_connected,
+};
