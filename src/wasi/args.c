@@ -106,6 +106,7 @@ uint16_t ws_sock_recv(ws_ctx *c, const uint64_t *args) {
     if ((e = gather(c, ws_arg32(args, 1), ws_arg32(args, 2), iov, &n))) return e;
     struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n };
     int flags = ((riflags & 1u) ? MSG_PEEK : 0) | ((riflags & 2u) ? MSG_WAITALL : 0);
+    if ((e = ws_wait_fd(c, f, POLLIN))) return e;
     ssize_t got = recvmsg(f->host, &msg, flags);
     if (got < 0) return ws_errno_now();
     ws_st32(c->mem + len_ptr, (uint32_t)got);
@@ -125,6 +126,7 @@ uint16_t ws_sock_send(ws_ctx *c, const uint64_t *args) {
     int n;
     if ((e = gather(c, ws_arg32(args, 1), ws_arg32(args, 2), iov, &n))) return e;
     struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+    if ((e = ws_wait_fd(c, f, POLLOUT))) return e;
     ssize_t put = sendmsg(f->host, &msg, MSG_NOSIGNAL);
     if (put < 0) return ws_errno_now();
     ws_st32(c->mem + len_ptr, (uint32_t)put);

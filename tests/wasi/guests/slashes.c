@@ -44,6 +44,7 @@ int main(int argc, char **argv) {
     show("link file to file/", link(at("file"), at("file/")));
     show("link file/ to new", link(at("file/"), at("new")));
     show("link missing/ to new", link(at("missing/"), at("new")));
+    show("link dir/ to new", link(at("dir/"), at("new")));
 
     show("open file/", try_open("file/", O_RDONLY));
     show("open file/ for writing", try_open("file/", O_WRONLY));
@@ -54,6 +55,8 @@ int main(int argc, char **argv) {
     show("create dir/", try_open("dir/", O_WRONLY | O_CREAT));
     show("stat file/", stat(at("file/"), &st));
     show("stat dir/", stat(at("dir/"), &st));
+    show("stat missing/", stat(at("missing/"), &st));
+    show("lstat file/", lstat(at("file/"), &st));
 
     show("mkdir newdir/", mkdir(at("newdir/"), 0755));
     show("mkdir dir/", mkdir(at("dir/"), 0755));
