@@ -98,10 +98,26 @@ WP_API void wp_config_reference(FILE *out, wp_doc_format fmt);
  * level is a wp_log_level, or WP_LOG_OFF for nothing at all. */
 #define WP_LOG_OFF (-1)
 
+typedef struct wp_log_sink wp_log_sink;
+
 typedef struct wp_logger {
     int level;
     int fd;
+    /* Set by wp_logger_open; NULL: each line is one blocking write(2). */
+    wp_log_sink *sink;
 } wp_logger;
+
+/* Makes lg log to fd without ever blocking message processing for long
+ * (a stderr that nobody reads). When fd is a pipe or a socket, lines are
+ * written without blocking; one that does not fit is waited for up to
+ * 100 ms, then dropped and counted, and after such a drop lines are
+ * dropped at once until the reader takes one again. Files and terminals
+ * are written as before. Without memory for this, lg stays a plain logger.
+ * wp_logger_close(lg) undoes it; both may be called on any logger. */
+WP_API void wp_logger_open(wp_logger *lg, int level, int fd);
+WP_API void wp_logger_close(wp_logger *lg);
+/* Lines dropped so far because fd would not take them. */
+WP_API uint64_t wp_logger_dropped(const wp_logger *lg);
 
 /* "off", "error", "warn", "info", "debug", "trace" (any case; Bento's
  * "fatal", "warning", "all" and "none" are accepted too). */

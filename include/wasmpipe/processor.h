@@ -87,6 +87,12 @@ typedef struct wp_processor_config {
                                   * call stack on top); 0: the engine's limit */
     wp_log_fn   log;             /* NULL: events are dropped */
     void       *log_user;
+    /* Guest stdout and stderr become log events, within two caps: bytes
+     * per message (what one call writes; initialisation counts as one) and
+     * bytes per second for the whole processor. What goes past them is
+     * dropped and counted (wp_processor_stats.output_dropped). 0: no cap. */
+    uint64_t    output_per_message;
+    uint64_t    output_per_second;
 } wp_processor_config;
 
 /* Reads, compiles and checks the module once (the function's export and
@@ -123,6 +129,8 @@ typedef struct wp_processor_stats {
     uint64_t messages;
     uint64_t errors;
     uint64_t instance_failures;  /* instances that could not be created */
+    uint64_t output_dropped;     /* guest output bytes dropped by the caps */
+    uint64_t output_logged;      /* guest output bytes logged */
 } wp_processor_stats;
 
 WP_API void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out);

@@ -100,7 +100,7 @@ int cli_process(int argc, char **argv) {
     }
     if (!values[0]) return usage_error("%s", "no module given (--module PATH)");
 
-    wp_logger log = { WP_LOG_INFO, STDERR_FILENO };
+    wp_logger log = { .level = WP_LOG_INFO, .fd = STDERR_FILENO };
     const char *level = values[NFLAGS - 1];
     if (level && wp_log_level_parse(level, &log.level) != WP_OK)
         return usage_error("unknown log level '%s' (off, error, warn, info, debug, trace)",

@@ -128,8 +128,21 @@ static void *sig_main(void *arg) {
     return NULL;
 }
 
+static int run_with_log(const wp_config *c, wp_logger *log, bool level_fixed, uint32_t batch,
+                       const char *const (*flags)[2]);
+
 int cli_run_pipeline(const wp_config *c, wp_logger *log, bool level_fixed, uint32_t batch,
                      const char *const (*flags)[2]) {
+    /* A stderr that nobody reads must not stop the pipeline. */
+    bool own_sink = !log->sink;
+    if (own_sink) wp_logger_open(log, log->level, log->fd);
+    int rc = run_with_log(c, log, level_fixed, batch, flags);
+    if (own_sink) wp_logger_close(log);
+    return rc;
+}
+
+static int run_with_log(const wp_config *c, wp_logger *log, bool level_fixed, uint32_t batch,
+                       const char *const (*flags)[2]) {
     /* Blocked before the pipeline is created, the signals stay blocked in
      * every thread it starts (the pipeline's workers, a client library's)
      * and reach only the watcher. */
@@ -256,7 +269,7 @@ int cli_run(int argc, char **argv) {
         }
     }
     if (!rc && !config) rc = usage_error("%s", "no configuration given (-c config.yaml)");
-    wp_logger log = { WP_LOG_INFO, STDERR_FILENO };
+    wp_logger log = { .level = WP_LOG_INFO, .fd = STDERR_FILENO };
     if (!rc && level && wp_log_level_parse(level, &log.level) != WP_OK)
         rc = usage_error("unknown log level '%s' (off, error, warn, info, debug, trace)", level);
     if (rc) {

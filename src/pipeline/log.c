@@ -2,16 +2,126 @@
  * in a fixed buffer and written with a single write(2) so that lines from
  * different threads do not interleave. Values are quoted and escaped only
  * when they need it, so every line splits back into key=value pairs.
+ *
+ * A logger set up with wp_logger_open never lets a reader that does not
+ * read (a stderr pipe left full) stop the pipeline: on a pipe it writes
+ * through a descriptor of its own opened non-blocking (a line is at most
+ * PIPE_BUF bytes, so it goes in whole or not at all), on a socket with
+ * MSG_DONTWAIT; a line that does not fit within STALL_WAIT_MS is dropped
+ * and counted, and while the reader stays stalled lines are dropped
+ * without waiting.
  */
 #include "pl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* How long one line may wait for room before it is dropped. */
+#define STALL_WAIT_MS 100
+
+struct wp_log_sink {
+    int             fd;         /* what lines are written to */
+    bool            own_fd;     /* fd is ours (a non-blocking reopen of a pipe) */
+    bool            socket;     /* send with MSG_DONTWAIT */
+    pthread_mutex_t lock;       /* one writer at a time: a wait is for one line */
+    bool            stalled;    /* the last line was dropped: do not wait again */
+    atomic_uint_fast64_t dropped;
+};
+
+void wp_logger_open(wp_logger *lg, int level, int fd) {
+    lg->level = level;
+    lg->fd = fd;
+    lg->sink = NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) return;
+    wp_log_sink *s = calloc(1, sizeof *s);
+    if (!s) return;
+    if (pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s);
+        return;
+    }
+    atomic_init(&s->dropped, 0);
+    s->fd = fd;
+    if (S_ISSOCK(st.st_mode)) {
+        s->socket = true;
+    } else {
+        /* Our own open file description of the same pipe, so that
+         * O_NONBLOCK does not change the descriptor others share. */
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        int nfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (nfd < 0) {
+            pthread_mutex_destroy(&s->lock);
+            free(s);
+            return;   /* (no reader at all, or no /proc): a plain logger */
+        }
+        s->fd = nfd;
+        s->own_fd = true;
+    }
+    lg->sink = s;
+}
+
+void wp_logger_close(wp_logger *lg) {
+    if (!lg || !lg->sink) return;
+    wp_log_sink *s = lg->sink;
+    if (s->own_fd) close(s->fd);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+    lg->sink = NULL;
+}
+
+uint64_t wp_logger_dropped(const wp_logger *lg) {
+    return lg && lg->sink ? (uint64_t)atomic_load(&lg->sink->dropped) : 0;
+}
+
+static ssize_t sink_try(const wp_log_sink *s, const char *p, size_t n) {
+    if (s->socket) return send(s->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return write(s->fd, p, n);
+}
+
+/* Writes one line, waiting at most STALL_WAIT_MS for room in all. */
+static void sink_write(wp_log_sink *s, const char *p, size_t n) {
+    pthread_mutex_lock(&s->lock);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool dropped = false;
+    while (n > 0) {
+        ssize_t w = sink_try(s, p, n);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !s->stalled) {
+            struct timespec t1;
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            long spent = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+            if (spent < STALL_WAIT_MS) {
+                struct pollfd pf = { .fd = s->fd, .events = POLLOUT };
+                poll(&pf, 1, (int)(STALL_WAIT_MS - spent));
+                continue;
+            }
+        }
+        dropped = true;   /* no room in time, or nowhere to write */
+        break;
+    }
+    if (dropped) atomic_fetch_add(&s->dropped, 1);
+    s->stalled = dropped;
+    pthread_mutex_unlock(&s->lock);
+}
 
 /* Room kept at the end of the buffer for the truncation mark and newline. */
 #define TAIL 24
@@ -179,6 +289,11 @@ void wp_log_end(wp_log_line *l) {
         l->len += sizeof mark - 1;
     }
     l->buf[l->len++] = '\n';
+    if (l->lg->sink) {
+        sink_write(l->lg->sink, l->buf, l->len);
+        l->lg = NULL;
+        return;
+    }
     const char *p = l->buf;
     size_t left = l->len;
     while (left) {

@@ -663,6 +663,8 @@ static void log_summary(wp_pipeline *p, const struct timespec *t0) {
         wp_log_u64(&l, "out", st.out);
         wp_log_u64(&l, "errored", st.errored);
         if (st.dropped) wp_log_u64(&l, "dropped", st.dropped);
+        uint64_t log_dropped = wp_logger_dropped(p->log);
+        if (log_dropped) wp_log_u64(&l, "log_dropped", log_dropped);
         if (p->in_type->ack) {
             wp_log_u64(&l, "acked", st.acked);
             wp_log_u64(&l, "nacked", st.nacked);

@@ -21,6 +21,8 @@ typedef struct wasm_cfg {
     int64_t     max_instances;
     uint64_t    timeout;
     uint64_t    max_memory;
+    uint64_t    output_per_message;
+    uint64_t    output_per_second;
 } wasm_cfg;
 
 static const pl_field wasm_fields[] = {
@@ -49,6 +51,15 @@ static const pl_field wasm_fields[] = {
       "fails in the guest), tables and segments; the call stack comes on top. 0: the "
       "engine's limit (8 GiB, see docs/limits.md).",
       0, NULL, 0, (int64_t)4 << 30, NULL },
+    { "guest_output_per_message", PL_T_BYTES, "64KiB", offsetof(wasm_cfg, output_per_message),
+      "The most the guest's stdout and stderr may log for one message (initialisation "
+      "counts as one); the rest of that message's output is dropped and counted. 0: no cap.",
+      0, NULL, 0, 0, NULL },
+    { "guest_output_per_second", PL_T_BYTES, "1MiB", offsetof(wasm_cfg, output_per_second),
+      "The most guest output the processor logs per second, over all its instances; output "
+      "past it is dropped and counted (a `guest_output_dropped` warning at most once a "
+      "second, and the total at the end). 0: no cap.",
+      0, NULL, 0, 0, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
 
@@ -98,6 +109,8 @@ static wp_status wasm_create(const pl_open_ctx *ctx, const void *cfg, void **sta
         .max_instances = (uint32_t)c->max_instances,
         .timeout_ns = c->timeout,
         .max_memory_bytes = c->max_memory,
+        .output_per_message = c->output_per_message,
+        .output_per_second = c->output_per_second,
         .log = forward,
         .log_user = w,
     };
@@ -127,6 +140,21 @@ static void wasm_report(void *state, const wp_logger *log) {
     wp_processor_stats st;
     wp_processor_stats_get(w->proc, &st);
     wp_log_line l;
+    /* Dropped guest output is worth a warning at the end, whatever the level. */
+    if (st.output_dropped && wp_log_begin(&l, log, WP_LOG_WARN, "guest_output_dropped")) {
+        if (w->label) wp_log_str(&l, "label", w->label);
+        wp_log_u64(&l, "bytes", st.output_dropped);
+        wp_log_u64(&l, "logged", st.output_logged);
+        wp_log_str(&l, "msg", "guest output past guest_output_per_message or "
+                              "guest_output_per_second was dropped");
+        wp_log_end(&l);
+    }
+    if (st.instance_failures && wp_log_begin(&l, log, WP_LOG_WARN, "instance_failures")) {
+        if (w->label) wp_log_str(&l, "label", w->label);
+        wp_log_u64(&l, "count", st.instance_failures);
+        wp_log_str(&l, "msg", "instances could not be created; the pool ran with fewer");
+        wp_log_end(&l);
+    }
     if (!wp_log_begin(&l, log, WP_LOG_DEBUG, "processor_stats")) return;
     if (w->label) wp_log_str(&l, "label", w->label);
     wp_log_str(&l, "module", w->module_path);
@@ -136,6 +164,9 @@ static void wasm_report(void *state, const wp_logger *log) {
     wp_log_u64(&l, "instances_created", st.instances_created);
     wp_log_u64(&l, "instances_discarded", st.instances_discarded);
     wp_log_u64(&l, "instances_live", st.instances_live);
+    wp_log_u64(&l, "instance_failures", st.instance_failures);
+    wp_log_u64(&l, "output_logged", st.output_logged);
+    wp_log_u64(&l, "output_dropped", st.output_dropped);
     wp_log_end(&l);
 }
 

@@ -23,27 +23,94 @@
 
 /* ---------------------------------------------------------------- guest output */
 
-static void line_emit(pr_linebuf *lb)
+/* One warning a second at most while output is being dropped. */
+#define DROP_WARN_NS (UINT64_C(1000000000))
+
+bool pr_output_admit(wp_processor *p, pr_entry *e, size_t len)
+{
+    bool ok = true;
+    if (p->output_per_message > 0 && e->output_used + len > p->output_per_message)
+        ok = false;
+    if (ok && p->output_per_second > 0) {
+        uint64_t now = pr_now_ns();
+        pthread_mutex_lock(&p->rate_lock);
+        uint64_t rate = p->output_per_second;
+        uint64_t elapsed = now - p->rate_last_ns;
+        /* Refill: rate bytes per second, at most one second's worth. */
+        uint64_t add = elapsed >= DROP_WARN_NS ? rate
+                       : (uint64_t)((double)rate * (double)elapsed / 1e9);
+        if (add > 0) {
+            p->rate_tokens = p->rate_tokens + add > rate ? rate : p->rate_tokens + add;
+            p->rate_last_ns = now;
+        }
+        if (p->rate_tokens >= len)
+            p->rate_tokens -= len;
+        else
+            ok = false;
+        pthread_mutex_unlock(&p->rate_lock);
+    }
+    if (ok) {
+        e->output_used += len;
+        atomic_fetch_add_explicit(&p->output_logged, len, memory_order_relaxed);
+        return true;
+    }
+    pr_output_dropped(p, len);
+    return false;
+}
+
+void pr_output_dropped(wp_processor *p, size_t len)
+{
+    uint64_t total = atomic_fetch_add_explicit(&p->output_dropped, len, memory_order_relaxed) + len;
+    uint64_t now = pr_now_ns();
+    bool warn = false;
+    pthread_mutex_lock(&p->rate_lock);
+    if (p->rate_warned_ns == 0 || now - p->rate_warned_ns >= DROP_WARN_NS) {
+        p->rate_warned_ns = now;
+        warn = true;
+    }
+    pthread_mutex_unlock(&p->rate_lock);
+    if (warn)
+        pr_log(p, WP_LOG_WARN, "guest_output_dropped", "guest output over its limit (%llu "
+               "bytes per message, %llu per second; 0: none): dropping it, %llu bytes so far",
+               (unsigned long long)p->output_per_message,
+               (unsigned long long)p->output_per_second, (unsigned long long)total);
+}
+
+/* Logs the buffered line, if the caps let it through; `nl`: it ended with
+ * a newline, which counts as one byte of output. */
+static void line_emit(pr_linebuf *lb, bool nl)
 {
     size_t n = lb->len;
+    lb->len = 0;
+    pr_entry *e = lb->entry;
+    if (!pr_output_admit(e->proc, e, n + (nl ? 1 : 0)))
+        return;
     if (n > 0 && lb->buf[n - 1] == '\r')
         n--;
-    pr_log(lb->entry->proc, lb->level, lb->event, "%.*s", (int)n, lb->buf);
-    lb->len = 0;
+    pr_log(e->proc, lb->level, lb->event, "%.*s", (int)n, lb->buf);
 }
 
 /* WASI write callback: cuts what the guest writes into lines. A line longer
- * than the buffer is logged in pieces rather than held without bound. */
+ * than the buffer is logged in pieces rather than held without bound. Once
+ * the current call has used up its output, the rest is counted as dropped
+ * without being looked at. */
 static int line_write(void *user, const uint8_t *data, size_t len)
 {
     pr_linebuf *lb = user;
+    pr_entry *e = lb->entry;
+    wp_processor *p = e->proc;
+    if (p->output_per_message > 0 && e->output_used >= p->output_per_message) {
+        lb->len = 0;
+        pr_output_dropped(p, len);
+        return 0;
+    }
     for (size_t i = 0; i < len; i++) {
         if (data[i] == '\n') {
-            line_emit(lb);
+            line_emit(lb, true);
             continue;
         }
         if (lb->len == sizeof lb->buf)
-            line_emit(lb);
+            line_emit(lb, false);
         lb->buf[lb->len++] = (char)data[i];
     }
     return 0;
@@ -52,7 +119,7 @@ static int line_write(void *user, const uint8_t *data, size_t len)
 static void line_flush(pr_linebuf *lb)
 {
     if (lb->len > 0)
-        line_emit(lb);
+        line_emit(lb, false);
 }
 
 /* ---------------------------------------------------------------- entries */

@@ -148,6 +148,7 @@ typedef struct pr_entry {
     size_t         key_cap;
 
     pr_linebuf     out_line, err_line;
+    uint64_t       output_used;    /* guest output bytes of the current call */
 
     /* Timeout: the watchdog interrupts the instance once now > deadline.
      * lock makes "check the deadline and interrupt" atomic with respect to
@@ -224,7 +225,22 @@ struct wp_processor {
 
     atomic_uint_fast64_t compiles, messages, errors;
     atomic_bool    cancel_waits;   /* wp_processor_cancel_waits: new entries too */
+
+    /* Guest output caps (0: none) and the per-second budget: a token
+     * bucket of output_per_second bytes, refilled continuously. */
+    uint64_t        output_per_message, output_per_second;
+    pthread_mutex_t rate_lock;
+    bool            rate_ready;
+    uint64_t        rate_tokens, rate_last_ns, rate_warned_ns;
+    atomic_uint_fast64_t output_dropped, output_logged;
 };
+
+/* Whether a guest output line of len bytes from e may be logged now;
+ * counts it as logged or dropped (pool.c). */
+bool pr_output_admit(wp_processor *p, pr_entry *e, size_t len);
+/* Counts len bytes of guest output as dropped, with a warning at most
+ * once a second. */
+void pr_output_dropped(wp_processor *p, size_t len);
 
 /* Logs through the configured callback, if any (printf-style). */
 void pr_log(const wp_processor *p, wp_log_level level, const char *event, const char *fmt, ...)

@@ -373,6 +373,8 @@ void wp_processor_destroy(wp_processor *p)
     if (p->pool_ready)
         pr_pool_fini(&p->pool);
     pr_host_destroy(p->host);
+    if (p->rate_ready)
+        pthread_mutex_destroy(&p->rate_lock);
     wp_module_destroy(p->module);
     free(p->path);
     free(p->function);
@@ -465,11 +467,18 @@ wp_status wp_processor_create(wp_engine *eng, const wp_processor_config *cfg, wp
     p->max_instances = cfg->max_instances;
     p->log = cfg->log;
     p->log_user = cfg->log_user;
+    p->output_per_message = cfg->output_per_message;
+    p->output_per_second = cfg->output_per_second;
+    p->rate_tokens = cfg->output_per_second;
+    p->rate_last_ns = pr_now_ns();
+    p->rate_ready = pthread_mutex_init(&p->rate_lock, NULL) == 0;
+    atomic_init(&p->output_dropped, 0);
+    atomic_init(&p->output_logged, 0);
     atomic_init(&p->compiles, 0);
     atomic_init(&p->messages, 0);
     atomic_init(&p->errors, 0);
     atomic_init(&p->cancel_waits, false);
-    if (p->path == NULL || p->function == NULL || p->label == NULL) {
+    if (p->path == NULL || p->function == NULL || p->label == NULL || !p->rate_ready) {
         wp_processor_destroy(p);
         return pr_fail(err, WP_ERR_NOMEM, "wasm processor: out of memory");
     }
@@ -518,6 +527,7 @@ static bool commit(pr_entry *e, wp_message *msg)
 static bool process_one(wp_processor *p, pr_entry *e, wp_message *msg, bool *errored)
 {
     e->msg = msg;
+    e->output_used = 0;
     e->bytes_set = false;
     e->nin = 0;
     pr_message_clear_meta(e->stage);
@@ -631,5 +641,7 @@ void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out)
     out->instances_discarded = p->pool.discarded;
     out->instances_live = p->pool.live;
     out->instance_failures = p->pool.create_failures;
+    out->output_dropped = atomic_load(&p->output_dropped);
+    out->output_logged = atomic_load(&p->output_logged);
     pthread_mutex_unlock(&p->pool.lock);
 }

@@ -42,7 +42,7 @@ int main(void) {
     int fd = mkstemp(path);
     if (fd < 0) return 1;
     unlink(path);
-    wp_logger lg = { WP_LOG_INFO, fd };
+    wp_logger lg = { .level = WP_LOG_INFO, .fd = fd };
 
     wp_log(&lg, WP_LOG_INFO, "summary", "done %d", 3);
     char *out = drain(fd);
@@ -80,7 +80,7 @@ int main(void) {
     wp_log_str(&l, "k", "v");   /* harmless after a filtered begin */
     wp_log_end(&l);
     wp_log(&lg, WP_LOG_DEBUG, "x", "no");
-    wp_logger off = { WP_LOG_OFF, fd };
+    wp_logger off = { .level = WP_LOG_OFF, .fd = fd };
     wp_log(&off, WP_LOG_ERROR, "x", "no");
     CHECK("NULL logger", !wp_log_begin(&l, NULL, WP_LOG_ERROR, "x"), "passed");
     out = drain(fd);

@@ -28,7 +28,7 @@ static int failures;
     } while (0)
 
 static char dir[64];
-static wp_logger quiet = { WP_LOG_OFF, 2 };
+static wp_logger quiet = { .level = WP_LOG_OFF, .fd = 2 };
 
 static void path_of(char *buf, size_t size, const char *name) {
     snprintf(buf, size, "%s/%s", dir, name);
