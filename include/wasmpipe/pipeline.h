@@ -110,7 +110,7 @@ typedef struct wp_logger {
 /* Makes lg log to fd without ever blocking message processing for long
  * (a stderr that nobody reads). When fd is a pipe or a socket, lines are
  * written without blocking; one that does not fit is waited for up to
- * 100 ms, then dropped and counted, and after such a drop lines are
+ * one second, then dropped and counted, and after such a drop lines are
  * dropped at once until the reader takes one again. Files and terminals
  * are written as before. Without memory for this, lg stays a plain logger.
  * wp_logger_close(lg) undoes it; both may be called on any logger. */

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 /* How long one line may wait for room before it is dropped. */
-#define STALL_WAIT_MS 100
+#define STALL_WAIT_MS 1000
 
 struct wp_log_sink {
     int             fd;         /* what lines are written to */
