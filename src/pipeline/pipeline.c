@@ -17,7 +17,7 @@
  * input is about to block (the reader's idle hook), after a write while
  * the input is blocked, and at the end. Lock order: input, then output.
  */
-#include "pl.h"
+#include "pl_http.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +82,15 @@ struct wp_pipeline {
 
     _Atomic uint64_t n_in, n_out, n_errored, n_dropped, n_batches, bytes_in, bytes_out;
     _Atomic uint64_t n_acked, n_nacked;
+
+    /* /metrics and /ready */
+    pl_comp_metrics  m_in, m_out;
+    pl_comp_metrics *m_procs;     /* nprocs */
+    pl_http         *http;
+    atomic_bool      running;
 };
+
+static void start_service(wp_pipeline *p, wp_diags *d, wp_status *s);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -304,6 +312,7 @@ wp_status wp_pipeline_create(const wp_config *c, const wp_pipeline_options *opt,
         else
             p->in_type = t;
     }
+    if (s == WP_OK) start_service(p, diags, &s);
     if (s != WP_OK) {
         wp_pipeline_destroy(p);
         return s;
@@ -314,6 +323,8 @@ wp_status wp_pipeline_create(const wp_config *c, const wp_pipeline_options *opt,
 
 void wp_pipeline_destroy(wp_pipeline *p) {
     if (!p) return;
+    pl_http_stop(p->http);
+    free(p->m_procs);
     if (p->in_type) p->in_type->close(p->in_state);
     if (p->out.type) p->out.type->close(p->out.state);
     if (p->errs.type) p->errs.type->close(p->errs.state);
@@ -387,7 +398,17 @@ static void run_processors(wp_pipeline *p, pl_batch *b, wp_message **scratch) {
         }
         wp_error err;
         memset(&err, 0, sizeof err);
+        uint64_t t0 = pl_now_ns();
         wp_status s = p->procs[k].type->process(p->procs[k].state, arr, n, &err);
+        if (p->m_procs) {
+            pl_comp_metrics *m = &p->m_procs[k];
+            size_t bad = 0;
+            for (size_t i = 0; i < n; i++) bad += wp_message_error(arr[i]) != NULL;
+            pl_comp_metrics_time(m, pl_now_ns() - t0);
+            atomic_fetch_add_explicit(&m->received, n, memory_order_relaxed);
+            atomic_fetch_add_explicit(&m->sent, n - bad, memory_order_relaxed);
+            atomic_fetch_add_explicit(&m->error, bad, memory_order_relaxed);
+        }
         if (s != WP_OK) {
             /* The processor cannot work at all: its messages are errored
              * (its contract), the rest of the stream is not read. */
@@ -611,11 +632,13 @@ static void *worker_main(void *arg) {
             pthread_cond_wait(mine, &p->out_mu);
             if (p->write_seq != b.seq) p->futile_wakeups++;
         }
+        uint64_t t0 = pl_now_ns();
         write_batch(p, &b, outcome);
         if (acking)
             confirm_batch(p, &b, outcome);
         else if (atomic_load(&p->input_waiting))
             flush_outputs(p);
+        pl_comp_metrics_time(&p->m_out, pl_now_ns() - t0);
         p->write_seq++;
         pthread_cond_signal(&p->out_turn[p->write_seq % p->nthreads]);
         pthread_mutex_unlock(&p->out_mu);
@@ -690,6 +713,7 @@ wp_status wp_pipeline_run(wp_pipeline *p, wp_error *err) {
     if (!p) return pl_error(err, WP_ERR_ARG, "no pipeline");
     if (p->ran) return pl_error(err, WP_ERR_ARG, "a pipeline runs only once");
     p->ran = true;
+    atomic_store(&p->running, true);
     if (!sync_init(p)) return pl_error(err, WP_ERR_NOMEM, "cannot create thread primitives");
     p->next_first = 1;
     pthread_t *workers = calloc(p->nthreads, sizeof *workers);
@@ -713,10 +737,103 @@ wp_status wp_pipeline_run(wp_pipeline *p, wp_error *err) {
     for (unsigned i = 0; i < started; i++) pthread_join(workers[i], NULL);
     free(workers);
     flush_outputs(p);
+    atomic_store(&p->running, false);
     log_summary(p, &t0);
     if (p->failed) {
         if (err) *err = p->fail_err;
         return p->fail_err.code != WP_OK ? p->fail_err.code : WP_ERR_INTERNAL;
     }
     return WP_OK;
+}
+
+/* ---------------------------------------------------------------- service */
+
+static bool service_ready(void *user) {
+    wp_pipeline *p = user;
+    if (!atomic_load(&p->running) || atomic_load(&p->stop)) return false;
+    if (p->in_type->connected && !p->in_type->connected(p->in_state)) return false;
+    if (p->out.type->connected && !p->out.type->connected(p->out.state)) return false;
+    return true;
+}
+
+/* The wasm processors' own counters, one family at a time. */
+static void processor_families(wp_pipeline *p, pl_text *t) {
+    static const struct { const char *name, *help; int field; } fams[] = {
+        { "wasm_instances_created", "Instances of the module created.", 0 },
+        { "wasm_instances_discarded", "Instances thrown away after a trap or a timeout.", 1 },
+        { "wasm_instance_failures", "Instances that could not be created.", 2 },
+        { "wasm_compile_ns", "Time spent reading, compiling and checking the module.", 3 },
+    };
+    for (size_t f = 0; f < sizeof fams / sizeof fams[0]; f++) {
+        bool header = false;
+        for (size_t k = 0; k < p->nprocs; k++) {
+            if (!p->procs[k].type->stats) continue;
+            wp_processor_stats st;
+            uint64_t compile_ns = 0;
+            p->procs[k].type->stats(p->procs[k].state, &st, &compile_ns);
+            uint64_t v = fams[f].field == 0   ? st.instances_created
+                         : fams[f].field == 1 ? st.instances_discarded
+                         : fams[f].field == 2 ? st.instance_failures
+                                              : compile_ns;
+            if (!header)
+                pl_text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name, fams[f].help,
+                               fams[f].name, fams[f].field == 3 ? "gauge" : "counter");
+            header = true;
+            pl_text_printf(t, "%s{label=\"%s\",path=\"%s\"} %llu\n", fams[f].name,
+                           p->m_procs[k].label, p->m_procs[k].path, (unsigned long long)v);
+        }
+    }
+}
+
+static void service_metrics(void *user, pl_text *t) {
+    wp_pipeline *p = user;
+    atomic_store(&p->m_in.received, atomic_load(&p->n_in));
+    atomic_store(&p->m_out.sent, atomic_load(&p->n_out));
+    atomic_store(&p->m_out.error, atomic_load(&p->n_dropped));
+    const pl_comp_metrics *in[1] = { &p->m_in }, *out[1] = { &p->m_out };
+    const pl_comp_metrics **procs = calloc(p->nprocs ? p->nprocs : 1, sizeof *procs);
+    if (!procs) {
+        t->failed = true;
+        return;
+    }
+    for (size_t k = 0; k < p->nprocs; k++) procs[k] = &p->m_procs[k];
+    pl_metrics_counter(t, "input_received", "Messages received by the input.", in, 1,
+                       offsetof(pl_comp_metrics, received));
+    pl_metrics_counter(t, "processor_received", "Messages handed to the processor.", procs,
+                       p->nprocs, offsetof(pl_comp_metrics, received));
+    pl_metrics_counter(t, "processor_sent", "Messages the processor passed on.", procs,
+                       p->nprocs, offsetof(pl_comp_metrics, sent));
+    pl_metrics_counter(t, "processor_error", "Messages the processor errored.", procs,
+                       p->nprocs, offsetof(pl_comp_metrics, error));
+    pl_metrics_latency(t, "processor_latency_ns", "Time the processor took per batch.", procs,
+                       p->nprocs);
+    pl_metrics_counter(t, "output_sent", "Messages the output wrote.", out, 1,
+                       offsetof(pl_comp_metrics, sent));
+    pl_metrics_counter(t, "output_error", "Messages the output failed to write.", out, 1,
+                       offsetof(pl_comp_metrics, error));
+    pl_metrics_latency(t, "output_latency_ns", "Time to write and confirm a batch.", out, 1);
+    processor_families(p, t);
+    free(procs);
+}
+
+/* Sets up the metrics and, with http.enabled, starts the endpoints. */
+static void start_service(wp_pipeline *p, wp_diags *d, wp_status *s) {
+    pl_comp_metrics_init(&p->m_in, p->cfg.input.label, "root.input");
+    pl_comp_metrics_init(&p->m_out, p->cfg.output.label, "root.output");
+    p->m_procs = calloc(p->nprocs ? p->nprocs : 1, sizeof *p->m_procs);
+    if (!p->m_procs) {
+        pl_diag(d, NULL, NULL, "out of memory");
+        *s = WP_ERR_NOMEM;
+        return;
+    }
+    for (size_t k = 0; k < p->nprocs; k++) {
+        char path[64];
+        pl_format(path, sizeof path, "root.pipeline.processors.%zu", k);
+        pl_comp_metrics_init(&p->m_procs[k], p->procs[k].comp->label, path);
+    }
+    if (!p->cfg.http.enabled) return;
+    pl_http_hooks hooks = { service_ready, service_metrics, p };
+    wp_error err;
+    *s = pl_http_start(&p->cfg.http, &hooks, &p->http, &err);
+    if (*s != WP_OK) pl_diag(d, NULL, "http.address", "%s", err.msg);
 }

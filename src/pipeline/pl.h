@@ -197,6 +197,11 @@ typedef struct pl_logger_cfg {
     int level;            /* index into pl_log_level_names */
 } pl_logger_cfg;
 
+typedef struct pl_http_cfg {
+    const char *address;
+    bool        enabled;
+} pl_http_cfg;
+
 typedef struct pl_pipeline_cfg {
     int64_t       threads;
     int64_t       max_in_flight;
@@ -210,6 +215,7 @@ typedef struct pl_config {
     pl_component    errors;
     pl_logger_cfg   logger;
     uint64_t        shutdown_timeout;   /* ns */
+    pl_http_cfg     http;
 } pl_config;
 
 extern const pl_spec pl_root_spec;
@@ -347,6 +353,9 @@ typedef struct pl_processor_type {
     wp_status (*process)(void *state, wp_message **msgs, size_t n, wp_error *err);
     /* Logs its counters at debug level at the end of a run. */
     void (*report)(void *state, const wp_logger *log);
+    /* Optional, for /metrics: the module's counters and how long it took
+     * to compile. */
+    void (*stats)(void *state, wp_processor_stats *st, uint64_t *compile_ns);
     /* Optional, thread-safe: the pipeline was asked to stop; cut short what
      * would otherwise block the drain (wasm: guests waiting in WASI). */
     void (*stop)(void *state);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
 
 typedef struct wasm_cfg {
     const char *module_path;
@@ -68,6 +69,7 @@ typedef struct wasm_state {
     const wp_logger *log;
     const char      *label;
     const char      *module_path;
+    uint64_t         compile_ns;   /* reading, compiling and checking the module */
 } wasm_state;
 
 /* Events from the processor (guest output, instance churn) into our log,
@@ -116,7 +118,11 @@ static wp_status wasm_create(const pl_open_ctx *ctx, const void *cfg, void **sta
     };
     wp_error err;
     memset(&err, 0, sizeof err);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     wp_status s = wp_processor_create(ctx->engine, &pc, &w->proc, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    w->compile_ns = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec));
     if (s != WP_OK) {
         free(w);
         /* A name that was looked up and not found is the function's. */
@@ -170,6 +176,12 @@ static void wasm_report(void *state, const wp_logger *log) {
     wp_log_end(&l);
 }
 
+static void wasm_stats(void *state, wp_processor_stats *st, uint64_t *compile_ns) {
+    wasm_state *w = state;
+    wp_processor_stats_get(w->proc, st);
+    *compile_ns = w->compile_ns;
+}
+
 static void wasm_stop(void *state) {
     wasm_state *w = state;
     wp_processor_cancel_waits(w->proc);
@@ -198,6 +210,7 @@ const pl_processor_type pl_processor_wasm = {
     .create = wasm_create,
     .process = wasm_process,
     .report = wasm_report,
+    .stats = wasm_stats,
     .stop = wasm_stop,
     .destroy = wasm_destroy,
 };

@@ -6,7 +6,7 @@
  * docs/configuration.md and `wasmpipe components`, so the two cannot
  * drift apart.
  */
-#include "pl.h"
+#include "pl_http.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -79,6 +79,9 @@ static const pl_field root_fields[] = {
       0, NULL, 0, 0, NULL },
     { "logger", PL_T_SECTION, NULL, offsetof(pl_config, logger), "Logging.", 0, NULL, 0, 0,
       &logger_spec },
+    { "http", PL_T_SECTION, NULL, offsetof(pl_config, http),
+      "The HTTP service endpoints (health, readiness, metrics).", 0, NULL, 0, 0,
+      &pl_http_spec },
     { "shutdown_timeout", PL_T_DURATION, "20s", offsetof(pl_config, shutdown_timeout),
       "After SIGINT or SIGTERM: how long the pipeline may take to finish the messages in "
       "flight, flush and acknowledge before the process exits anyway (status 1; what was "
