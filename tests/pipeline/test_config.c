@@ -448,7 +448,7 @@ static void test_schema_errors(void) {
         char buf[600];
         wp_diag_format(&d, 0, buf, sizeof buf);
         CHECK("format", strcmp(buf, "t.yaml:1:1: inptu: unknown key 'inptu' (known: input, "
-                                    "pipeline, output, errors, logger, shutdown_timeout)") == 0,
+                                    "pipeline, output, errors, logger, http, shutdown_timeout)") == 0,
               "%s", buf);
     }
     wp_diags_free(&d);
