@@ -7,6 +7,9 @@
  *   js_tool URL wait STREAM N SECONDS        waits until the stream holds N (status 1 if not)
  *   js_tool URL dump STREAM                  every message of the stream, one per line
  *   js_tool URL consumer STREAM DURABLE      "ack_pending=A pending=P" of a consumer
+ *   js_tool URL bench IN OUT N RATE          publishes N timed messages to IN (RATE/s, 0:
+ *                                            full speed), prints throughput and the
+ *                                            latency of their arrival on OUT (p50, p99)
  */
 #include <nats/nats.h>
 
@@ -16,7 +19,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
 
 static int die(const char *what, natsStatus s) {
     fprintf(stderr, "js_tool: %s: %s (%s)\n", what, natsStatus_GetText(s),
@@ -113,6 +128,49 @@ int main(int argc, char **argv) {
             printf("%.*s\n", natsMsg_GetDataLength(m), natsMsg_GetData(m));
             natsMsg_Destroy(m);
         }
+    } else if (strcmp(cmd, "bench") == 0 && argc == 7) {
+        /* Publishes N messages "message <i> <ns>" to IN (RATE per second,
+         * 0: as fast as the acks allow) and times their arrival on OUT. */
+        const char *in = argv[3], *outs = argv[4];
+        long n = atol(argv[5]), rate = atol(argv[6]);
+        natsSubscription *sub = NULL;
+        s = natsConnection_SubscribeSync(&sub, nc, outs);
+        if (s == NATS_OK) s = natsSubscription_SetPendingLimits(sub, -1, -1);
+        if (s == NATS_OK) s = natsConnection_Flush(nc);
+        if (s != NATS_OK) return die("subscribe", s);
+        uint64_t *lat = calloc((size_t)n, sizeof *lat);
+        if (!lat) return die("out of memory", NATS_NO_MEMORY);
+        uint64_t t0 = now_ns();
+        long got = 0, sent = 0;
+        while (got < n) {
+            uint64_t now = now_ns();
+            long due = rate ? (long)((now - t0) * (uint64_t)rate / 1000000000u) + 1 : n;
+            if (due > n) due = n;
+            for (; sent < due && sent - got < 20000; sent++) {
+                char buf[64];
+                int len = snprintf(buf, sizeof buf, "message %ld %llu", sent,
+                                   (unsigned long long)now_ns());
+                s = js_PublishAsync(js, in, buf, len, NULL);
+                if (s != NATS_OK) return die("publish", s);
+            }
+            natsMsg *m = NULL;
+            s = natsSubscription_NextMsg(&m, sub, 5000);
+            if (s == NATS_TIMEOUT) break;
+            if (s != NATS_OK) continue;
+            unsigned long long ts = 0;
+            long i = 0;
+            if (sscanf(natsMsg_GetData(m), "MESSAGE %ld %llu", &i, &ts) == 2 && got < n)
+                lat[got++] = now_ns() - ts;
+            natsMsg_Destroy(m);
+        }
+        double secs = (double)(now_ns() - t0) / 1e9;
+        qsort(lat, (size_t)got, sizeof *lat, cmp_u64);
+        printf("messages=%ld seconds=%.3f msgs_per_s=%.0f p50_us=%.0f p99_us=%.0f\n", got, secs,
+               got / secs, got ? lat[got / 2] / 1e3 : 0.0,
+               got ? lat[(size_t)(got * 0.99)] / 1e3 : 0.0);
+        free(lat);
+        natsSubscription_Destroy(sub);
+        rc = got == n ? 0 : 1;
     } else if (strcmp(cmd, "consumer") == 0 && argc == 5) {
         jsConsumerInfo *ci = NULL;
         s = js_GetConsumerInfo(&ci, js, argv[3], argv[4], NULL, NULL);
