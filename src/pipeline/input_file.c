@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,9 +21,11 @@ typedef struct file_in_cfg {
 
 static const pl_field file_in_fields[] = {
     { "paths", PL_T_STR_LIST, NULL, offsetof(file_in_cfg, paths),
-      "Files read one after the other. Glob patterns (`*`, `?`, `[...]`) expand in sorted "
-      "order and must match at least one file. Relative paths are taken from the current "
-      "directory.",
+      "Files read one after the other. Glob patterns (`*`, `?`, `[...]` within a path "
+      "component, and `**` as a whole component for any number of directories, as in "
+      "Bento) expand in sorted order and must match at least one file; directories they "
+      "match are skipped, and a file named literally matches itself even if its name holds "
+      "`[`. Relative paths are taken from the current directory.",
       PL_REQUIRED, NULL, 1, 0, NULL },
     { "codec", PL_T_ENUM, "lines", offsetof(file_in_cfg, codec),
       "`lines` (one message per line) or `all-bytes` (one message per file).", 0,
@@ -115,25 +116,25 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
             }
             continue;
         }
-        glob_t g;
-        int rc = glob(p, GLOB_ERR, NULL, &g);
-        if (rc != 0) {
-            if (rc != GLOB_NOMATCH) globfree(&g);
+        pl_paths g;
+        char why[128];
+        wp_status gs = pl_glob(p, &g, why, sizeof why);
+        if (gs != WP_OK || g.n == 0) {
             file_in_free(f);
-            return pl_failf(fail, WP_ERR_IO, at, field, "'%s' %s", p,
-                            rc == GLOB_NOMATCH ? "matches no file" : "cannot be expanded");
+            if (gs != WP_OK) return pl_failf(fail, gs, at, field, "'%s': %s", p, why);
+            return pl_failf(fail, WP_ERR_IO, at, field, "'%s' matches no file", p);
         }
-        for (size_t k = 0; k < g.gl_pathc; k++) {
-            wp_status s = check_file(g.gl_pathv[k], at, field, fail);
-            if (s == WP_OK && !add_file(f, g.gl_pathv[k], &cap))
+        for (size_t k = 0; k < g.n; k++) {
+            wp_status s = check_file(g.v[k], at, field, fail);
+            if (s == WP_OK && !add_file(f, g.v[k], &cap))
                 s = pl_failf(fail, WP_ERR_NOMEM, at, field, "out of memory");
             if (s != WP_OK) {
-                globfree(&g);
+                pl_paths_free(&g);
                 file_in_free(f);
                 return s;
             }
         }
-        globfree(&g);
+        pl_paths_free(&g);
     }
     *state = f;
     return WP_OK;

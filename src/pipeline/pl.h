@@ -456,6 +456,20 @@ void pl_writer_free(pl_writer *w);
  * itself when it is fine, -1 with errno set on failure; fd is then closed). */
 int pl_fd_off_std(int fd);
 
+/* ---------------------------------------------------------------- path patterns (glob.c) */
+
+typedef struct pl_paths {
+    char **v;       /* owned */
+    size_t n, cap;
+} pl_paths;
+
+/* Expands a file input pattern as Bento does: `*`, `?`, `[...]` within a
+ * component, `**` for any number of directories; an existing file named
+ * literally is itself; directories are skipped. Sorted, no duplicates;
+ * none found is WP_OK with out->n == 0. On error, why says what. */
+wp_status pl_glob(const char *pattern, pl_paths *out, char *why, size_t why_size);
+void pl_paths_free(pl_paths *p);
+
 /* ---------------------------------------------------------------- errors */
 
 wp_status pl_error(wp_error *err, wp_status code, const char *fmt, ...) WP_PRINTF(3, 4);
