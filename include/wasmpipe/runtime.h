@@ -331,12 +331,28 @@ WP_API wp_status wp_imports_define_instance(wp_imports *im, const char *module,
 
 /* ---------------------------------------------------------------- instances */
 
+/* An interrupt handle: it exists before the instance it stops, so that
+ * a start function that never returns can be stopped while
+ * wp_instance_create runs it. Give it to one instance at a time through
+ * wp_instance_config.interrupt; it must outlive that instance. */
+typedef struct wp_interrupt wp_interrupt;
+
+WP_API wp_status wp_interrupt_create(wp_engine *e, wp_interrupt **out, wp_error *err);
+WP_API void wp_interrupt_destroy(wp_interrupt *h);
+/* Thread-safe. While the instance is being created, its start function
+ * (running, or about to run) returns WP_ERR_TRAP / WP_TRAP_INTERRUPTED and
+ * wp_instance_create fails; once it exists, this is wp_instance_interrupt.
+ * A fire before wp_instance_create begins stops its start function too;
+ * it is forgotten when the instance is made. */
+WP_API void wp_interrupt_fire(wp_interrupt *h);
+
 typedef struct wp_instance_config {
     uint32_t max_memory_pages; /* 0: the engine's default */
     uint32_t stack_slots;      /* 0: the engine's default */
     uint32_t max_call_depth;   /* 0: the engine's default */
     void    *user;             /* free for the embedder: wp_instance_user */
     uint64_t max_instance_bytes; /* 0: the engine's (see wp_engine_config) */
+    wp_interrupt *interrupt;   /* borrowed, may be NULL: see wp_interrupt_fire */
 } wp_instance_config;
 
 /* imports: borrowed (may be NULL if the module imports nothing); cfg may be

@@ -132,6 +132,8 @@ static void entry_destroy(pr_entry *e)
     line_flush(&e->err_line);
     /* The instance imports the WASI functions: it dies first. */
     wp_instance_destroy(e->inst);
+    wp_interrupt_destroy(e->intr);
+    wp_imports_destroy(e->imports);
     wp_wasi_destroy(e->wasi);
     wp_message_destroy(e->stage);
     free(e->in);
@@ -170,25 +172,14 @@ static wp_status entry_create(wp_processor *p, pr_entry **out, wp_error *err)
                                        .user = &e->err_line };
     }
     wp_status s = wp_wasi_create(p->engine, &wc, &e->wasi, err);
-    wp_imports *im = NULL;
     if (s == WP_OK)
-        s = wp_imports_create(p->engine, &im, err);
+        s = wp_interrupt_create(p->engine, &e->intr, err);
     if (s == WP_OK)
-        s = wp_wasi_define(e->wasi, im, err);
+        s = wp_imports_create(p->engine, &e->imports, err);
     if (s == WP_OK)
-        s = pr_host_define(p->host, im, err);
-    if (s == WP_OK) {
-        wp_instance_config ic = { .max_memory_pages = p->max_pages, .user = e };
-        /* max_memory bounds what the module can make the instance hold;
-         * the call stack, which the module cannot change, comes on top. */
-        if (p->max_memory_bytes > 0)
-            ic.max_instance_bytes = p->max_memory_bytes + wp_engine_stack_bytes(p->engine, &ic);
-        s = wp_instance_create(p->module, im, &ic, &e->inst, err);
-        if (s != WP_OK)
-            pr_error_prefix(err, "instantiating");
-    }
-    /* The instance has resolved its imports: the map is no longer needed. */
-    wp_imports_destroy(im);
+        s = wp_wasi_define(e->wasi, e->imports, err);
+    if (s == WP_OK)
+        s = pr_host_define(p->host, e->imports, err);
     if (s != WP_OK) {
         entry_destroy(e);
         return s;
@@ -197,14 +188,44 @@ static wp_status entry_create(wp_processor *p, pr_entry **out, wp_error *err)
     return WP_OK;
 }
 
+/* Initialisation may take longer than one message; see INIT_TIMEOUT_MIN_NS. */
+static uint64_t init_timeout(const wp_processor *p)
+{
+    return p->timeout_ns > INIT_TIMEOUT_MIN_NS ? p->timeout_ns : INIT_TIMEOUT_MIN_NS;
+}
+
+/* Makes the entry's instance, running the module's start function; the
+ * entry is already on the live list, so that the watchdog bounds a start
+ * function that never returns (through the handle made before the
+ * instance). */
+static wp_status entry_instantiate(wp_processor *p, pr_entry *e, wp_error *err)
+{
+    wp_instance_config ic = { .max_memory_pages = p->max_pages, .user = e,
+                              .interrupt = e->intr };
+    /* max_memory bounds what the module can make the instance hold; the
+     * call stack, which the module cannot change, comes on top. */
+    if (p->max_memory_bytes > 0)
+        ic.max_instance_bytes = p->max_memory_bytes + wp_engine_stack_bytes(p->engine, &ic);
+    if (p->timeout_ns > 0)
+        pr_call_begin(e, init_timeout(p));
+    wp_status s = wp_instance_create(p->module, e->imports, &ic, &e->inst, err);
+    bool fired = p->timeout_ns > 0 && pr_call_end(e);
+    /* The instance has resolved its imports: the map is no longer needed. */
+    wp_imports_destroy(e->imports);
+    e->imports = NULL;
+    if (s != WP_OK && fired)
+        return pr_fail(err, WP_ERR_TRAP, "instantiating: the start function timed out");
+    if (s != WP_OK)
+        pr_error_prefix(err, "instantiating");
+    return s;
+}
+
 /* Runs the entry point and resolves the exports; the entry is already on
  * the live list, so that the watchdog bounds initialisation too. */
 static wp_status entry_init(wp_processor *p, pr_entry *e, wp_error *err)
 {
-    if (p->timeout_ns > 0) {
-        uint64_t t = p->timeout_ns > INIT_TIMEOUT_MIN_NS ? p->timeout_ns : INIT_TIMEOUT_MIN_NS;
-        pr_call_begin(e, t);
-    }
+    if (p->timeout_ns > 0)
+        pr_call_begin(e, init_timeout(p));
     const char *what = p->entry ? p->entry : "none";
     int code = 0;
     wp_status s = wp_wasi_run(e->inst, WP_WASI_ENTRY_AUTO, &code, err);
@@ -256,7 +277,7 @@ void pr_call_check(pr_entry *e, uint64_t now)
      * arrived just before the call began is cleared by the engine. */
     if (e->deadline != 0 && now >= e->deadline) {
         e->fired = true;
-        wp_instance_interrupt(e->inst);
+        wp_interrupt_fire(e->intr);
     }
     pthread_mutex_unlock(&e->lock);
 }
@@ -324,7 +345,9 @@ static wp_status grow(wp_processor *p, pr_entry **out, wp_error *err)
         if (atomic_load(&p->cancel_waits))
             wp_wasi_cancel(e->wasi);
         pthread_mutex_unlock(&pool->lock);
-        s = entry_init(p, e, err);
+        s = entry_instantiate(p, e, err);
+        if (s == WP_OK)
+            s = entry_init(p, e, err);
     }
     if (s != WP_OK) {
         if (e != NULL) {

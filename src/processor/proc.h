@@ -130,6 +130,8 @@ typedef struct pr_entry {
     wp_processor  *proc;
     wp_instance   *inst;
     wp_wasi       *wasi;
+    wp_imports    *imports;        /* until the instance is made */
+    wp_interrupt  *intr;           /* the watchdog's handle on inst, made before it */
     wp_func       *fn;             /* the exported function, resolved once */
     pr_alloc_funcs alloc;
 

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "rt.h"
+#include "tier.h"
 
 /* ---------------------------------------------------------------- messages */
 
@@ -607,7 +608,13 @@ static wp_status run_start(wp_instance *in, wp_error *err)
                        m->start);
     wp_func *f = in->funcs[m->start];
     uint64_t slots[2] = { 0, 0 };   /* [] -> [], with room to spare */
-    wp_status s = rt_call(f, slots, err);
+    wp_status s;
+    if (f->kind == RT_FUNC_WASM && f->inst == in)
+        /* Not rt_call: an interrupt fired through the handle before the
+         * start function began is for it, and must not be cleared. */
+        s = m->tier->call(&in->exec, f, slots, err);
+    else
+        s = rt_call(f, slots, err);
     if (s != WP_OK) {
         const char *name = f->kind == RT_FUNC_WASM ? rt_module_func_name(f->inst->module, f->index)
                                                    : f->name;
@@ -661,6 +668,10 @@ wp_status wp_instance_create(wp_module *m, const wp_imports *imports,
         || (s = make_memories(in, cap, err)) != WP_OK || (s = make_globals(in, err)) != WP_OK
         || (s = make_exec(in, cfg, err)) != WP_OK)
         goto fail;
+    if (cfg != NULL && cfg->interrupt != NULL) {
+        in->interrupt = cfg->interrupt;
+        rt_interrupt_attach(in->interrupt, in);
+    }
 
     if ((s = init_elems(in, &escaped, err)) != WP_OK || (s = init_datas(in, err)) != WP_OK)
         goto fail;
@@ -675,6 +686,11 @@ wp_status wp_instance_create(wp_module *m, const wp_imports *imports,
     return WP_OK;
 
 fail:
+    /* A kept instance must not outlive the handle it points to. */
+    if (in->interrupt != NULL) {
+        rt_interrupt_detach(in->interrupt, in);
+        in->interrupt = NULL;
+    }
     if (escaped != NULL) {
         in->next_kept = escaped->kept;
         escaped->kept = in;
@@ -690,6 +706,8 @@ void wp_instance_destroy(wp_instance *in)
         return;
     const wp_module *m = in->module;
     wp_engine *e = in->engine;
+    if (in->interrupt != NULL)
+        rt_interrupt_detach(in->interrupt, in);
 
     uint32_t n = m->ntables - m->ntable_imports;
     if (in->own_tables != NULL)

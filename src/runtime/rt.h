@@ -436,7 +436,13 @@ struct wp_instance {
     uint32_t     max_call_depth;
     wp_instance *next_kept;      /* chain of wp_table.kept */
     rt_budget    budget;         /* what this instance holds against its limit */
+    wp_interrupt *interrupt;     /* attached handle, or NULL (interrupt.c) */
 };
+
+/* Attaches h to in (raising in's interrupt flag if h fired meanwhile), and
+ * detaches it again (interrupt.c). */
+void rt_interrupt_attach(wp_interrupt *h, wp_instance *in);
+void rt_interrupt_detach(wp_interrupt *h, wp_instance *in);
 
 /* The interpreter (interp.c). Runs f (a WASM function) on exec; slots holds
  * the arguments on entry and the results on return (as wp_func_call_raw).

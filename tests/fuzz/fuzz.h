@@ -34,6 +34,9 @@ void fuzz_fail(const char *fmt, ...) WP_PRINTF(1, 2);
  * interrupted (repeatedly) once `ms` milliseconds have passed. The thread is
  * started on first use and lives as long as the process. */
 void fuzz_watch_begin(wp_instance *in, unsigned ms);
+/* The same through an interrupt handle, for wp_instance_create (whose
+ * start function runs before there is an instance to interrupt). */
+void fuzz_watch_begin_handle(wp_interrupt *h, unsigned ms);
 void fuzz_watch_end(void);
 
 /* Reads a whole file (at most 64 MiB) into a malloc'd buffer; aborts with a

@@ -16,10 +16,10 @@
  * sections around them.
  *
  * Bounds: memories are capped at 64 pages, each instance holds at most 64
- * MiB (max_instance_bytes), the value stack and call depth are small, and each call is interrupted by the watchdog after 10 ms. A
- * start section would run inside wp_instance_create, where no interrupt
- * can reach it yet, so the module is instantiated from a copy without it
- * (the original bytes are still compiled).
+ * MiB (max_instance_bytes), the value stack and call depth are small, and
+ * each call is interrupted by the watchdog after 10 ms, the start function
+ * too (through an interrupt handle, wp_interrupt, made before the
+ * instance).
  *
  * Oracles, besides the sanitizers: no WP_ERR_INTERNAL, error messages are
  * terminated, the injected allocator (which is told the old size) ends
@@ -109,49 +109,6 @@ static wp_status stub_fn(wp_call *call, void *user, uint64_t *slots)
         return wp_call_exit(call, 3);
     memset(slots, 0, (size_t)s->nresults * sizeof *slots);
     return WP_OK;
-}
-
-/* ---------------------------------------------------------------- start section */
-
-static int read_leb_u32(const uint8_t *d, size_t n, size_t *pos, uint32_t *out)
-{
-    uint32_t v = 0;
-    for (int shift = 0; shift < 35; shift += 7) {
-        if (*pos >= n)
-            return 0;
-        uint8_t b = d[(*pos)++];
-        v |= (uint32_t)(b & 0x7f) << shift;
-        if ((b & 0x80) == 0) {
-            *out = v;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* A malloc'd copy of the module without its start section, or NULL when it
- * has none (or its sections cannot be walked). */
-static uint8_t *without_start(const uint8_t *d, size_t n, size_t *out_len)
-{
-    size_t pos = 8;
-    while (pos < n) {
-        size_t begin = pos;
-        uint8_t id = d[pos++];
-        uint32_t size;
-        if (!read_leb_u32(d, n, &pos, &size) || size > n - pos)
-            return NULL;
-        pos += size;
-        if (id == 8) {
-            uint8_t *copy = malloc(n - (pos - begin) + 1);
-            if (copy == NULL)
-                return NULL;
-            memcpy(copy, d, begin);
-            memcpy(copy + begin, d + pos, n - pos);
-            *out_len = n - (pos - begin);
-            return copy;
-        }
-    }
-    return NULL;
 }
 
 /* ---------------------------------------------------------------- imports */
@@ -415,10 +372,15 @@ static void instantiate_and_call(wp_engine *e, run *r, wp_module *m)
     memset(&mk, 0, sizeof mk);
     make_imports(e, r, m, im, &mk);
 
+    wp_interrupt *h = NULL;
+    s = wp_interrupt_create(e, &h, &err);
+    fuzz_check_status("wp_interrupt_create", s, &err);
     wp_instance_config ic = { .max_memory_pages = MAX_PAGES, .stack_slots = STACK_SLOTS,
-                              .max_call_depth = CALL_DEPTH };
+                              .max_call_depth = CALL_DEPTH, .interrupt = h };
     wp_instance *in = NULL;
+    fuzz_watch_begin_handle(h, CALL_MS);
     s = wp_instance_create(m, im, &ic, &in, &err);
+    fuzz_watch_end();
     fuzz_log(" instantiate: %s%s%s", wp_status_text(s), s == WP_OK ? "" : ": ",
              s == WP_OK ? "" : err.msg);
     fuzz_check_status("wp_instance_create", s, &err);
@@ -430,6 +392,7 @@ static void instantiate_and_call(wp_engine *e, run *r, wp_module *m)
     } else if (in != NULL) {
         fuzz_fail("wp_instance_create failed but returned an instance");
     }
+    wp_interrupt_destroy(h);
     wp_imports_destroy(im);
     free_imports(&mk);
 }
@@ -456,19 +419,7 @@ static void run_once(const uint8_t *data, size_t size, run *r)
     fuzz_check_status("wp_module_compile", s, &err);
     if (s == WP_OK) {
         describe(m);
-        size_t len2 = 0;
-        uint8_t *bytes2 = without_start(data, size, &len2);
-        if (bytes2 == NULL) {
-            instantiate_and_call(e, r, m);
-        } else {
-            wp_module *m2 = NULL;
-            s = wp_module_compile(e, bytes2, len2, &m2, &err);
-            fuzz_check_status("wp_module_compile (no start section)", s, &err);
-            if (s == WP_OK)
-                instantiate_and_call(e, r, m2);
-            wp_module_destroy(m2);
-            free(bytes2);
-        }
+        instantiate_and_call(e, r, m);
         wp_module_destroy(m);
     } else if (m != NULL) {
         fuzz_fail("wp_module_compile failed but returned a module");

@@ -70,8 +70,9 @@ static struct {
     pthread_once_t  once;
     pthread_mutex_t lock;
     wp_instance    *inst;       /* NULL: nothing is being watched */
+    wp_interrupt   *handle;     /* or this, for an instance being created */
     uint64_t        deadline;   /* CLOCK_MONOTONIC, ns */
-} watch = { PTHREAD_ONCE_INIT, PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+} watch = { PTHREAD_ONCE_INIT, PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0 };
 
 static uint64_t now_ns(void)
 {
@@ -89,8 +90,10 @@ static void *watch_main(void *arg)
         pthread_mutex_lock(&watch.lock);
         /* Repeated on every tick while the deadline is past: an interrupt
          * that lands just before a call begins is cleared by the engine. */
-        if (watch.inst != NULL && now_ns() >= watch.deadline)
+        if ((watch.inst != NULL || watch.handle != NULL) && now_ns() >= watch.deadline) {
             wp_instance_interrupt(watch.inst);
+            wp_interrupt_fire(watch.handle);
+        }
         pthread_mutex_unlock(&watch.lock);
     }
     return NULL;
@@ -113,10 +116,20 @@ void fuzz_watch_begin(wp_instance *in, unsigned ms)
     pthread_mutex_unlock(&watch.lock);
 }
 
+void fuzz_watch_begin_handle(wp_interrupt *h, unsigned ms)
+{
+    pthread_once(&watch.once, watch_start);
+    pthread_mutex_lock(&watch.lock);
+    watch.handle = h;
+    watch.deadline = now_ns() + (uint64_t)ms * 1000000u;
+    pthread_mutex_unlock(&watch.lock);
+}
+
 void fuzz_watch_end(void)
 {
     pthread_mutex_lock(&watch.lock);
     watch.inst = NULL;
+    watch.handle = NULL;
     pthread_mutex_unlock(&watch.lock);
 }
 

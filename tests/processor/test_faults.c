@@ -148,11 +148,27 @@ static void test_max_memory(void)
           "module needs more than the limit: %s", err.msg);
 }
 
+/* A start function that never returns is stopped by the timeout (at
+ * least the initialisation floor of 10 s), and creation fails saying so. */
+static void test_start_timeout(void)
+{
+    wp_processor_config cfg = { .module_path = module_path("start_loop"),
+                                .timeout_ns = 50u * 1000 * 1000 };
+    wp_processor *p = NULL;
+    wp_error err;
+    wp_status s = wp_processor_create(T.engine, &cfg, &p, &err);
+    CHECK(s == WP_ERR_TRAP && has_text(err.msg, "start function timed out")
+              && has_text(err.msg, "start_loop.wasm"),
+          "endless start function: %s: %s", wp_status_text(s), s == WP_OK ? "" : err.msg);
+    wp_processor_destroy(p);
+}
+
 int main(int argc, char **argv)
 {
     test_init(argc, argv);
     test_trap_isolation();
     test_timeout();
+    test_start_timeout();
     test_max_memory();
     return test_done("test_faults");
 }

@@ -303,7 +303,7 @@ static wp_status make_provider(test_module *t, wp_engine *e, wp_instance **out)
     tm_export(t, "f", WP_EXTERN_FUNC, f);
     tm_export(t, "f-again", WP_EXTERN_FUNC, f);
     int *user = (int *)&t->m;   /* any pointer */
-    wp_instance_config cfg = { 0, 4096, 100, user, 0 };
+    wp_instance_config cfg = { 0, 4096, 100, user, 0, NULL };
     wp_error err;
     wp_status s = wp_instance_create(&t->m, NULL, &cfg, out, &err);
     if (s != WP_OK)
@@ -585,7 +585,7 @@ static void test_segments(wp_engine *e, const wp_imports *im, wp_instance *p)
     tm_init(&t6, e);
     t6.m.nmemories = 1;
     t6.memories[0] = (rt_limits){ 3, 0, false };
-    wp_instance_config cfg = { 2, 0, 0, NULL, 0 };
+    wp_instance_config cfg = { 2, 0, 0, NULL, 0, NULL };
     s = wp_instance_create(&t6.m, im, &cfg, &in, &err);
     CHECK("memory above cap", s == WP_ERR_NOMEM && in == NULL, "expected WP_ERR_NOMEM, found %s",
           wp_status_text(s));
