@@ -102,7 +102,8 @@ const pl_spec *const pl_input_specs[] = { &pl_input_stdin.spec, &pl_input_file.s
                                           NULL };
 const pl_spec *const pl_output_specs[] = { &pl_output_stdout.spec, &pl_output_file.spec,
                                            &pl_output_drop.spec, &pl_output_nats.spec,
-                                           &pl_output_jetstream.spec, NULL };
+                                           &pl_output_jetstream.spec, &pl_output_http_client.spec,
+                                           NULL };
 const pl_spec *const pl_processor_specs[] = { &pl_processor_wasm.spec, NULL };
 
 /* ---------------------------------------------------------------- scalar parsers */
