@@ -56,6 +56,23 @@ else
     fail "exec: the guest never started sleeping"
 fi
 
+# 2b. The same for a guest blocked reading a pipe that never gets data.
+mkfifo "$tmp/stdin"
+( exec 3>"$tmp/stdin"; sleep 60 ) &
+holder=$!
+pids="$pids $holder"
+"$wasmpipe" exec "$sleeper" read < "$tmp/stdin" > "$tmp/r.out" 2> "$tmp/r.err" &
+pid=$!
+pids="$pids $pid"
+if wait_for "$tmp/r.out" sleeping; then
+    kill -TERM $pid
+    wait_end $pid
+    [ "$rc" = 143 ] || fail "exec read: exit status $rc, expected 143"
+    grep -q 'interrupted by SIGTERM' "$tmp/r.err" || fail "exec read: stderr lacks 'interrupted by SIGTERM'"
+else
+    fail "exec read: the guest never started reading"
+fi
+
 # 3. A pipeline shutdown ends a guest sleeping an hour in its process
 #    function; the message is errored and the drain completes.
 mkfifo "$tmp/fifo"
@@ -77,7 +94,7 @@ else
 fi
 
 if [ "$failed" != 0 ]; then
-    for f in t.err e.err p.err; do echo "--- $f"; head -20 "$tmp/$f"; done
+    for f in t.err e.err r.err p.err; do echo "--- $f"; head -20 "$tmp/$f"; done
     exit 1
 fi
 exit 0
