@@ -12,6 +12,7 @@
 /* Exit status when the guest traps: 128 + SIGABRT, what a native program
  * that aborts reports through a shell. */
 #define CLI_EXIT_TRAP 134
+#define CLI_EXIT_TIMEOUT 124  /* exec --timeout stopped the guest */
 
 int cli_exec(int argc, char **argv);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Larger modules are refused before anything is read. */
@@ -42,6 +43,8 @@ static const char help_text[] =
     "                      (integers, floats, or 'null' for a reference) and\n"
     "                      each result is printed on its own line. A reactor's\n"
     "                      _initialize runs first.\n"
+    "  --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s, 1m),\n"
+    "                      its start function and _initialize included\n"
     "  -h, --help          this text\n"
     "\n"
     "--dir and --env can be repeated. The guest's argv[0] is the module path.\n"
@@ -50,6 +53,7 @@ static const char help_text[] =
     "  the guest's own: its proc_exit code, or 0 when _start returns\n"
     "  134  the guest trapped; one line on stderr says why and, when the\n"
     "       module's name section has it, in which function\n"
+    "  124  --timeout stopped the guest\n"
     "  130, 143  SIGINT or SIGTERM interrupted the guest (even one waiting in\n"
     "       WASI); a second signal exits at once\n"
     "  125  wasmpipe could not run the module: bad usage, unreadable or\n"
@@ -61,6 +65,7 @@ typedef struct options {
     const char **env;
     uint32_t     nenv;
     const char  *invoke;
+    uint64_t     timeout_ns; /* 0: none */
     const char  *module;
     char       **args;     /* after the module */
     int          nargs;
@@ -100,6 +105,26 @@ static int add_dir(options *o, const char *spec, char **keep) {
     return 0;
 }
 
+/* "500ms", "2s", "1.5s", "1m", "100us", "10ns"; a bare number is seconds. */
+static bool parse_duration(const char *s, uint64_t *ns) {
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || !(v >= 0)) return false;
+    static const struct { const char *unit; double ns; } units[] = {
+        { "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 }, { "ns", 1 }, { "m", 60e9 },
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            double t = v * units[i].ns;
+            if (t > 1e18) return false;
+            *ns = (uint64_t)t;
+            return true;
+        }
+    }
+    return false;
+}
+
 static int parse(int argc, char **argv, options *o, char **keep) {
     int i = 1;
     for (; i < argc; i++) {
@@ -118,7 +143,8 @@ static int parse(int argc, char **argv, options *o, char **keep) {
         if (a[nlen] == '=') {
             val = a + nlen + 1;
         } else if (i + 1 < argc && (strcmp(a, "--dir") == 0 || strcmp(a, "--env") == 0 ||
-                                    strcmp(a, "--invoke") == 0)) {
+                                    strcmp(a, "--invoke") == 0 ||
+                                    strcmp(a, "--timeout") == 0)) {
             val = argv[++i];
         }
         if (strncmp(a, "--dir", nlen) == 0 && nlen == 5 && val) {
@@ -129,6 +155,10 @@ static int parse(int argc, char **argv, options *o, char **keep) {
             o->env[o->nenv++] = val;
         } else if (strncmp(a, "--invoke", nlen) == 0 && nlen == 8 && val) {
             o->invoke = val;
+        } else if (strncmp(a, "--timeout", nlen) == 0 && nlen == 9 && val) {
+            if (!parse_duration(val, &o->timeout_ns) || o->timeout_ns == 0)
+                return fail("--timeout '%s': expected a positive duration such as 500ms or 2s",
+                            val);
         } else {
             return fail("unknown or incomplete option '%s' (see --help)", a);
         }
@@ -308,7 +338,9 @@ static int invoke(const options *o, wp_instance *in) {
  * exits with 128 + the signal, saying so. A second signal exits at once.
  * SIGUSR1 wakes the watcher when the guest finishes by itself. */
 typedef struct sig_guard {
-    wp_instance *in;
+    wp_interrupt *h;       /* made before the instance, so the start function is bounded */
+    uint64_t     deadline; /* CLOCK_MONOTONIC ns of --timeout; 0: none */
+    atomic_bool  timed_out;
     sigset_t     set, old;
     pthread_t    thread;
     bool         running;
@@ -316,14 +348,37 @@ typedef struct sig_guard {
     atomic_bool  done;
 } sig_guard;
 
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Past the deadline the handle is fired every 10 ms: each outermost call
+ * (_initialize, then _start) clears an earlier interrupt. */
 static void *sig_watch(void *arg) {
     sig_guard *g = arg;
     while (!atomic_load(&g->done)) {
         int sig = 0;
-        if (sigwait(&g->set, &sig) != 0 || sig == SIGUSR1) continue;
+        if (g->deadline == 0) {
+            if (sigwait(&g->set, &sig) != 0) continue;
+        } else {
+            uint64_t now = now_ns();
+            uint64_t wait = now >= g->deadline ? 10000000u : g->deadline - now;
+            struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
+            sig = sigtimedwait(&g->set, NULL, &ts);
+            if (sig < 0) {
+                if (errno == EAGAIN && now_ns() >= g->deadline) {
+                    atomic_store(&g->timed_out, true);
+                    wp_interrupt_fire(g->h);
+                }
+                continue;
+            }
+        }
+        if (sig == SIGUSR1) continue;
         if (atomic_load(&g->sig) != 0) _exit(128 + sig);
         atomic_store(&g->sig, sig);
-        wp_instance_interrupt(g->in);
+        wp_interrupt_fire(g->h);
     }
     return NULL;
 }
@@ -333,9 +388,11 @@ static bool sig_ignored(int sig) {
     return sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
 }
 
-static void guard_start(sig_guard *g, wp_instance *in) {
+static void guard_start(sig_guard *g, wp_interrupt *h, uint64_t timeout_ns) {
     memset(g, 0, sizeof *g);
-    g->in = in;
+    g->h = h;
+    g->deadline = timeout_ns ? now_ns() + timeout_ns : 0;
+    atomic_init(&g->timed_out, false);
     atomic_init(&g->sig, 0);
     atomic_init(&g->done, false);
     sigemptyset(&g->set);
@@ -364,6 +421,9 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
     wp_wasi *wasi = NULL;
     wp_imports *im = NULL;
     wp_instance *in = NULL;
+    wp_interrupt *h = NULL;
+    sig_guard guard;
+    bool guarded = false;
     int rc = 0;
 
     const char **argv = calloc((size_t)o->nargs + 1, sizeof *argv);
@@ -394,20 +454,22 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
     if (st == WP_OK) st = wp_wasi_create(engine, &cfg, &wasi, &err);
     if (st == WP_OK) st = wp_imports_create(engine, &im, &err);
     if (st == WP_OK) st = wp_wasi_define(wasi, im, &err);
+    if (st == WP_OK) st = wp_interrupt_create(engine, &h, &err);
     if (st != WP_OK) {
         rc = fail("%s: %s", o->module, err.msg);
         goto done;
     }
-    st = wp_instance_create(mod, im, NULL, &in, &err);
+    /* The guard watches from before instantiation: the start function is
+     * guest code too. */
+    guard_start(&guard, h, o->timeout_ns);
+    guarded = true;
+    wp_instance_config ic = { .interrupt = h };
+    st = wp_instance_create(mod, im, &ic, &in, &err);
     if (st != WP_OK) {
         rc = st == WP_ERR_TRAP || st == WP_EXIT
                  ? report(o->module, st, &err)
                  : fail("%s: %s: %s", o->module, wp_status_text(st), err.msg);
-        goto done;
-    }
-    sig_guard guard;
-    guard_start(&guard, in);
-    if (o->invoke) {
+    } else if (o->invoke) {
         rc = invoke(o, in);
     } else {
         int code = 0;
@@ -415,21 +477,27 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
         if (st == WP_ERR_NOT_FOUND)
             rc = fail("%s: no _start: not a command module (call a function with --invoke)",
                       o->module);
-        else if (st == WP_ERR_TRAP && atomic_load(&guard.sig) != 0)
+        else if (st == WP_ERR_TRAP && (atomic_load(&guard.sig) != 0 || atomic_load(&guard.timed_out)))
             rc = CLI_EXIT_TRAP; /* reported below */
         else if (st != WP_OK)
             rc = report(o->module, st, &err);
         else
             rc = code & 0xff;
     }
+    guarded = false;
     int sig = guard_stop(&guard);
     if (sig != 0 && rc == CLI_EXIT_TRAP) {
         fprintf(stderr, "wasmpipe exec: %s: interrupted by %s\n", o->module,
                 sig == SIGINT ? "SIGINT" : "SIGTERM");
         rc = 128 + sig;
+    } else if (atomic_load(&guard.timed_out) && rc == CLI_EXIT_TRAP) {
+        fprintf(stderr, "wasmpipe exec: %s: timed out (--timeout)\n", o->module);
+        rc = CLI_EXIT_TIMEOUT;
     }
 done:
+    if (guarded) guard_stop(&guard);
     wp_instance_destroy(in);
+    wp_interrupt_destroy(h);
     wp_imports_destroy(im);
     wp_wasi_destroy(wasi);
     wp_module_destroy(mod);
