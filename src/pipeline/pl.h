@@ -372,6 +372,7 @@ extern const pl_input_type pl_input_jetstream;
 extern const pl_output_type pl_output_nats;
 extern const pl_output_type pl_output_jetstream;
 extern const pl_output_type pl_output_http_client;
+extern const pl_input_type pl_input_http_server;
 extern const pl_processor_type pl_processor_wasm;
 
 /* Refuses a configuration whose input, output and errors output share a

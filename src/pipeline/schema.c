@@ -99,6 +99,7 @@ const pl_spec pl_root_spec = {
 
 const pl_spec *const pl_input_specs[] = { &pl_input_stdin.spec, &pl_input_file.spec,
                                           &pl_input_nats.spec, &pl_input_jetstream.spec,
+                                          &pl_input_http_server.spec,
                                           NULL };
 const pl_spec *const pl_output_specs[] = { &pl_output_stdout.spec, &pl_output_file.spec,
                                            &pl_output_drop.spec, &pl_output_nats.spec,

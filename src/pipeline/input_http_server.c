@@ -1,0 +1,346 @@
+/* The `http_server` input: each request body on `path` is a message, its
+ * headers its metadata. The request is answered when the message's fate is
+ * known (the pipeline acknowledges it): 200 once every output confirmed it
+ * (with sync_response, the body is the processed message), 500 with the
+ * error text for an errored message, 503 when it was not delivered, 504
+ * after `timeout`. Requests wait in a bounded queue; a full queue answers
+ * 503 at once, a body over max_body 413. Each connection has its own
+ * thread (libmicrohttpd), at most max_connections.
+ */
+#include "pl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct hs_cfg {
+    const char *address;
+    const char *path;
+    pl_strs     allowed_verbs;
+    uint64_t    timeout;
+    bool        sync_response;
+    uint64_t    max_body;
+    int64_t     queue;
+    int64_t     max_connections;
+} hs_cfg;
+
+static const pl_field hs_fields[] = {
+    { "address", PL_T_STR, "0.0.0.0:4196", offsetof(hs_cfg, address),
+      "host:port to listen on (IPv4). Bento's default shares the http section's server; "
+      "here the input has a server of its own.",
+      0, NULL, 0, 0, NULL },
+    { "path", PL_T_STR, "/post", offsetof(hs_cfg, path), "The path that takes messages.", 0,
+      NULL, 0, 0, NULL },
+    { "allowed_verbs", PL_T_STR_LIST, NULL, offsetof(hs_cfg, allowed_verbs),
+      "Methods accepted on path (default: POST); others get 405.", 0, NULL, 0, 0, NULL },
+    { "timeout", PL_T_DURATION, "5s", offsetof(hs_cfg, timeout),
+      "How long a request waits for its message to be delivered before a 504.", 0, NULL, 0,
+      0, NULL },
+    { "sync_response", PL_T_BOOL, "false", offsetof(hs_cfg, sync_response),
+      "true: the response body is the processed message (Bento configures this with a "
+      "sync_response output); false: an empty 200.",
+      0, NULL, 0, 0, NULL },
+    { "max_body", PL_T_BYTES, "1MiB", offsetof(hs_cfg, max_body),
+      "The largest request body; a larger one gets 413.", 0, NULL, 1, 0, NULL },
+    { "queue", PL_T_INT, "1024", offsetof(hs_cfg, queue),
+      "Requests waiting to be read by the pipeline at most; past it requests get 503.", 0,
+      NULL, 1, 1 << 20, NULL },
+    { "max_connections", PL_T_INT, "256", offsetof(hs_cfg, max_connections),
+      "Open connections at most (one thread each).", 0, NULL, 1, 4096, NULL },
+    { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
+};
+
+typedef struct hs_req {
+    wp_message    *msg;        /* body and metadata, until read */
+    uint8_t       *body;
+    size_t         len;
+    bool           too_big;
+    bool           done;
+    unsigned       status;
+    uint8_t       *reply;      /* the answer's body */
+    size_t         reply_len;
+    int            refs;       /* the connection and, once queued, the pipeline */
+    struct hs_req *next;
+} hs_req;
+
+typedef struct hs {
+    const hs_cfg      *cfg;
+    struct MHD_Daemon *d;
+    pthread_mutex_t    mu;
+    pthread_cond_t     changed;   /* a request queued, or one done */
+    hs_req            *head, *tail;
+    int64_t            queued;
+    bool               closing;
+    pl_waiter          wait;
+    char               name[160];
+} hs;
+
+static void req_unref(hs *s, hs_req *r) {   /* s->mu held */
+    (void)s;
+    if (--r->refs > 0) return;
+    wp_message_destroy(r->msg);
+    free(r->body);
+    free(r->reply);
+    free(r);
+}
+
+static void finish(hs_req *r, unsigned status, const void *body, size_t len) {
+    r->status = status;
+    r->reply = len ? malloc(len) : NULL;
+    if (r->reply) memcpy(r->reply, body, len);
+    r->reply_len = r->reply ? len : 0;
+    r->done = true;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const void *body,
+                              size_t len) {
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp) return MHD_NO;
+    enum MHD_Result ok = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static enum MHD_Result take_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+    (void)kind;
+    wp_message *m = cls;
+    if (key && value)
+        wp_message_meta_set(m, key, strlen(key), (const uint8_t *)value, strlen(value));
+    return MHD_YES;
+}
+
+static bool verb_allowed(const hs *s, const char *method) {
+    if (!s->cfg->allowed_verbs.n) return strcmp(method, "POST") == 0;
+    for (size_t i = 0; i < s->cfg->allowed_verbs.n; i++)
+        if (strcmp(method, s->cfg->allowed_verbs.v[i]) == 0) return true;
+    return false;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+    (void)version;
+    hs *s = cls;
+    hs_req *r = *con_cls;
+    if (!r) {
+        if (strcmp(url, s->cfg->path) != 0) return answer(c, MHD_HTTP_NOT_FOUND, "not found\n", 10);
+        if (!verb_allowed(s, method))
+            return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", 19);
+        r = calloc(1, sizeof *r);
+        if (!r) return MHD_NO;
+        r->refs = 1;
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->too_big && r->len + *upload_size > s->cfg->max_body) r->too_big = true;
+        if (!r->too_big) {
+            uint8_t *b = realloc(r->body, r->len + *upload_size);
+            if (!b) return MHD_NO;
+            memcpy(b + r->len, upload, *upload_size);
+            r->body = b;
+            r->len += *upload_size;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->too_big) return answer(c, MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n", 15);
+    r->msg = wp_message_create(r->body ? r->body : (const uint8_t *)"", r->len);
+    if (!r->msg) return answer(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", 14);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, take_header, r->msg);
+    pthread_mutex_lock(&s->mu);
+    if (s->closing || s->queued >= s->cfg->queue) {
+        pthread_mutex_unlock(&s->mu);
+        return answer(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy\n", 5);
+    }
+    r->refs++;
+    if (s->tail) s->tail->next = r; else s->head = r;
+    s->tail = r;
+    s->queued++;
+    pthread_cond_broadcast(&s->changed);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    uint64_t ns = (uint64_t)until.tv_nsec + s->cfg->timeout;
+    until.tv_sec += (time_t)(ns / 1000000000u);
+    until.tv_nsec = (long)(ns % 1000000000u);
+    int rc = 0;
+    while (!r->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&s->changed, &s->mu, &until);
+    enum MHD_Result res;
+    if (r->done)
+        res = answer(c, r->status, r->reply, r->reply_len);
+    else
+        res = answer(c, MHD_HTTP_GATEWAY_TIMEOUT, "timed out\n", 10);
+    pthread_mutex_unlock(&s->mu);
+    return res;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode code) {
+    (void)c;
+    (void)code;
+    hs *s = cls;
+    hs_req *r = *con_cls;
+    if (!r) return;
+    pthread_mutex_lock(&s->mu);
+    req_unref(s, r);
+    pthread_mutex_unlock(&s->mu);
+    *con_cls = NULL;
+}
+
+static void hs_close(void *state) {
+    hs *s = state;
+    if (!s) return;
+    pthread_mutex_lock(&s->mu);
+    s->closing = true;
+    /* Requests never read: not delivered. */
+    for (hs_req *r = s->head, *next; r; r = next) {
+        next = r->next;
+        finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n", 14);
+        req_unref(s, r);
+    }
+    s->head = s->tail = NULL;
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->mu);
+    if (s->d) MHD_stop_daemon(s->d);
+    pthread_cond_destroy(&s->changed);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static wp_status hs_open(const pl_open_ctx *ctx, const void *cfg, void **state, pl_fail *fail) {
+    const hs_cfg *c = cfg;
+    const pl_node *at = pl_map_get(ctx->comp->node, "address");
+    const char *colon = strrchr(c->address, ':');
+    char host[64];
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    size_t hl = colon ? (size_t)(colon - c->address) : 0;
+    if (!colon || !colon[1] || *end || port < 1 || port > 65535 || hl >= sizeof host)
+        return pl_failf(fail, WP_ERR_INVALID, at, "address", "'%s': expected host:port",
+                        c->address);
+    memcpy(host, c->address, hl);
+    host[hl] = '\0';
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    if (!hl || strcmp(host, "0.0.0.0") == 0)
+        sa.sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+        return pl_failf(fail, WP_ERR_INVALID, at, "address", "'%s' is not an IPv4 address",
+                        host);
+    if (c->path[0] != '/')
+        return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "path"), "path",
+                        "'%s' does not start with '/'", c->path);
+    hs *s = calloc(1, sizeof *s);
+    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    s->cfg = c;
+    s->wait = ctx->wait;
+    pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->changed, NULL);
+    s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
+                            (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+                            (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+    if (!s->d) {
+        hs_close(s);
+        return pl_failf(fail, WP_ERR_IO, at, "address", "cannot listen on %s (in use?)",
+                        c->address);
+    }
+    *state = s;
+    return WP_OK;
+}
+
+static bool stopped(const pl_waiter *w) {
+    if (w->stop_fd < 0) return false;
+    struct pollfd pfd = { w->stop_fd, POLLIN, 0 };
+    return poll(&pfd, 1, 0) > 0;
+}
+
+static wp_status hs_read(void *state, pl_batch *b, wp_error *err) {
+    hs *s = state;
+    pthread_mutex_lock(&s->mu);
+    while (!s->head) {
+        pthread_mutex_unlock(&s->mu);
+        if (stopped(&s->wait)) return WP_OK;
+        if (s->wait.idle) s->wait.idle(s->wait.user);
+        pthread_mutex_lock(&s->mu);
+        if (s->head) break;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&s->changed, &s->mu, &until);
+    }
+    wp_status st = WP_OK;
+    while (s->head && !pl_batch_full(b)) {
+        hs_req *r = s->head;
+        size_t len;
+        const uint8_t *data = wp_message_bytes(r->msg, &len);
+        wp_message *m = pl_batch_push(b, data, len);
+        if (!m) {
+            st = pl_error(err, WP_ERR_NOMEM, "%s: out of memory", s->name);
+            break;
+        }
+        size_t nm = wp_message_meta_count(r->msg);
+        for (size_t i = 0; i < nm; i++) {
+            const char *k;
+            size_t kn, vn;
+            const uint8_t *v;
+            if (wp_message_meta_at(r->msg, i, &k, &kn, &v, &vn)) wp_message_meta_set(m, k, kn, v, vn);
+        }
+        pl_batch_set_ack(b, r);
+        s->head = r->next;
+        if (!s->head) s->tail = NULL;
+        s->queued--;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+static void hs_ack(void *state, void *handle, wp_message *m, pl_outcome outcome) {
+    hs *s = state;
+    hs_req *r = handle;
+    pthread_mutex_lock(&s->mu);
+    const char *why = wp_message_error(m);
+    if (outcome == PL_DELIVERED) {
+        size_t len = 0;
+        const uint8_t *data = s->cfg->sync_response ? wp_message_bytes(m, &len) : NULL;
+        finish(r, MHD_HTTP_OK, data, len);
+    } else if (why) {
+        finish(r, MHD_HTTP_INTERNAL_SERVER_ERROR, why, strlen(why));
+    } else {
+        finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, "not delivered\n", 14);
+    }
+    pthread_cond_broadcast(&s->changed);
+    req_unref(s, r);
+    pthread_mutex_unlock(&s->mu);
+}
+
+const pl_input_type pl_input_http_server = {
+    .spec = {
+        .name = "http_server",
+        .summary = "Takes each HTTP request body as a message and answers once it is delivered.",
+        .details = "The answer waits for the message's acknowledgement: 200 when every output "
+                   "confirmed it (with sync_response the processed message is the body), 500 "
+                   "with the error for an errored message, 503 when it was not delivered or "
+                   "the queue is full, 504 after timeout, 413 for a body over max_body. A "
+                   "client that got no 200 may send again: at least once.",
+        .fields = hs_fields,
+        .cfg_size = sizeof(hs_cfg),
+    },
+    .open = hs_open,
+    .read = hs_read,
+    .close = hs_close,
+    .ack = hs_ack,
+};
