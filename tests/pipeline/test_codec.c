@@ -95,6 +95,7 @@ static bool read_all(const void *data, size_t len, pl_codec codec, size_t max_li
     }
     for (size_t i = 0; i < b.cap; i++) wp_message_destroy(b.msgs[i]);
     free(b.msgs);
+    free(b.acks);
     pl_reader_free(&r);
     close(fd);
     return ok;
@@ -167,6 +168,7 @@ static void test_lines(void) {
     size_t cap_before = b.cap;
     for (size_t i = 0; i < b.cap; i++) wp_message_destroy(b.msgs[i]);
     free(b.msgs);
+    free(b.acks);
     CHECK("batches: capacity", cap_before == 256, "%zu", cap_before);
     pl_reader_free(&r);
     close(fd);
@@ -304,6 +306,7 @@ static void test_waiting(void) {
     pl_reader_free(&r);
     for (size_t i = 0; i < b.cap; i++) wp_message_destroy(b.msgs[i]);
     free(b.msgs);
+    free(b.acks);
     close(data[0]);
     close(data[1]);
     close(stop[0]);
@@ -403,6 +406,7 @@ static void test_batch(void) {
     CHECK("batch: empty message", m && wp_message_bytes(m, &l) != (void *)1 && l == 0, "len");
     for (size_t i = 0; i < b.cap; i++) wp_message_destroy(b.msgs[i]);
     free(b.msgs);
+    free(b.acks);
 }
 
 /* A long line through a pipe arrives a few KiB per read: each byte is
@@ -459,6 +463,7 @@ static void test_long_line_pipe(void) {
     close(data[0]);
     for (size_t i = 0; i < b.cap; i++) wp_message_destroy(b.msgs[i]);
     free(b.msgs);
+    free(b.acks);
 }
 
 int main(void) {
