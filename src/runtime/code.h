@@ -117,6 +117,11 @@
                          in this module: always wasm, always this instance */ \
     X(call_indirect)  /* X:type X:table S:index S:base */                     \
     X(return)         /* -                      results are at fp[0..n) */    \
+    /* Tail calls: the arguments at base.. move down to fp[0..) and the   \
+     * callee runs in the caller's frame (a host callee's results move   \
+     * there and the caller returns). */                                  \
+    X(return_call)    /* X:func S:base */                                     \
+    X(return_call_indirect) /* X:type X:table S:index S:base */               \
     X(unreachable)    /* - */                                                 \
     X(select)         /* S:dst S:a S:b S:cond   dst = cond ? a : b */         \
     X(global_get)     /* S:dst X:global */                                    \

@@ -44,6 +44,8 @@ static const char *operand_kinds(uint32_t op)
     case IOP_call_wasm: return "XS";
     case IOP_call_indirect: return "XXSS";
     case IOP_return: return "";
+    case IOP_return_call: return "XS";
+    case IOP_return_call_indirect: return "XXSS";
     case IOP_unreachable: return "";
     case IOP_select: return "SSSS";
     case IOP_global_get: return "SX";

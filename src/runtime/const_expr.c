@@ -185,7 +185,9 @@ static wp_status read_instr(rt_decoder *d, rt_reader *r, rt_const_expr *e, bool 
         return not_constant(d, at, 0xfc00 | sub);
     }
     default:
-        if (is_known_opcode(op))
+        /* return_call and return_call_indirect exist only with tail calls. */
+        if (is_known_opcode(op) &&
+            ((op != 0x12 && op != 0x13) || rt_feature(m->engine, WP_FEATURE_TAIL_CALL)))
             return not_constant(d, at, op);
         if (rt_unsupported_opcode(op) != NULL)
             return rt_fail_unsupported(d->err, at, rt_unsupported_opcode(op), "opcode 0x%02x", op);

@@ -193,6 +193,7 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     wp_func *callee = NULL;
     uint64_t *call_fp = NULL;
     const uint32_t *next_ip = NULL;
+    bool tail_host = false;   /* the host call is a tail call */
 
     wp_trap_kind trap_kind = WP_TRAP_NONE;
     wp_status status = WP_OK;
@@ -843,6 +844,7 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         goto do_call;
     }
     CASE(return) {
+    do_return:
         if (frame == frame0)
             goto done;
         frame--;
@@ -857,6 +859,21 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
             mem_size = m0->size;
         }
         NEXT();
+    }
+    CASE(return_call) {                            /* X:func S:base */
+        callee = inst->funcs[OP(1)];
+        call_fp = fp + OP(2);
+        goto do_tail_call;
+    }
+    CASE(return_call_indirect) {                   /* X:type X:table S:index S:base */
+        const wp_table *t = inst->tables[OP(2)];
+        uint32_t i = U32(3);
+        if (i >= t->size) TRAP(WP_TRAP_UNDEFINED_ELEMENT);
+        callee = t->elems[i];
+        if (callee == NULL) TRAP(WP_TRAP_UNINITIALIZED);
+        if (callee->type_id != inst->module->types[OP(1)].id) TRAP(WP_TRAP_INDIRECT_TYPE);
+        call_fp = fp + OP(4);
+        goto do_tail_call;
     }
     CASE(unreachable) { TRAP(WP_TRAP_UNREACHABLE); }
     CASE(select) { SLOT(1) = U32(4) != 0 ? SLOT(2) : SLOT(3); ip += 5; NEXT(); }
@@ -1058,6 +1075,34 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
 
     DISPATCH_END()
 
+    /* The tail-call path: callee and call_fp (its arguments) are set. A
+     * wasm callee takes over the current frame: no frame is pushed, so a
+     * chain of tail calls runs in constant space. A host callee is called
+     * as by `call`, and then the current function returns its results. */
+do_tail_call:
+    if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
+        TRAP(WP_TRAP_INTERRUPTED);
+    if (callee->kind == RT_FUNC_WASM) {
+        const rt_code *c = atomic_load_explicit(&callee->code, memory_order_acquire);
+        if ((size_t)(exec->stack_end - fp) < c->frame_slots)
+            TRAP(WP_TRAP_STACK_EXHAUSTED);
+        uint32_t np = callee->type->param_slots;
+        if (np > 0)
+            memmove(fp, call_fp, (size_t)np * sizeof *fp);
+        func = callee;
+        words = c->words;
+        ip = c->entry;
+        if (callee->inst != inst) {
+            inst = callee->inst;
+            m0 = memory0(inst);
+            mem = m0->data;
+            mem_size = m0->size;
+        }
+        NEXT();
+    }
+    tail_host = true;
+    goto do_host_call;
+
     /* The call path shared by call and call_indirect: callee, call_fp (the
      * callee's frame, holding the arguments) and next_ip are set. */
 do_call:
@@ -1083,6 +1128,7 @@ do_call:
         }
         NEXT();
     }
+do_host_call:
     {
         /* A host function may call back into the guest: the nested call
          * starts above everything this loop uses. */
@@ -1111,6 +1157,13 @@ do_call:
         m0 = memory0(inst);
         mem = m0->data;
         mem_size = m0->size;
+        if (tail_host) {
+            tail_host = false;
+            uint32_t nr = callee->type->result_slots;
+            if (nr > 0)
+                memmove(fp, call_fp, (size_t)nr * sizeof *fp);
+            goto do_return;
+        }
         ip = next_ip;
         NEXT();
     }

@@ -267,6 +267,13 @@ static wp_status decode_instr(tr *t, instr *in)
         in->a = n;
         return st;
     }
+    case 0x12: case 0x13:
+        if (!rt_feature(t->m->engine, WP_FEATURE_TAIL_CALL))
+            return malformed_at(t, in->at, "illegal opcode 0x%02x", b);
+        st = rt_read_u32(r, &in->a, err);
+        if (st == WP_OK && b == 0x13)
+            st = rt_read_u32(r, &in->b, err);
+        return st;
     case 0x11:
         st = rt_read_u32(r, &in->a, err);
         if (st == WP_OK)
@@ -827,12 +834,17 @@ static wp_status op_br_table(tr *t, const instr *in)
     return WP_OK;
 }
 
+/* call, call_indirect and the tail calls return_call and
+ * return_call_indirect, which end the function: the callee replaces the
+ * caller's frame and its results are the caller's. */
 static wp_status op_call(tr *t, const instr *in)
 {
     const rt_functype *ft;
     rt_operand index = { 0 };
     wp_status st = WP_OK;
-    if (in->op == 0x10) {
+    bool direct = in->op == 0x10 || in->op == 0x12;
+    bool tail = in->op == 0x12 || in->op == 0x13;
+    if (direct) {
         if (in->a >= t->m->nfuncs)
             return invalid(t, "unknown function %u", in->a);
         uint32_t ti = t->m->func_type[in->a];
@@ -850,8 +862,19 @@ static wp_status op_call(tr *t, const instr *in)
         if (in->a >= t->m->ntypes)
             return invalid(t, "unknown type %u", in->a);
         ft = &t->m->types[in->a];
-        st = rt_val_pop(&t->v, WP_I32, &index);
     }
+    if (tail) {
+        const rt_functype *own = t->type;
+        bool same = ft->nresults == own->nresults;
+        for (uint32_t i = 0; same && i < ft->nresults; i++)
+            same = ft->results[i] == own->results[i];
+        if (!same)
+            return rt_val_mismatch(&t->v, "%s: the callee's results (%u) are not the "
+                                   "function's own (%u)", op_name(in->op), ft->nresults,
+                                   own->nresults);
+    }
+    if (!direct)
+        st = rt_val_pop(&t->v, WP_I32, &index);
     if (st == WP_OK)
         st = rt_val_pop_vals(&t->v, ft->params, ft->nparams);
     if (st != WP_OK)
@@ -862,9 +885,16 @@ static wp_status op_call(tr *t, const instr *in)
     if (in->op == 0x10) {
         /* A defined function needs none of the generic path's checks. */
         rt_emit2(&t->e, in->a >= t->m->nfunc_imports ? IOP_call_wasm : IOP_call, in->a, base);
+    } else if (in->op == 0x12) {
+        rt_emit2(&t->e, IOP_return_call, in->a, base);
     } else {
         uint32_t is = rt_emit_operand(&t->e, &index);
-        rt_emit4(&t->e, IOP_call_indirect, in->a, in->b, is, base);
+        rt_emit4(&t->e, tail ? IOP_return_call_indirect : IOP_call_indirect, in->a, in->b, is,
+                 base);
+    }
+    if (tail) {
+        set_unreachable(t);
+        return WP_OK;
     }
     for (uint32_t i = 0; i < ft->nresults; i++) {
         st = rt_val_push(&t->v, ft->results[i], NULL);
@@ -1310,7 +1340,7 @@ static wp_status step(tr *t, const instr *in, bool *done)
             set_unreachable(t);
         return st;
     }
-    case 0x10: case 0x11:
+    case 0x10: case 0x11: case 0x12: case 0x13:
         return op_call(t, in);
     case 0x1a:
         return rt_val_pop(&t->v, RT_ANY, &o);

@@ -307,10 +307,138 @@ static void test_multi_memory(void)
     wp_engine_destroy(on);
 }
 
+/* ---------------------------------------------------------------- tail calls */
+
+/*
+ * (module
+ *   (import "env" "twice" (func $twice (param i64) (result i64)))
+ *   (type $pred (func (param i64) (result i32)))
+ *   (table 2 funcref)
+ *   (elem (i32.const 0) $even $odd)
+ *   ;; sum n acc: acc + n + (n-1) + ... + 1, one tail call per step
+ *   (func $sum (export "sum") (param i64 i64) (result i64)
+ *     (if (i64.eqz (local.get 0)) (then (return (local.get 1))))
+ *     (return_call $sum (i64.sub (local.get 0) (i64.const 1))
+ *                       (i64.add (local.get 1) (local.get 0))))
+ *   ;; the same with a plain call, which needs a frame per step
+ *   (func $sum_call (export "sum_call") (param i64 i64) (result i64)
+ *     (if (i64.eqz (local.get 0)) (then (return (local.get 1))))
+ *     (call $sum_call (i64.sub (local.get 0) (i64.const 1))
+ *                     (i64.add (local.get 1) (local.get 0))))
+ *   ;; even and odd through the table
+ *   (func $even (export "even") (param i64) (result i32)
+ *     (if (result i32) (i64.eqz (local.get 0))
+ *       (then (i32.const 1))
+ *       (else (return_call_indirect (type $pred) (i64.sub (local.get 0) (i64.const 1)) (i32.const 1)))))
+ *   (func $odd (param i64) (result i32)
+ *     (if (result i32) (i64.eqz (local.get 0))
+ *       (then (i32.const 0))
+ *       (else (return_call_indirect (type $pred) (i64.sub (local.get 0) (i64.const 1)) (i32.const 0)))))
+ *   ;; a tail call of a host function: its result is this function's
+ *   (func (export "host_tail") (param i64) (result i64)
+ *     (local i64 i64 i64)
+ *     (local.set 1 (i64.const 5))
+ *     (return_call $twice (i64.add (local.get 0) (local.get 1)))))
+ */
+static const uint8_t tail_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x11, 0x03, 0x60,
+    0x01, 0x7e, 0x01, 0x7f, 0x60, 0x01, 0x7e, 0x01, 0x7e, 0x60, 0x02, 0x7e,
+    0x7e, 0x01, 0x7e, 0x02, 0x0d, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x05, 0x74,
+    0x77, 0x69, 0x63, 0x65, 0x00, 0x01, 0x03, 0x06, 0x05, 0x02, 0x02, 0x00,
+    0x00, 0x01, 0x04, 0x04, 0x01, 0x70, 0x00, 0x02, 0x07, 0x25, 0x04, 0x03,
+    0x73, 0x75, 0x6d, 0x00, 0x01, 0x08, 0x73, 0x75, 0x6d, 0x5f, 0x63, 0x61,
+    0x6c, 0x6c, 0x00, 0x02, 0x04, 0x65, 0x76, 0x65, 0x6e, 0x00, 0x03, 0x09,
+    0x68, 0x6f, 0x73, 0x74, 0x5f, 0x74, 0x61, 0x69, 0x6c, 0x00, 0x05, 0x09,
+    0x08, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x02, 0x03, 0x04, 0x0a, 0x6d, 0x05,
+    0x17, 0x00, 0x20, 0x00, 0x50, 0x04, 0x40, 0x20, 0x01, 0x0f, 0x0b, 0x20,
+    0x00, 0x42, 0x01, 0x7d, 0x20, 0x01, 0x20, 0x00, 0x7c, 0x12, 0x01, 0x0b,
+    0x17, 0x00, 0x20, 0x00, 0x50, 0x04, 0x40, 0x20, 0x01, 0x0f, 0x0b, 0x20,
+    0x00, 0x42, 0x01, 0x7d, 0x20, 0x01, 0x20, 0x00, 0x7c, 0x10, 0x02, 0x0b,
+    0x15, 0x00, 0x20, 0x00, 0x50, 0x04, 0x7f, 0x41, 0x01, 0x05, 0x20, 0x00,
+    0x42, 0x01, 0x7d, 0x41, 0x01, 0x13, 0x00, 0x00, 0x0b, 0x0b, 0x15, 0x00,
+    0x20, 0x00, 0x50, 0x04, 0x7f, 0x41, 0x00, 0x05, 0x20, 0x00, 0x42, 0x01,
+    0x7d, 0x41, 0x00, 0x13, 0x00, 0x00, 0x0b, 0x0b, 0x0f, 0x01, 0x03, 0x7e,
+    0x42, 0x05, 0x21, 0x01, 0x20, 0x00, 0x20, 0x01, 0x7c, 0x12, 0x00, 0x0b,
+};
+
+static wp_status host_twice(wp_call *call, void *user, uint64_t *slots)
+{
+    (void)call;
+    (*(int *)user)++;
+    slots[0] = slots[0] * 2;
+    return WP_OK;
+}
+
+static int64_t call_i64(wp_instance *in, const char *name, wp_status *st, wp_error *err,
+                        int n, int64_t a, int64_t b, wp_valtype rtype)
+{
+    wp_value args[2] = { { .type = WP_I64, .of.i64 = a }, { .type = WP_I64, .of.i64 = b } };
+    wp_value res[1];
+    memset(res, 0, sizeof res);
+    *st = wp_func_call(get_export(in, name).of.func, args, (uint32_t)n, res, 1, err);
+    return rtype == WP_I32 ? res[0].of.i32 : res[0].of.i64;
+}
+
+static void test_tail_calls(void)
+{
+    wp_engine *on = new_engine(0);
+    wp_engine *off = new_engine(WP_FEATURE_TAIL_CALL);
+    wp_error err;
+    wp_module *m = compile_both(on, off, "tail calls", tail_wasm, sizeof tail_wasm,
+                                WP_ERR_MALFORMED);
+    static const wp_valtype i64[] = { WP_I64 };
+    wp_functype ft = { i64, 1, i64, 1 };
+    int host_calls = 0;
+    wp_func *twice = NULL;
+    wp_imports *im = NULL;
+    wp_instance *in = NULL;
+    /* 16 frames and a small value stack: only constant-space calls get far. */
+    wp_instance_config cfg = { .max_call_depth = 16, .stack_slots = 4096 };
+    if (m == NULL || wp_func_create_host(on, &ft, host_twice, &host_calls, &twice, &err) != WP_OK ||
+        wp_imports_create(on, &im, &err) != WP_OK ||
+        wp_imports_define(im, "env", "twice", (wp_extern){ .kind = WP_EXTERN_FUNC, .of.func = twice },
+                          &err) != WP_OK ||
+        wp_instance_create(m, im, &cfg, &in, &err) != WP_OK) {
+        CHECK(0, "tail calls: cannot instantiate: %s", err.msg);
+    } else {
+        wp_status st;
+        int64_t n = 1000000;
+        int64_t got = call_i64(in, "sum", &st, &err, 2, n, 0, WP_I64);
+        CHECK(st == WP_OK && got == n * (n + 1) / 2,
+              "sum of a million by return_call: status %s, %lld (%s)", wp_status_text(st),
+              (long long)got, st == WP_OK ? "" : err.msg);
+        /* The same recursion by call runs out of frames: the limit holds. */
+        call_i64(in, "sum_call", &st, &err, 2, n, 0, WP_I64);
+        CHECK(st == WP_ERR_TRAP && err.detail == WP_TRAP_STACK_EXHAUSTED,
+              "sum by call with 16 frames: status %s", wp_status_text(st));
+        got = call_i64(in, "even", &st, &err, 1, n + 1, 0, WP_I32);
+        CHECK(st == WP_OK && got == 0, "even(1000001) by return_call_indirect: status %s, %lld (%s)",
+              wp_status_text(st), (long long)got, st == WP_OK ? "" : err.msg);
+        got = call_i64(in, "even", &st, &err, 1, n, 0, WP_I32);
+        CHECK(st == WP_OK && got == 1, "even(1000000): status %s, %lld", wp_status_text(st),
+              (long long)got);
+        got = call_i64(in, "host_tail", &st, &err, 1, 16, 0, WP_I64);
+        CHECK(st == WP_OK && got == 42 && host_calls == 1,
+              "tail call of a host function: status %s, %lld, %d host calls (%s)",
+              wp_status_text(st), (long long)got, host_calls, st == WP_OK ? "" : err.msg);
+        /* The instance is still usable after all that. */
+        got = call_i64(in, "sum", &st, &err, 2, 10, 1, WP_I64);
+        CHECK(st == WP_OK && got == 56, "sum(10) + 1: status %s, %lld", wp_status_text(st),
+              (long long)got);
+    }
+    wp_instance_destroy(in);
+    wp_imports_destroy(im);
+    wp_func_destroy(twice);
+    wp_module_destroy(m);
+    wp_engine_destroy(off);
+    wp_engine_destroy(on);
+}
+
 int main(void)
 {
     test_extended_const();
     test_multi_memory();
+    test_tail_calls();
     if (failures != 0) {
         printf("test_proposals: %d failures\n", failures);
         return 1;

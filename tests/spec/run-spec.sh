@@ -66,7 +66,7 @@ fi
 # The proposals the engine implements and enables by default. Every script
 # in their directories runs; none needs a feature outside these three (a
 # script that did would be listed in `excluded`, with the reason).
-proposals="extended-const multi-memory"
+proposals="tail-call extended-const multi-memory"
 excluded=""
 
 converted=0
