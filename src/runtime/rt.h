@@ -29,20 +29,6 @@
 #define WP_ASSERT(c) assert(c)
 /* Defensive check: asserts in debug builds, is a plain test in release. */
 #define NEVER(c) ((c) ? (assert(!#c), 1) : 0)
-/* The code of a wasm function, translating it on its first call. */
-static inline wp_status rt_func_code(wp_func *f, const rt_code **out, wp_error *err)
-{
-    const rt_code *c = atomic_load_explicit(&f->code, memory_order_acquire);
-    if (c != &rt_code_lazy) {
-        *out = c;
-        return WP_OK;
-    }
-    wp_status st = rt_module_code(f->inst->module, f->index, out, err);
-    if (st == WP_OK)
-        atomic_store_explicit(&f->code, *out, memory_order_release);
-    return st;
-}
-
 #endif
 
 /* ---------------------------------------------------------------- errors */
