@@ -33,7 +33,7 @@ wat2wasm "$tmp/meta.wat" -o "$tmp/meta.wasm"
 
 cpu() {   # prints user+sys seconds of the command
     /usr/bin/time -f '%U %S' -o "$tmp/t" "$@" > /dev/null 2>&1 || true
-    awk '{ printf "%.2f", $1 + $2 }' "$tmp/t"
+    tail -1 "$tmp/t" | awk '{ printf "%.2f", $1 + $2 }'
 }
 
 declare -A all
