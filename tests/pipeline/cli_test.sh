@@ -253,7 +253,12 @@ mkfifo "$tmp/fifo"
 writer=$!
 "$wasmpipe" process --module "$module" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-sleep 0.5
+# Signal only once both lines came out: by then the signal handling is set
+# up (a slow start, e.g. under a sanitizer, must not turn this into a kill).
+for _ in $(seq 100); do
+  [ "$(wc -l <"$tmp/out")" -ge 2 ] && break
+  sleep 0.1
+done
 kill -TERM $pid
 wait $pid
 rc=$?
