@@ -45,6 +45,8 @@ static const char help_text[] =
     "                      _initialize runs first.\n"
     "  --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s, 1m),\n"
     "                      its start function and _initialize included\n"
+    "  --eager             translate every function before the guest starts\n"
+    "                      (default: each function on its first call)\n"
     "  -h, --help          this text\n"
     "\n"
     "--dir and --env can be repeated. The guest's argv[0] is the module path.\n"
@@ -66,6 +68,7 @@ typedef struct options {
     uint32_t     nenv;
     const char  *invoke;
     uint64_t     timeout_ns; /* 0: none */
+    bool         eager;    /* wp_engine_config.eager_translation */
     const char  *module;
     char       **args;     /* after the module */
     int          nargs;
@@ -137,6 +140,10 @@ static int parse(int argc, char **argv, options *o, char **keep) {
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(help_text, stdout);
             return -1;
+        }
+        if (strcmp(a, "--eager") == 0) {
+            o->eager = true;
+            continue;
         }
         const char *val = NULL;
         size_t nlen = strcspn(a, "=");
@@ -443,7 +450,8 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
         cfg.stdio[i].kind = fcntl(i, F_GETFD) >= 0 ? WP_WASI_STDIO_FD : WP_WASI_STDIO_NULL;
         cfg.stdio[i].host_fd = i;
     }
-    wp_status st = wp_engine_create(NULL, &engine, &err);
+    wp_engine_config ecfg = { .eager_translation = o->eager };
+    wp_status st = wp_engine_create(&ecfg, &engine, &err);
     if (st == WP_OK) {
         st = wp_module_compile(engine, bytes, len, &mod, &err);
         if (st != WP_OK) {

@@ -1,6 +1,6 @@
 /* Tier selection and the interpreter as a tier. The interpreter needs no
- * preparation of its own: the decoder already translated every function
- * to internal code (translate.c). */
+ * preparation of its own: each function is translated to internal code
+ * on its first call (lazy.c), or by the decoder with eager translation. */
 #include <stdio.h>
 #include <string.h>
 

@@ -99,24 +99,34 @@ uint32_t rt_val_top_slot(const rt_validator *v)
     return e->slot + rt_slots_of(e->type);
 }
 
-static wp_status push_raw(rt_validator *v, const rt_operand *e, rt_operand **out)
+/* The entry is written field by field rather than copied from one built
+ * by the caller: pushes are the validator's most frequent operation, and
+ * a wide load of a struct just written in narrow stores stalls the CPU's
+ * store forwarding. */
+static inline wp_status push_raw(rt_validator *v, rt_valtype type, uint8_t loc, uint32_t src,
+                                 uint64_t bits, rt_operand **out)
 {
     uint32_t slot = rt_val_top_slot(v);
-    uint32_t end = slot + rt_slots_of(e->type);
+    uint32_t end = slot + rt_slots_of(type);
     if (end - v->base_slot > RT_MAX_OPERAND_SLOTS)
         return rt_fail(v->err, WP_ERR_NOMEM, v->offset,
                        "operand stack deeper than %u slots", RT_MAX_OPERAND_SLOTS);
-    wp_status st = grow(v, (void **)&v->vals, &v->cap_vals, v->nvals + 1, sizeof *v->vals);
-    if (st != WP_OK)
-        return st;
+    if (v->nvals >= v->cap_vals) {
+        wp_status st = grow(v, (void **)&v->vals, &v->cap_vals, v->nvals + 1, sizeof *v->vals);
+        if (st != WP_OK)
+            return st;
+    }
     uint32_t i = v->nvals++;
     rt_operand *n = &v->vals[i];
-    *n = *e;
+    n->type = type;
+    n->loc = loc;
     n->slot = slot;
+    n->src = src;
     n->next = RT_NONE;
-    if (n->loc == RT_LOC_LOCAL) {
-        n->next = v->local_head[n->src];
-        v->local_head[n->src] = i;
+    n->bits = bits;
+    if (loc == RT_LOC_LOCAL) {
+        n->next = v->local_head[src];
+        v->local_head[src] = i;
         v->nrefs++;
     }
     if (end > v->max_slot)
@@ -128,8 +138,7 @@ static wp_status push_raw(rt_validator *v, const rt_operand *e, rt_operand **out
 
 wp_status rt_val_push(rt_validator *v, rt_valtype t, rt_operand **out)
 {
-    rt_operand e = { .type = t, .loc = RT_LOC_SLOT };
-    return push_raw(v, &e, out);
+    return push_raw(v, t, RT_LOC_SLOT, 0, 0, out);
 }
 
 wp_status rt_val_push_local(rt_validator *v, rt_valtype t, uint32_t local_slot)
@@ -137,19 +146,17 @@ wp_status rt_val_push_local(rt_validator *v, rt_valtype t, uint32_t local_slot)
     if (NEVER(local_slot >= v->base_slot))
         return rt_fail(v->err, WP_ERR_INTERNAL, v->offset, "local slot %u out of range",
                        local_slot);
-    rt_operand e = { .type = t, .loc = RT_LOC_LOCAL, .src = local_slot };
-    return push_raw(v, &e, NULL);
+    return push_raw(v, t, RT_LOC_LOCAL, local_slot, 0, NULL);
 }
 
 wp_status rt_val_push_const(rt_validator *v, rt_valtype t, uint64_t bits)
 {
-    rt_operand e = { .type = t, .loc = RT_LOC_CONST, .bits = bits };
-    return push_raw(v, &e, NULL);
+    return push_raw(v, t, RT_LOC_CONST, 0, bits, NULL);
 }
 
 wp_status rt_val_push_entry(rt_validator *v, const rt_operand *e)
 {
-    return push_raw(v, e, NULL);
+    return push_raw(v, e->type, e->loc, e->src, e->bits, NULL);
 }
 
 void rt_val_unlink(rt_validator *v, uint32_t i)
@@ -216,10 +223,9 @@ wp_status rt_val_pop_vals(rt_validator *v, const rt_valtype *types, uint32_t n)
 wp_status rt_val_push_tmp(rt_validator *v, uint32_t n, const rt_valtype *types)
 {
     for (uint32_t i = 0; i < n; i++) {
-        rt_operand e = v->tmp[i];
-        if (types != NULL)
-            e.type = types[i];
-        wp_status st = push_raw(v, &e, NULL);
+        const rt_operand *e = &v->tmp[i];
+        wp_status st = push_raw(v, types != NULL ? types[i] : e->type, e->loc, e->src, e->bits,
+                                NULL);
         if (st != WP_OK)
             return st;
     }
