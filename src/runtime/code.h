@@ -117,9 +117,10 @@
                          in this module: always wasm, always this instance */ \
     X(call_indirect)  /* X:type X:table S:index S:base */                     \
     X(return)         /* -                      results are at fp[0..n) */    \
-    /* Tail calls: the arguments at base.. move down to fp[0..) and the   \
-     * callee runs in the caller's frame (a host callee's results move   \
-     * there and the caller returns). */                                  \
+    /* Tail calls: the arguments at base.. move down to fp[0..) and a wasm \
+     * callee runs in the caller's frame. A host callee runs as by call,  \
+     * and the code after the op (movs of its results to fp[0..), return) \
+     * runs next; a wasm callee never comes back to it. */                \
     X(return_call)    /* X:func S:base */                                     \
     X(return_call_indirect) /* X:type X:table S:index S:base */               \
     X(unreachable)    /* - */                                                 \

@@ -193,7 +193,6 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     wp_func *callee = NULL;
     uint64_t *call_fp = NULL;
     const uint32_t *next_ip = NULL;
-    bool tail_host = false;   /* the host call is a tail call */
 
     wp_trap_kind trap_kind = WP_TRAP_NONE;
     wp_status status = WP_OK;
@@ -844,7 +843,6 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         goto do_call;
     }
     CASE(return) {
-    do_return:
         if (frame == frame0)
             goto done;
         frame--;
@@ -863,6 +861,7 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     CASE(return_call) {                            /* X:func S:base */
         callee = inst->funcs[OP(1)];
         call_fp = fp + OP(2);
+        next_ip = ip + 3;
         goto do_tail_call;
     }
     CASE(return_call_indirect) {                   /* X:type X:table S:index S:base */
@@ -873,6 +872,7 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         if (callee == NULL) TRAP(WP_TRAP_UNINITIALIZED);
         if (callee->type_id != inst->module->types[OP(1)].id) TRAP(WP_TRAP_INDIRECT_TYPE);
         call_fp = fp + OP(4);
+        next_ip = ip + 5;
         goto do_tail_call;
     }
     CASE(unreachable) { TRAP(WP_TRAP_UNREACHABLE); }
@@ -1078,7 +1078,8 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
     /* The tail-call path: callee and call_fp (its arguments) are set. A
      * wasm callee takes over the current frame: no frame is pushed, so a
      * chain of tail calls runs in constant space. A host callee is called
-     * as by `call`, and then the current function returns its results. */
+     * as by `call`; the code after the tail call moves its results down
+     * and returns. */
 do_tail_call:
     if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
         TRAP(WP_TRAP_INTERRUPTED);
@@ -1100,8 +1101,7 @@ do_tail_call:
         }
         NEXT();
     }
-    tail_host = true;
-    goto do_host_call;
+    goto do_call;
 
     /* The call path shared by call and call_indirect: callee, call_fp (the
      * callee's frame, holding the arguments) and next_ip are set. */
@@ -1128,7 +1128,6 @@ do_call:
         }
         NEXT();
     }
-do_host_call:
     {
         /* A host function may call back into the guest: the nested call
          * starts above everything this loop uses. */
@@ -1157,13 +1156,6 @@ do_host_call:
         m0 = memory0(inst);
         mem = m0->data;
         mem_size = m0->size;
-        if (tail_host) {
-            tail_host = false;
-            uint32_t nr = callee->type->result_slots;
-            if (nr > 0)
-                memmove(fp, call_fp, (size_t)nr * sizeof *fp);
-            goto do_return;
-        }
         ip = next_ip;
         NEXT();
     }

@@ -893,6 +893,16 @@ static wp_status op_call(tr *t, const instr *in)
                  base);
     }
     if (tail) {
+        /* Where a host callee comes back to: its results at base.. become
+         * the function's. Ascending copies to lower slots never overwrite a later source. */
+        uint32_t src = base, dst = 0;
+        for (uint32_t i = 0; i < ft->nresults; i++) {
+            rt_operand o = { .type = ft->results[i], .loc = RT_LOC_SLOT, .slot = src };
+            rt_emit_move(&t->e, ft->results[i], dst, &o);
+            src += rt_slots_of(ft->results[i]);
+            dst += rt_slots_of(ft->results[i]);
+        }
+        rt_emit0(&t->e, IOP_return);
         set_unreachable(t);
         return WP_OK;
     }
