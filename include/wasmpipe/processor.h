@@ -93,6 +93,10 @@ typedef struct wp_processor_config {
      * dropped and counted (wp_processor_stats.output_dropped). 0: no cap. */
     uint64_t    output_per_message;
     uint64_t    output_per_second;
+    /* true: every function is translated when the processor is created, so
+     * start-up does all of that work and no message waits for a function's
+     * first translation. false (default): each on its first call. */
+    bool        eager_translation;
 } wp_processor_config;
 
 /* Reads, compiles and checks the module once (the function's export and
@@ -131,6 +135,7 @@ typedef struct wp_processor_stats {
     uint64_t instance_failures;  /* instances that could not be created */
     uint64_t output_dropped;     /* guest output bytes dropped by the caps */
     uint64_t output_logged;      /* guest output bytes logged */
+    uint64_t functions_translated; /* of the module's functions, so far */
 } wp_processor_stats;
 
 WP_API void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out);

@@ -227,6 +227,13 @@ typedef struct wp_extern_desc {
 WP_API wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
                                    wp_module **out, wp_error *err);
 WP_API void wp_module_destroy(wp_module *m);
+/* Translates every function of m that is not translated yet, as
+ * eager_translation would have at compile time, so that no later call
+ * waits for a translation. Safe while other threads call into instances
+ * of m. Fails only for want of memory (the message names the function). */
+WP_API wp_status wp_module_translate_all(wp_module *m, wp_error *err);
+/* How many of m's defined functions are translated so far. */
+WP_API uint32_t wp_module_translated_count(const wp_module *m);
 /* The tier running m's functions: "interp" or "jit". why_not_jit (may be
  * NULL) receives why the JIT refused the module when it was asked for and
  * refused (valid while m lives), else NULL. */

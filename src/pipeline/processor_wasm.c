@@ -24,6 +24,7 @@ typedef struct wasm_cfg {
     uint64_t    max_memory;
     uint64_t    output_per_message;
     uint64_t    output_per_second;
+    bool        eager_translation;
 } wasm_cfg;
 
 static const pl_field wasm_fields[] = {
@@ -60,6 +61,11 @@ static const pl_field wasm_fields[] = {
       "The most guest output the processor logs per second, over all its instances; output "
       "past it is dropped and counted (a `guest_output_dropped` warning at most once a "
       "second, and the total at the end). 0: no cap.",
+      0, NULL, 0, 0, NULL },
+    { "eager_translation", PL_T_BOOL, "false", offsetof(wasm_cfg, eager_translation),
+      "Translate every function of the module at start-up instead of on its first call: "
+      "start-up takes longer (and the module's memory is all spent at once), and no "
+      "message waits for a function's first translation.",
       0, NULL, 0, 0, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
@@ -113,6 +119,7 @@ static wp_status wasm_create(const pl_open_ctx *ctx, const void *cfg, void **sta
         .max_memory_bytes = c->max_memory,
         .output_per_message = c->output_per_message,
         .output_per_second = c->output_per_second,
+        .eager_translation = c->eager_translation,
         .log = forward,
         .log_user = w,
     };

@@ -403,6 +403,8 @@ static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_erro
     if (s != WP_OK)
         return s;
     atomic_fetch_add(&p->compiles, 1);
+    if (cfg->eager_translation && (s = wp_module_translate_all(p->module, err)) != WP_OK)
+        return s;
 
     bool needs_alloc;
     s = check_function(p->module, p->function, err);
@@ -634,6 +636,7 @@ void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out)
     if (p == NULL)
         return;
     out->compiles = atomic_load(&p->compiles);
+    out->functions_translated = p->module ? wp_module_translated_count(p->module) : 0;
     out->messages = atomic_load(&p->messages);
     out->errors = atomic_load(&p->errors);
     pthread_mutex_lock(&p->pool.lock);

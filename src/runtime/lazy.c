@@ -49,6 +49,22 @@ wp_status rt_module_code(wp_module *m, uint32_t func_index, const rt_code **out,
     return st;
 }
 
+WP_API wp_status wp_module_translate_all(wp_module *m, wp_error *err)
+{
+    for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
+        const rt_code *c;
+        wp_status st = rt_module_code(m, f, &c, err);
+        if (st != WP_OK)
+            return st;
+    }
+    return WP_OK;
+}
+
+WP_API uint32_t wp_module_translated_count(const wp_module *m)
+{
+    return atomic_load_explicit(&((wp_module *)m)->ntranslated, memory_order_relaxed);
+}
+
 const char *rt_module_func_name(wp_module *m, uint32_t func_index)
 {
     if (m == NULL || func_index >= m->nfuncs)

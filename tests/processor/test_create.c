@@ -134,10 +134,50 @@ static void test_initialisation(void)
     }
 }
 
+/* eager_translation: every function is translated at creation, so a
+ * message translates nothing more; lazily, the message's functions are
+ * translated when it first calls them. */
+static void test_eager_translation(void)
+{
+    wp_processor_config eager;
+    memset(&eager, 0, sizeof eager);
+    eager.eager_translation = true;
+    wp_processor *lazy_p = make_processor("upper", NULL, NULL);
+    wp_processor *eager_p = make_processor("upper", NULL, &eager);
+    if (lazy_p == NULL || eager_p == NULL) {
+        wp_processor_destroy(lazy_p);
+        wp_processor_destroy(eager_p);
+        return;
+    }
+    wp_processor_stats ls, es;
+    wp_processor_stats_get(lazy_p, &ls);
+    wp_processor_stats_get(eager_p, &es);
+    CHECK(es.functions_translated > ls.functions_translated,
+          "eager translates more at creation: eager %llu, lazy %llu",
+          (unsigned long long)es.functions_translated,
+          (unsigned long long)ls.functions_translated);
+    uint64_t eager_before = es.functions_translated, lazy_before = ls.functions_translated;
+    wp_message *m1 = run_one(lazy_p, "ab", 2);
+    wp_message *m2 = run_one(eager_p, "ab", 2);
+    CHECK(bytes_are(m1, "AB", 2) && bytes_are(m2, "AB", 2), "both uppercase: %s",
+          shown(m2));
+    wp_message_destroy(m1);
+    wp_message_destroy(m2);
+    wp_processor_stats_get(lazy_p, &ls);
+    wp_processor_stats_get(eager_p, &es);
+    CHECK(ls.functions_translated > lazy_before, "lazily, the message translated its functions");
+    CHECK(es.functions_translated == eager_before,
+          "eagerly, a message translates nothing more (%llu -> %llu)",
+          (unsigned long long)eager_before, (unsigned long long)es.functions_translated);
+    wp_processor_destroy(lazy_p);
+    wp_processor_destroy(eager_p);
+}
+
 int main(int argc, char **argv)
 {
     test_init(argc, argv);
     run_cases();
+    test_eager_translation();
     test_files();
     test_initialisation();
     return test_done("test_create");
