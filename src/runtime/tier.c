@@ -34,12 +34,13 @@ wp_status rt_tier_prepare(wp_module *m, const uint8_t *bytes, size_t len, wp_err
             m->tier = &rt_tier_jit;
             return WP_OK;
         }
-        if (s != WP_ERR_NOT_FOUND) {
+        if (s == WP_ERR_NOMEM) {
             if (err != NULL)
                 *err = why;
             return s;
         }
-        /* Refused: the interpreter runs it, with the same results. */
+        /* Refused (or LLVM failed): the interpreter runs it, with the
+         * same results. */
         snprintf(m->tier_note, sizeof m->tier_note, "%.200s", why.msg);
     }
 #endif

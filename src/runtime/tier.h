@@ -19,7 +19,8 @@ typedef struct rt_tier {
     /* Prepares m (bytes/len: its binary, valid during the call) and sets
      * m->tier_data. WP_ERR_NOT_FOUND: the tier does not support something
      * in the module (err says what); the module then runs on the
-     * interpreter. Any other error fails the compile. */
+     * interpreter, as it does on any other error but WP_ERR_NOMEM, which
+     * fails the compile. */
     wp_status (*compile)(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err);
     /* Frees m->tier_data (NULL-safe). */
     void (*release)(wp_module *m);

@@ -1,17 +1,88 @@
-/* The LLVM tier. */
-#include "../tier.h"
+/* The LLVM tier: compiles a module's functions to native code once
+ * (jit_emit.c) and enters that code for a call. A module the translator
+ * does not support runs on the interpreter (tier.c decides). */
+#include <string.h>
+
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
+
+#include "jit.h"
+
+/* C stack native code may use below the outermost entry of an exec. Native
+ * frames use the C stack (the interpreter's do not), so deep recursion
+ * traps here rather than faulting. */
+#define JIT_STACK_BUDGET ((size_t)1 << 20)
 
 static wp_status jit_compile(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err)
 {
-    (void)m; (void)bytes; (void)len;
-    return rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: not compiled by this version");
+    rt_jit_module *jm = rt_alloc(m->engine, sizeof *jm);
+    if (jm == NULL)
+        return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "jit: out of memory");
+    wp_status s = rt_jit_build(m, bytes, len, jm, err);
+    if (s != WP_OK) {
+        rt_free(m->engine, jm, sizeof *jm);
+        return s;
+    }
+    m->tier_data = jm;
+    return WP_OK;
 }
 
-static void jit_release(wp_module *m) { (void)m; }
+static void jit_release(wp_module *m)
+{
+    rt_jit_module *jm = m->tier_data;
+    if (jm == NULL)
+        return;
+    if (jm->jit != NULL)
+        LLVMOrcDisposeLLJIT((LLVMOrcLLJITRef)jm->jit);
+    rt_free(m->engine, jm->entry, ((size_t)jm->nentries + 1) * sizeof *jm->entry);
+    rt_free(m->engine, jm, sizeof *jm);
+    m->tier_data = NULL;
+}
+
+static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *err)
+{
+    if (NEVER(f->kind != RT_FUNC_WASM || f->inst == NULL || f->inst->module->tier_data == NULL))
+        return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: called with a foreign function");
+    wp_instance *inst = f->inst;
+    const rt_jit_module *jm = inst->module->tier_data;
+    rt_jit_entry entry = jm->entry[f->code - inst->module->codes];
+
+    rt_jit_cx cx;
+    cx.exec = exec;
+    cx.interrupt = &exec->interrupt;
+    cx.depth = 0;
+    cx.max_depth = inst->max_call_depth;
+    cx.status = WP_OK;
+    cx.err.code = WP_OK;
+    cx.err.msg[0] = '\0';
+
+    char *here = __builtin_frame_address(0);
+    bool outermost = exec->jit_stack_limit == NULL;
+    if (outermost)
+        exec->jit_stack_limit = here - JIT_STACK_BUDGET;
+    cx.stack_limit = exec->jit_stack_limit;
+
+    exec->depth++;
+    wp_status status = WP_OK;
+    if (exec->depth > WP_MAX_REENTRY_DEPTH || here < cx.stack_limit) {
+        rt_trap(&cx.err, WP_TRAP_STACK_EXHAUSTED, f->name);
+        status = WP_ERR_TRAP;
+    } else if (setjmp(cx.trap) == 0) {
+        entry(&cx, inst, slots);
+    } else {
+        status = cx.status;
+    }
+    exec->depth--;
+    if (outermost)
+        exec->jit_stack_limit = NULL;
+    if (status != WP_OK && err != NULL)
+        *err = cx.err;
+    return status;
+}
 
 const rt_tier rt_tier_jit = {
     .name = "jit",
     .compile = jit_compile,
     .release = jit_release,
-    .call = rt_interp_call,
+    .call = jit_call,
 };

@@ -1,0 +1,80 @@
+/* The translator's state, shared by jit_emit.c (control, calls, memory,
+ * the module driver) and jit_num.c (numeric instructions). */
+#ifndef WP_JIT_EMIT_H
+#define WP_JIT_EMIT_H
+
+#include <llvm-c/Core.h>
+
+#include "jit.h"
+#include "../reader.h"
+
+typedef enum jctrl_kind { JC_FUNC, JC_BLOCK, JC_LOOP, JC_IF } jctrl_kind;
+
+/* One entry of the control stack. */
+typedef struct jctrl {
+    uint8_t            kind;        /* jctrl_kind */
+    bool               dead;        /* the rest of this block cannot run */
+    bool               has_else;
+    uint32_t           height;      /* operand stack height below the params */
+    uint32_t           nparams, nresults;
+    const rt_valtype  *params, *results;
+    rt_valtype         one;         /* storage for a single-result block type */
+    LLVMBasicBlockRef  end_bb;      /* after the block; a loop's exit */
+    LLVMBasicBlockRef  head_bb;     /* loop: where branches go */
+    LLVMBasicBlockRef  else_bb;     /* if */
+    LLVMValueRef      *end_phis;    /* nresults */
+    LLVMValueRef      *head_phis;   /* loop: nparams */
+    LLVMValueRef      *if_params;   /* if: the params, for the else arm */
+    uint32_t           end_preds;   /* edges into end_bb so far */
+} jctrl;
+
+typedef struct jemit {
+    wp_module         *m;
+    wp_error          *err;
+    LLVMContextRef     ctx;
+    LLVMModuleRef      mod;
+    LLVMBuilderRef     b;
+    LLVMTypeRef        t_i1, t_i8, t_i16, t_i32, t_i64, t_f32, t_f64, t_ptr, t_void;
+    LLVMValueRef      *fns;          /* per defined function: f<i> */
+    LLVMTypeRef       *fn_types;
+    LLVMAttributeRef   a_noreturn, a_cold, a_nounwind, a_willreturn, a_nomem;
+    const char        *fp_constraint;  /* inline asm constraint of a float register */
+
+    /* The function being translated. */
+    uint32_t           func;         /* index in the module's function space */
+    LLVMValueRef       fn, cx, inst;
+    LLVMBasicBlockRef  alloca_bb;    /* entry: allocas; jumps to the body at the end */
+    LLVMBasicBlockRef  trap_bb[WP_TRAP_NULL_REFERENCE + 1];
+    LLVMValueRef      *locals;       /* allocas */
+    rt_valtype        *local_types;
+    uint32_t           nlocals;
+    LLVMValueRef       mem_obj;      /* wp_memory * of memory 0, or NULL */
+    LLVMValueRef       mem_base_var, mem_size_var;   /* allocas: i8 *, i64 */
+    LLVMValueRef       depth_in;     /* cx->depth on entry */
+
+    LLVMValueRef      *stack;
+    uint32_t           sp, cap;
+    jctrl             *ctrls;
+    uint32_t           nctrl, capctrl;
+} jemit;
+
+/* Marks an unsupported construct: the module goes to the interpreter. */
+wp_status jit_refuse(jemit *e, uint32_t offset, const char *what);
+
+LLVMTypeRef  jit_type(jemit *e, rt_valtype t);
+LLVMValueRef jit_pop(jemit *e);
+void         jit_push(jemit *e, LLVMValueRef v);
+/* Branches to the trap of `kind` when cond (i1) holds; continues after. */
+void         jit_trap_if(jemit *e, LLVMValueRef cond, wp_trap_kind kind);
+/* Calls an LLVM intrinsic overloaded on types[0..n). */
+LLVMValueRef jit_intrinsic(jemit *e, const char *name, LLVMTypeRef *types, unsigned n,
+                           LLVMValueRef *args, unsigned nargs);
+
+/* v unchanged, hidden from the optimiser's folds (jit_emit.c). */
+LLVMValueRef jit_opaque(jemit *e, LLVMValueRef v);
+
+/* Emits numeric instruction `op` (0x45..0xC4, or 0xFC 0..7 as 0x100 + n).
+ * Returns false if op is not one of them. */
+bool jit_emit_numeric(jemit *e, uint32_t op);
+
+#endif

@@ -1,0 +1,186 @@
+/* The run-time helpers native code calls: traps, calls that leave the
+ * module (imports, call_indirect), and the table and bulk-memory ops.
+ * A helper that traps jumps to the entry's catch site (rt_jit_fail). The
+ * checks and their trap kinds are the interpreter's (interp.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "jit.h"
+
+/* Records status (err already filled in cx->err) and leaves native code. */
+static _Noreturn void jit_fail(rt_jit_cx *cx, wp_status status)
+{
+    cx->status = status;
+    longjmp(cx->trap, 1);
+}
+
+_Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint32_t func)
+{
+    char where[40];
+    const char *name = NULL;
+    if (func < inst->module->nfuncs && inst->funcs[func] != NULL)
+        name = inst->funcs[func]->name;
+    if (name == NULL || name[0] == '\0') {
+        snprintf(where, sizeof where, "function #%u", func);
+        name = where;
+    }
+    rt_trap(&cx->err, (wp_trap_kind)kind, name);
+    jit_fail(cx, WP_ERR_TRAP);
+}
+
+/* Calls f (any kind, any tier) with raw slots on behalf of caller. */
+static void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *slots)
+{
+    if (atomic_load_explicit(cx->interrupt, memory_order_relaxed) != 0) {
+        rt_trap(&cx->err, WP_TRAP_INTERRUPTED, f->name);
+        jit_fail(cx, WP_ERR_TRAP);
+    }
+    if (f->kind == RT_FUNC_HOST) {
+        struct wp_call call = { .inst = caller, .exec = cx->exec, .err = &cx->err };
+        cx->err.code = WP_OK;
+        wp_status s = f->host(&call, f->user, slots);
+        if (s == WP_OK)
+            return;
+        if (cx->err.code == WP_OK) {
+            rt_fail(&cx->err, s, UINT32_MAX, "host function %s failed: %s",
+                    f->name != NULL ? f->name : "(unnamed)", wp_status_text(s));
+            if (s == WP_ERR_TRAP)
+                cx->err.detail = WP_TRAP_HOST;
+        }
+        jit_fail(cx, s);
+    }
+    wp_module *m = f->inst->module;
+    if (m->tier == &rt_tier_jit) {
+        const rt_jit_module *jm = m->tier_data;
+        jm->entry[f->code - m->codes](cx, f->inst, slots);
+        return;
+    }
+    wp_status s = rt_interp_call(cx->exec, f, slots, &cx->err);
+    if (s != WP_OK)
+        jit_fail(cx, s);
+}
+
+void rt_jit_call_import(rt_jit_cx *cx, wp_instance *inst, uint32_t func, uint64_t *slots)
+{
+    call_func(cx, inst, inst->funcs[func], slots);
+}
+
+void rt_jit_call_indirect(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint32_t type,
+                          uint32_t index, uint64_t *slots, uint32_t caller)
+{
+    const wp_table *t = inst->tables[table];
+    if (index >= t->size)
+        rt_jit_trap(cx, inst, WP_TRAP_UNDEFINED_ELEMENT, caller);
+    wp_func *f = t->elems[index];
+    if (f == NULL)
+        rt_jit_trap(cx, inst, WP_TRAP_UNINITIALIZED, caller);
+    if (f->type_id != inst->module->types[type].id)
+        rt_jit_trap(cx, inst, WP_TRAP_INDIRECT_TYPE, caller);
+    call_func(cx, inst, f, slots);
+}
+
+uint32_t rt_jit_memory_grow(wp_instance *inst, uint32_t delta)
+{
+    /* -1 (failure) becomes the i32 0xFFFFFFFF. */
+    return (uint32_t)rt_memory_grow(inst->memories[0], delta);
+}
+
+void rt_jit_memory_fill(rt_jit_cx *cx, wp_instance *inst, uint32_t d, uint32_t v, uint32_t n,
+                        uint32_t caller)
+{
+    wp_memory *m = inst->memories[0];
+    if ((uint64_t)d + n > m->size)
+        rt_jit_trap(cx, inst, WP_TRAP_MEMORY_OOB, caller);
+    if (n > 0)
+        memset(m->data + d, (uint8_t)v, n);
+}
+
+void rt_jit_memory_copy(rt_jit_cx *cx, wp_instance *inst, uint32_t d, uint32_t s, uint32_t n,
+                        uint32_t caller)
+{
+    wp_memory *m = inst->memories[0];
+    if ((uint64_t)d + n > m->size || (uint64_t)s + n > m->size)
+        rt_jit_trap(cx, inst, WP_TRAP_MEMORY_OOB, caller);
+    if (n > 0)
+        memmove(m->data + d, m->data + s, n);
+}
+
+void rt_jit_memory_init(rt_jit_cx *cx, wp_instance *inst, uint32_t seg, uint32_t d,
+                        uint32_t s, uint32_t n, uint32_t caller)
+{
+    wp_memory *m = inst->memories[0];
+    if ((uint64_t)s + n > inst->data_len[seg] || (uint64_t)d + n > m->size)
+        rt_jit_trap(cx, inst, WP_TRAP_MEMORY_OOB, caller);
+    if (n > 0)
+        memcpy(m->data + d, inst->module->datas[seg].bytes + s, n);
+}
+
+void rt_jit_data_drop(wp_instance *inst, uint32_t seg)
+{
+    inst->data_len[seg] = 0;
+}
+
+void *rt_jit_table_get(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint32_t i,
+                       uint32_t caller)
+{
+    const wp_table *t = inst->tables[table];
+    if (i >= t->size)
+        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller);
+    return t->elems[i];
+}
+
+void rt_jit_table_set(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint32_t i, void *v,
+                      uint32_t caller)
+{
+    wp_table *t = inst->tables[table];
+    if (i >= t->size)
+        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller);
+    t->elems[i] = v;
+}
+
+uint32_t rt_jit_table_size(wp_instance *inst, uint32_t table)
+{
+    return inst->tables[table]->size;
+}
+
+uint32_t rt_jit_table_grow(wp_instance *inst, uint32_t table, void *init, uint32_t n)
+{
+    return (uint32_t)rt_table_grow(inst->tables[table], n, init);
+}
+
+void rt_jit_table_fill(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint32_t i, void *v,
+                       uint32_t n, uint32_t caller)
+{
+    wp_table *t = inst->tables[table];
+    if ((uint64_t)i + n > t->size)
+        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller);
+    for (uint32_t k = 0; k < n; k++)
+        t->elems[i + k] = v;
+}
+
+void rt_jit_table_copy(rt_jit_cx *cx, wp_instance *inst, uint32_t dt, uint32_t st, uint32_t d,
+                       uint32_t s, uint32_t n, uint32_t caller)
+{
+    wp_table *dst = inst->tables[dt];
+    const wp_table *src = inst->tables[st];
+    if ((uint64_t)d + n > dst->size || (uint64_t)s + n > src->size)
+        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller);
+    if (n > 0)
+        memmove(dst->elems + d, src->elems + s, (size_t)n * sizeof *dst->elems);
+}
+
+void rt_jit_table_init(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint32_t seg,
+                       uint32_t d, uint32_t s, uint32_t n, uint32_t caller)
+{
+    wp_table *t = inst->tables[table];
+    if ((uint64_t)s + n > inst->elem_len[seg] || (uint64_t)d + n > t->size)
+        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller);
+    void *const *items = (void *const *)inst->elem_items[seg];
+    if (n > 0)
+        memcpy(t->elems + d, items + s, (size_t)n * sizeof *t->elems);
+}
+
+void rt_jit_elem_drop(wp_instance *inst, uint32_t seg)
+{
+    inst->elem_len[seg] = 0;
+}
