@@ -45,7 +45,7 @@ static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *
         return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: called with a foreign function");
     wp_instance *inst = f->inst;
     const rt_jit_module *jm = inst->module->tier_data;
-    rt_jit_entry entry = jm->entry[f->code - inst->module->codes];
+    rt_jit_entry entry = jm->entry[f->index - inst->module->nfunc_imports];
 
     rt_jit_cx cx;
     cx.exec = exec;
@@ -65,7 +65,7 @@ static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *
     exec->depth++;
     wp_status status = WP_OK;
     if (exec->depth > WP_MAX_REENTRY_DEPTH || here < cx.stack_limit) {
-        rt_trap(&cx.err, WP_TRAP_STACK_EXHAUSTED, f->name);
+        rt_trap(&cx.err, WP_TRAP_STACK_EXHAUSTED, rt_module_func_name(inst->module, f->index));
         status = WP_ERR_TRAP;
     } else if (setjmp(cx.trap) == 0) {
         entry(&cx, inst, slots);

@@ -17,9 +17,7 @@ static _Noreturn void jit_fail(rt_jit_cx *cx, wp_status status)
 _Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint32_t func)
 {
     char where[40];
-    const char *name = NULL;
-    if (func < inst->module->nfuncs && inst->funcs[func] != NULL)
-        name = inst->funcs[func]->name;
+    const char *name = func < inst->module->nfuncs ? rt_module_func_name(inst->module, func) : NULL;
     if (name == NULL || name[0] == '\0') {
         snprintf(where, sizeof where, "function #%u", func);
         name = where;
@@ -32,7 +30,8 @@ _Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint
 static void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *slots)
 {
     if (atomic_load_explicit(cx->interrupt, memory_order_relaxed) != 0) {
-        rt_trap(&cx->err, WP_TRAP_INTERRUPTED, f->name);
+        rt_trap(&cx->err, WP_TRAP_INTERRUPTED,
+                f->kind == RT_FUNC_WASM ? rt_module_func_name(f->inst->module, f->index) : f->name);
         jit_fail(cx, WP_ERR_TRAP);
     }
     if (f->kind == RT_FUNC_HOST) {
@@ -52,7 +51,7 @@ static void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *
     wp_module *m = f->inst->module;
     if (m->tier == &rt_tier_jit) {
         const rt_jit_module *jm = m->tier_data;
-        jm->entry[f->code - m->codes](cx, f->inst, slots);
+        jm->entry[f->index - m->nfunc_imports](cx, f->inst, slots);
         return;
     }
     wp_status s = rt_interp_call(cx->exec, f, slots, &cx->err);
