@@ -730,17 +730,29 @@ static wp_status emit_body(jemit *e, rt_reader *r)
             for (uint32_t i = 0; i <= n && s == WP_OK; i++)
                 s = rt_read_u32(r, &labels[i], e->err);
             if (s == WP_OK && !dead) {
-                LLVMValueRef idx = jit_pop(e);
-                LLVMBasicBlockRef def = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "");
-                LLVMValueRef sw = LLVMBuildSwitch(B, idx, def, n);
-                for (uint32_t i = 0; i < n; i++) {
-                    LLVMBasicBlockRef hop = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "");
-                    LLVMAddCase(sw, c32(e, i), hop);
-                    LLVMPositionBuilderAtEnd(B, hop);
-                    branch_to(e, labels[i]);
+                /* One hop block per distinct label (a table may list
+                 * thousands of entries but names at most nctrl labels):
+                 * each hop is one edge into its target's phis. */
+                LLVMBasicBlockRef *hops = rt_alloc(e->m->engine, e->nctrl * sizeof *hops);
+                if (hops == NULL) {
+                    rt_free(e->m->engine, labels, ((size_t)n + 1) * sizeof *labels);
+                    return rt_fail(e->err, WP_ERR_NOMEM, UINT32_MAX, "jit: out of memory");
                 }
-                LLVMPositionBuilderAtEnd(B, def);
-                branch_to(e, labels[n]);
+                LLVMValueRef idx = jit_pop(e);
+                LLVMBasicBlockRef here = LLVMGetInsertBlock(B);
+                for (uint32_t i = 0; i <= n; i++) {
+                    uint32_t d = labels[i];
+                    if (hops[d] != NULL)
+                        continue;
+                    hops[d] = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "");
+                    LLVMPositionBuilderAtEnd(B, hops[d]);
+                    branch_to(e, d);
+                }
+                LLVMPositionBuilderAtEnd(B, here);
+                LLVMValueRef sw = LLVMBuildSwitch(B, idx, hops[labels[n]], n);
+                for (uint32_t i = 0; i < n; i++)
+                    LLVMAddCase(sw, c32(e, i), hops[labels[i]]);
+                rt_free(e->m->engine, hops, e->nctrl * sizeof *hops);
                 set_dead(e);
             }
             rt_free(e->m->engine, labels, ((size_t)n + 1) * sizeof *labels);
