@@ -196,7 +196,8 @@ wp_status pl_glob(const char *pattern, pl_paths *out, char *why, size_t why_size
         pl_format(why, why_size, "matches more than %d files", MAX_MATCHES);
         return WP_ERR_INVALID;
     }
-    qsort(out->v, out->n, sizeof *out->v, by_name);
+    if (out->n > 1) /* qsort of an empty array would take a NULL base */
+        qsort(out->v, out->n, sizeof *out->v, by_name);
     size_t k = 0;
     for (size_t i = 0; i < out->n; i++) {
         if (k > 0 && strcmp(out->v[k - 1], out->v[i]) == 0) {
