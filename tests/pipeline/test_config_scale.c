@@ -15,17 +15,7 @@
 
 #define CPU_LIMIT 90
 
-static int failures;
-
-#define CHECK(name, cond, ...)                                                \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            failures++;                                                       \
-            printf("FAIL %s: ", name);                                        \
-            printf(__VA_ARGS__);                                              \
-            printf("\n");                                                     \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 /* "pipeline:\n  processors: []\n  k0: 0\n  k1: 1\n..." with n keys, then
  * `extra` (may be ""). */
