@@ -88,6 +88,23 @@ static inline const wp_memory *memory0(const wp_instance *inst)
 
 /* Names the function for a trap message: its name if it has one, else its
  * index in its module's function space. */
+/* The callee of call_indirect and return_call_indirect: entry i of the
+ * table, which must exist, be set and have the expected type. */
+static inline wp_trap_kind indirect_callee(const wp_instance *inst, uint32_t type,
+                                           uint32_t table, uint32_t i, wp_func **out)
+{
+    const wp_table *t = inst->tables[table];
+    if (i >= t->size)
+        return WP_TRAP_UNDEFINED_ELEMENT;
+    wp_func *f = t->elems[i];
+    if (f == NULL)
+        return WP_TRAP_UNINITIALIZED;
+    if (f->type_id != inst->module->types[type].id)
+        return WP_TRAP_INDIRECT_TYPE;
+    *out = f;
+    return WP_TRAP_NONE;
+}
+
 static const char *func_where(const wp_func *f, char *buf, size_t size)
 {
     if (f->name != NULL && f->name[0] != '\0')
@@ -832,12 +849,8 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         NEXT();
     }
     CASE(call_indirect) {                          /* X:type X:table S:index S:base */
-        const wp_table *t = inst->tables[OP(2)];
-        uint32_t i = U32(3);
-        if (i >= t->size) TRAP(WP_TRAP_UNDEFINED_ELEMENT);
-        callee = t->elems[i];
-        if (callee == NULL) TRAP(WP_TRAP_UNINITIALIZED);
-        if (callee->type_id != inst->module->types[OP(1)].id) TRAP(WP_TRAP_INDIRECT_TYPE);
+        wp_trap_kind k = indirect_callee(inst, OP(1), OP(2), U32(3), &callee);
+        if (k != WP_TRAP_NONE) TRAP(k);
         call_fp = fp + OP(4);
         next_ip = ip + 5;
         goto do_call;
@@ -865,12 +878,8 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         goto do_tail_call;
     }
     CASE(return_call_indirect) {                   /* X:type X:table S:index S:base */
-        const wp_table *t = inst->tables[OP(2)];
-        uint32_t i = U32(3);
-        if (i >= t->size) TRAP(WP_TRAP_UNDEFINED_ELEMENT);
-        callee = t->elems[i];
-        if (callee == NULL) TRAP(WP_TRAP_UNINITIALIZED);
-        if (callee->type_id != inst->module->types[OP(1)].id) TRAP(WP_TRAP_INDIRECT_TYPE);
+        wp_trap_kind k = indirect_callee(inst, OP(1), OP(2), U32(3), &callee);
+        if (k != WP_TRAP_NONE) TRAP(k);
         call_fp = fp + OP(4);
         next_ip = ip + 5;
         goto do_tail_call;
