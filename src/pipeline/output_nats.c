@@ -13,7 +13,11 @@
 
 /* Unconfirmed asynchronous publishes before write itself waits for them. */
 #define MAX_UNCONFIRMED 8192
-#define CONFIRM_WAIT_MS 30000
+/* How long a publish may wait for the stream's acknowledgement before it
+ * is sent again. */
+#define CONFIRM_WAIT_MS 5000
+/* The longest round trip a core NATS flush waits for. */
+#define FLUSH_WAIT_MS 30000
 
 typedef struct nats_out_cfg {
     pl_strs          urls;
@@ -39,6 +43,8 @@ typedef struct nats_out {
     _Atomic uint64_t  failed;     /* publishes the server refused (from libnats' thread) */
     char              why[256];   /* the first refusal; written before failed is raised */
     char              name[160];
+    const wp_logger  *log;
+    bool              warned;     /* a retry was logged since the last confirmation */
 } nats_out;
 
 static void on_pub_error(jsCtx *js, jsPubAckErr *pae, void *closure) {
@@ -68,6 +74,7 @@ static wp_status open_common(const pl_open_ctx *ctx, const void *cfg, void **sta
     nats_out *s = calloc(1, sizeof *s);
     if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
     s->cfg = c;
+    s->log = ctx->log;
     atomic_init(&s->failed, 0);
     pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
     wp_status ws = pl_nats_connect(ctx, &c->urls, &s->nc, fail);
@@ -81,7 +88,7 @@ static wp_status open_common(const pl_open_ctx *ctx, const void *cfg, void **sta
         jo.PublishAsync.MaxPending = MAX_UNCONFIRMED * 2;
         jo.PublishAsync.ErrHandler = on_pub_error;
         jo.PublishAsync.ErrHandlerClosure = s;
-        jo.PublishAsync.StallWait = CONFIRM_WAIT_MS;
+        jo.PublishAsync.StallWait = FLUSH_WAIT_MS;
         natsStatus ns = natsConnection_JetStream(&s->js, s->nc, &jo);
         if (ns != NATS_OK) {
             pl_failf(fail, WP_ERR_IO, NULL, "", "cannot use JetStream: %s",
@@ -104,26 +111,51 @@ static wp_status nats_out_open(const pl_open_ctx *ctx, const void *cfg, void **s
     return open_common(ctx, cfg, state, fail, false);
 }
 
-static wp_status nats_out_flush(void *state, wp_error *err) {
-    nats_out *s = state;
-    natsStatus ns;
-    if (s->js) {
+/* Waits for the stream's acknowledgement of every asynchronous publish.
+ * A publish whose acknowledgement does not come within CONFIRM_WAIT_MS
+ * (the server went away, or was restarted and lost it) is published again,
+ * for as long as the connection lives: a message may be stored twice, never
+ * not at all. Only the pipeline's shutdown_timeout ends the wait on a
+ * server that never comes back. */
+static wp_status js_confirm(nats_out *s, wp_error *err) {
+    for (;;) {
         jsPubOptions po;
         jsPubOptions_Init(&po);
         po.MaxWait = CONFIRM_WAIT_MS;
-        ns = js_PublishAsyncComplete(s->js, &po);
-        s->unconfirmed = 0;
-        if (ns == NATS_OK && atomic_load(&s->failed))
-            return pl_error(err, WP_ERR_IO, "%s: %llu publishes to '%s' were refused: %s", s->name,
-                            (unsigned long long)atomic_load(&s->failed), s->cfg->subject,
-                            s->why);
-        if (ns != NATS_OK)
+        natsStatus ns = js_PublishAsyncComplete(s->js, &po);
+        if (ns == NATS_OK) break;
+        if (ns != NATS_TIMEOUT || natsConnection_IsClosed(s->nc))
             return pl_error(err, WP_ERR_IO,
                             "%s: publishes to '%s' not acknowledged by JetStream: %s", s->name,
                             s->cfg->subject, natsStatus_GetText(ns));
-        return WP_OK;
+        natsMsgList pending = { 0 };
+        if (js_PublishAsyncGetPendingList(&pending, s->js) != NATS_OK) continue;
+        if (!s->warned)
+            wp_log(s->log, WP_LOG_WARN, "output_retry",
+                   "%s: %d publishes to '%s' not acknowledged within %ds; publishing them again",
+                   s->name, pending.Count, s->cfg->subject, CONFIRM_WAIT_MS / 1000);
+        s->warned = true;
+        for (int i = 0; i < pending.Count; i++) {
+            ns = js_PublishMsgAsync(s->js, &pending.Msgs[i], NULL);
+            if (ns != NATS_OK) break;
+        }
+        natsMsgList_Destroy(&pending);   /* what was not taken again */
+        if (ns != NATS_OK)
+            return pl_error(err, WP_ERR_IO, "%s: cannot publish to '%s' again: %s", s->name,
+                            s->cfg->subject, natsStatus_GetText(ns));
     }
-    ns = natsConnection_FlushTimeout(s->nc, CONFIRM_WAIT_MS);
+    s->warned = false;
+    s->unconfirmed = 0;
+    if (atomic_load(&s->failed))
+        return pl_error(err, WP_ERR_IO, "%s: %llu publishes to '%s' were refused: %s", s->name,
+                        (unsigned long long)atomic_load(&s->failed), s->cfg->subject, s->why);
+    return WP_OK;
+}
+
+static wp_status nats_out_flush(void *state, wp_error *err) {
+    nats_out *s = state;
+    if (s->js) return js_confirm(s, err);
+    natsStatus ns = natsConnection_FlushTimeout(s->nc, FLUSH_WAIT_MS);
     if (ns != NATS_OK)
         return pl_error(err, WP_ERR_IO, "%s: cannot flush to the NATS server: %s", s->name,
                         natsStatus_GetText(ns));
@@ -169,8 +201,11 @@ const pl_output_type pl_output_jetstream = {
         .name = "nats_jetstream",
         .summary = "Publishes messages to a JetStream subject; confirmed when stored.",
         .details = "A message counts as written once the stream acknowledged it, which is "
-                   "when an acking input acknowledges its source. A refused publish fails the "
-                   "output: the pipeline stops and what it had not acknowledged is redelivered.",
+                   "when an acking input acknowledges its source. A publish not acknowledged "
+                   "within 5s (the server went away or restarted) is published again, for as "
+                   "long as it takes to reconnect, so the stream may store it twice; a publish "
+                   "the server refuses fails the output: the pipeline stops and what it had "
+                   "not acknowledged is redelivered.",
         .fields = nats_out_fields,
         .cfg_size = sizeof(nats_out_cfg),
     },
