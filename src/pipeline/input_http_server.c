@@ -19,12 +19,61 @@
 #include <string.h>
 #include <time.h>
 
+/* sync_response: `true`/`false`, or Bento's object (which turns it on). */
+typedef struct hs_sync_cfg {
+    bool        on;                 /* not a field: set by the bool or the object */
+    const char *status;
+    pl_strmap   headers;
+    pl_strs     include_prefixes;   /* metadata_headers.include_prefixes */
+} hs_sync_cfg;
+
+typedef struct hs_meta_cfg {
+    pl_strs include_prefixes;
+} hs_meta_cfg;
+
+static const pl_field hs_meta_fields[] = {
+    { "include_prefixes", PL_T_STR_LIST, NULL, offsetof(hs_meta_cfg, include_prefixes),
+      "Metadata keys of the processed message starting with one of these become response "
+      "headers; an empty string takes every key. Empty list: none.",
+      0, NULL, 0, 0, NULL },
+    { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
+};
+
+static const pl_spec hs_meta_spec = {
+    .name = "metadata_headers",
+    .summary = "Which metadata becomes response headers.",
+    .fields = hs_meta_fields,
+    .cfg_size = sizeof(hs_meta_cfg),
+};
+
+static const pl_field hs_sync_fields[] = {
+    { "status", PL_T_STR, "200", offsetof(hs_sync_cfg, status),
+      "The status of the answer for a delivered message (100 to 599; Bento's ${! ...} "
+      "interpolation is not supported).",
+      0, NULL, 0, 0, NULL },
+    { "headers", PL_T_STR_MAP, NULL, offsetof(hs_sync_cfg, headers),
+      "Headers of that answer, a map; when left out, Content-Type: application/octet-stream "
+      "as in Bento.",
+      0, NULL, 0, 0, NULL },
+    { "metadata_headers", PL_T_SECTION, NULL, offsetof(hs_sync_cfg, include_prefixes),
+      "Which metadata keys of the processed message become headers of the answer.", 0, NULL,
+      0, 0, &hs_meta_spec },
+    { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
+};
+
+static const pl_spec hs_sync_spec = {
+    .name = "sync_response",
+    .summary = "The answer for a delivered message.",
+    .fields = hs_sync_fields,
+    .cfg_size = sizeof(hs_sync_cfg),
+};
+
 typedef struct hs_cfg {
     const char *address;
     const char *path;
     pl_strs     allowed_verbs;
     uint64_t    timeout;
-    bool        sync_response;
+    hs_sync_cfg sync_response;
     uint64_t    max_body;
     int64_t     queue;
     int64_t     max_connections;
@@ -42,10 +91,13 @@ static const pl_field hs_fields[] = {
     { "timeout", PL_T_DURATION, "5s", offsetof(hs_cfg, timeout),
       "How long a request waits for its message to be delivered before a 504.", 0, NULL, 0,
       0, NULL },
-    { "sync_response", PL_T_BOOL, "false", offsetof(hs_cfg, sync_response),
-      "true: the response body is the processed message (Bento configures this with a "
-      "sync_response output); false: an empty 200.",
-      0, NULL, 0, 0, NULL },
+    { "sync_response", PL_T_SECTION, NULL, offsetof(hs_cfg, sync_response),
+      "The answer carries the processed message: Bento's object with `status` (default "
+      "200), `headers` (a map; default Content-Type: application/octet-stream) and "
+      "`metadata_headers.include_prefixes` (metadata keys sent back as headers); Bento also "
+      "needs a sync_response processor, here the object alone turns it on. true is a "
+      "shorthand for `{}`. Without it (or false) a delivered message gets an empty 200.",
+      PL_BOOL_OR_SECTION, NULL, 0, 0, &hs_sync_spec },
     { "max_body", PL_T_BYTES, "1MiB", offsetof(hs_cfg, max_body),
       "The largest request body; a larger one gets 413.", 0, NULL, 1, 0, NULL },
     { "queue", PL_T_INT, "1024", offsetof(hs_cfg, queue),
@@ -66,6 +118,8 @@ typedef struct hs_req {
     uint8_t       *reply;      /* the answer's body */
     size_t         reply_len;
     int            refs;       /* the connection and, once queued, the pipeline */
+    char          *hdrs;       /* the answer's headers: "name\0value\0" pairs */
+    size_t         hdrs_len;
     struct hs_req *next;
 } hs_req;
 
@@ -78,6 +132,7 @@ typedef struct hs {
     int64_t            queued;
     bool               closing;
     pl_waiter          wait;
+    unsigned           status;    /* sync_response.status */
     char               name[160];
 } hs;
 
@@ -87,7 +142,33 @@ static void req_unref(hs *s, hs_req *r) {   /* s->mu held */
     wp_message_destroy(r->msg);
     free(r->body);
     free(r->reply);
+    free(r->hdrs);
     free(r);
+}
+
+/* A header name or value that cannot break the answer's lines. */
+static bool header_ok(const char *v, size_t n, bool name) {
+    if (name && n == 0) return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch == '\r' || ch == '\n' || ch == 0 || (name && (ch == ':' || ch <= ' ')))
+            return false;
+    }
+    return true;
+}
+
+/* Adds a header to r's answer; false on allocation failure. */
+static bool add_header(hs_req *r, const char *k, size_t kn, const char *v, size_t vn) {
+    if (!header_ok(k, kn, true) || !header_ok(v, vn, false)) return true;   /* skipped */
+    char *h = realloc(r->hdrs, r->hdrs_len + kn + vn + 2);
+    if (!h) return false;
+    memcpy(h + r->hdrs_len, k, kn);
+    h[r->hdrs_len + kn] = '\0';
+    memcpy(h + r->hdrs_len + kn + 1, v, vn);
+    h[r->hdrs_len + kn + 1 + vn] = '\0';
+    r->hdrs = h;
+    r->hdrs_len += kn + vn + 2;
+    return true;
 }
 
 static void finish(hs_req *r, unsigned status, const void *body, size_t len) {
@@ -98,14 +179,25 @@ static void finish(hs_req *r, unsigned status, const void *body, size_t len) {
     r->done = true;
 }
 
-static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const void *body,
-                              size_t len) {
+static enum MHD_Result answer_with(struct MHD_Connection *c, unsigned status,
+                                   const void *body, size_t len, const char *hdrs,
+                                   size_t hdrs_len) {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!resp) return MHD_NO;
+    for (size_t at = 0; at < hdrs_len;) {
+        const char *k = hdrs + at, *v = k + strlen(k) + 1;
+        MHD_add_response_header(resp, k, v);
+        at = (size_t)(v + strlen(v) + 1 - hdrs);
+    }
     enum MHD_Result ok = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ok;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const void *body,
+                              size_t len) {
+    return answer_with(c, status, body, len, NULL, 0);
 }
 
 static enum MHD_Result take_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -175,7 +267,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     while (!r->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&s->changed, &s->mu, &until);
     enum MHD_Result res;
     if (r->done)
-        res = answer(c, r->status, r->reply, r->reply_len);
+        res = answer_with(c, r->status, r->reply, r->reply_len, r->hdrs, r->hdrs_len);
     else
         res = answer(c, MHD_HTTP_GATEWAY_TIMEOUT, "timed out\n", 10);
     pthread_mutex_unlock(&s->mu);
@@ -237,9 +329,22 @@ static wp_status hs_open(const pl_open_ctx *ctx, const void *cfg, void **state, 
     if (c->path[0] != '/')
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "path"), "path",
                         "'%s' does not start with '/'", c->path);
+    const hs_sync_cfg *sync = &c->sync_response;
+    char *send = NULL;
+    long status = strtol(sync->status, &send, 10);
+    if (!sync->status[0] || *send || status < 100 || status > 599)
+        return pl_failf(fail, WP_ERR_INVALID, NULL, "sync_response.status",
+                        "'%s' is not an HTTP status (100 to 599)", sync->status);
+    for (size_t i = 0; i < sync->headers.n; i++)
+        if (!header_ok(sync->headers.keys[i], strlen(sync->headers.keys[i]), true) ||
+            !header_ok(sync->headers.vals[i], strlen(sync->headers.vals[i]), false))
+            return pl_failf(fail, WP_ERR_INVALID, sync->headers.node, "sync_response.headers",
+                            "'%s: %s' is not a valid header (a name without ':' or spaces, "
+                            "a value on one line)", sync->headers.keys[i], sync->headers.vals[i]);
     hs *s = calloc(1, sizeof *s);
     if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
     s->cfg = c;
+    s->status = (unsigned)status;
     s->wait = ctx->wait;
     pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
     pthread_mutex_init(&s->mu, NULL);
@@ -313,10 +418,36 @@ static void hs_ack(void *state, void *handle, wp_message *m, pl_outcome outcome)
     hs_req *r = handle;
     pthread_mutex_lock(&s->mu);
     const char *why = wp_message_error(m);
-    if (outcome == PL_DELIVERED) {
+    const hs_sync_cfg *sync = &s->cfg->sync_response;
+    if (outcome == PL_DELIVERED && sync->on) {
         size_t len = 0;
-        const uint8_t *data = s->cfg->sync_response ? wp_message_bytes(m, &len) : NULL;
-        finish(r, MHD_HTTP_OK, data, len);
+        const uint8_t *data = wp_message_bytes(m, &len);
+        bool ok = true;
+        if (!sync->headers.node)
+            ok = add_header(r, "Content-Type", 12, "application/octet-stream", 24);
+        for (size_t i = 0; ok && i < sync->headers.n; i++)
+            ok = add_header(r, sync->headers.keys[i], strlen(sync->headers.keys[i]),
+                            sync->headers.vals[i], strlen(sync->headers.vals[i]));
+        size_t nm = sync->include_prefixes.n ? wp_message_meta_count(m) : 0;
+        for (size_t i = 0; ok && i < nm; i++) {
+            const char *k;
+            size_t kn, vn;
+            const uint8_t *v;
+            if (!wp_message_meta_at(m, i, &k, &kn, &v, &vn)) continue;
+            for (size_t j = 0; j < sync->include_prefixes.n; j++) {
+                size_t pn = strlen(sync->include_prefixes.v[j]);
+                if (kn >= pn && memcmp(k, sync->include_prefixes.v[j], pn) == 0) {
+                    ok = add_header(r, k, kn, (const char *)v, vn);
+                    break;
+                }
+            }
+        }
+        if (ok)
+            finish(r, s->status, data, len);
+        else
+            finish(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", 14);
+    } else if (outcome == PL_DELIVERED) {
+        finish(r, MHD_HTTP_OK, NULL, 0);
     } else if (why) {
         finish(r, MHD_HTTP_INTERNAL_SERVER_ERROR, why, strlen(why));
     } else {

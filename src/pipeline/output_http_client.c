@@ -16,7 +16,7 @@
 typedef struct http_out_cfg {
     const char *url;
     const char *verb;
-    pl_strs     headers;
+    pl_strmap   headers;
     uint64_t    timeout;
     int64_t     retries;
     uint64_t    retry_period;
@@ -29,9 +29,9 @@ static const pl_field http_out_fields[] = {
       PL_REQUIRED, NULL, 0, 0, NULL },
     { "verb", PL_T_STR, "POST", offsetof(http_out_cfg, verb), "The HTTP method.", 0, NULL, 0,
       0, NULL },
-    { "headers", PL_T_STR_LIST, NULL, offsetof(http_out_cfg, headers),
-      "Request headers as \"Name: value\" strings (Bento writes a map).", 0, NULL, 0, 0,
-      NULL },
+    { "headers", PL_T_STR_MAP, NULL, offsetof(http_out_cfg, headers),
+      "Request headers, a map as in Bento (`headers: {Content-Type: text/plain}`); a list "
+      "of \"Name: value\" strings is accepted too.", 0, NULL, 0, 0, NULL },
     { "timeout", PL_T_DURATION, "5s", offsetof(http_out_cfg, timeout),
       "The longest one attempt may take.", 0, NULL, 0, 0, NULL },
     { "retries", PL_T_INT, "3", offsetof(http_out_cfg, retries),
@@ -94,14 +94,17 @@ static wp_status http_out_open(const pl_open_ctx *ctx, const void *cfg, void **s
         s->ok_codes[s->nok++] = code;
     }
     for (size_t i = 0; i < c->headers.n; i++) {
-        const char *h = c->headers.v[i];
-        const char *colon = strchr(h, ':');
-        if (!colon || colon == h || strpbrk(h, "\r\n")) {
+        const char *k = c->headers.keys[i], *v = c->headers.vals[i];
+        char line[8192];
+        if (!k[0] || strpbrk(k, ": \t\r\n") || strpbrk(v, "\r\n") ||
+            strlen(k) + strlen(v) + 3 > sizeof line) {
             http_out_close(s);
             return pl_failf(fail, WP_ERR_INVALID, pl_map_get(node, "headers"), "headers",
-                            "'%s' is not a \"Name: value\" header", h);
+                            "'%s: %s' is not a valid header (a name without ':' or spaces, "
+                            "a value on one line)", k, v);
         }
-        struct curl_slist *l = curl_slist_append(s->headers, h);
+        pl_format(line, sizeof line, "%s: %s", k, v);
+        struct curl_slist *l = curl_slist_append(s->headers, line);
         if (!l) {
             http_out_close(s);
             return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");

@@ -23,6 +23,7 @@ typedef struct nats_out_cfg {
     pl_strs          urls;
     const char      *subject;
     pl_nats_meta_cfg metadata;
+    pl_strmap        headers;
 } nats_out_cfg;
 
 static const pl_field nats_out_fields[] = {
@@ -32,6 +33,11 @@ static const pl_field nats_out_fields[] = {
       "The subject every message is published to.", PL_REQUIRED, NULL, 0, 0, NULL },
     { "metadata", PL_T_SECTION, NULL, offsetof(nats_out_cfg, metadata),
       "Which metadata keys become headers.", 0, NULL, 0, 0, &pl_nats_meta_spec },
+    { "headers", PL_T_STR_MAP, NULL, offsetof(nats_out_cfg, headers),
+      "Headers set on every message, a map as in Bento (`headers: {Source: wasmpipe}`); the "
+      "values are fixed text (Bento's ${! ...} interpolation is not supported). They are set "
+      "after the metadata, so they win over a metadata key of the same name.",
+      0, NULL, 0, 0, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
 
@@ -71,6 +77,14 @@ static wp_status open_common(const pl_open_ctx *ctx, const void *cfg, void **sta
     if (!c->subject[0])
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "subject"), "subject",
                         "the subject is empty");
+    for (size_t i = 0; i < c->headers.n; i++) {
+        const char *k = c->headers.keys[i], *v = c->headers.vals[i];
+        if (!k[0] || strpbrk(k, ": \t\r\n") || strpbrk(v, "\r\n") || strstr(v, "${!"))
+            return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "headers"),
+                            "headers",
+                            "'%s: %s' is not a valid header (a name without ':' or spaces, a "
+                            "value on one line, no ${! ...} interpolation)", k, v);
+    }
     nats_out *s = calloc(1, sizeof *s);
     if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
     s->cfg = c;
@@ -174,6 +188,8 @@ static wp_status nats_out_write(void *state, wp_message *const *msgs, size_t n, 
         natsStatus ns = natsMsg_Create(&nm, s->cfg->subject, NULL, (const char *)data, (int)len);
         if (ns == NATS_OK) ns = pl_nats_meta_to_headers(msgs[i], &s->cfg->metadata.include_prefixes,
                                                         nm);
+        for (size_t h = 0; ns == NATS_OK && h < s->cfg->headers.n; h++)
+            ns = natsMsgHeader_Set(nm, s->cfg->headers.keys[h], s->cfg->headers.vals[h]);
         if (ns == NATS_OK) {
             if (s->js) {
                 ns = js_PublishMsgAsync(s->js, &nm, NULL);

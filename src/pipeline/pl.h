@@ -125,13 +125,20 @@ typedef enum pl_type {
     PL_T_DURATION,    /* uint64_t nanoseconds: "500ms", "2s", "1m30s" */
     PL_T_BYTES,       /* uint64_t: "65536", "64KiB", "64MiB", "1GB" */
     PL_T_STR_LIST,    /* pl_strs */
+    PL_T_STR_MAP,     /* pl_strmap: a map of strings (or a list of "key: value" strings) */
     PL_T_SECTION,     /* a nested struct described by `section` */
     PL_T_INPUT,       /* pl_component */
     PL_T_OUTPUT,      /* pl_component; absent without default: type NULL */
     PL_T_PROCESSORS   /* pl_components */
 } pl_type;
 
-enum { PL_REQUIRED = 1 };
+enum {
+    PL_REQUIRED = 1,
+    /* PL_T_SECTION: a scalar true/false is also accepted, into a bool at the
+     * start of the section's struct (no field of the section is there);
+     * a mapping sets that bool to true. */
+    PL_BOOL_OR_SECTION = 2
+};
 
 typedef struct pl_spec pl_spec;
 
@@ -161,6 +168,13 @@ typedef struct pl_strs {
     size_t       n;
     const pl_node *node;    /* the sequence, for positions */
 } pl_strs;
+
+typedef struct pl_strmap {
+    const char **keys;
+    const char **vals;
+    size_t       n;
+    const pl_node *node;    /* the mapping or sequence, for positions */
+} pl_strmap;
 
 /* A component chosen in the config: `stdin: {}`, `wasm: {...}` with an
  * optional `label`. */

@@ -245,6 +245,7 @@ static const char *type_name(pl_type t) {
     case PL_T_DURATION: return "duration";
     case PL_T_BYTES: return "size";
     case PL_T_STR_LIST: return "list of strings";
+    case PL_T_STR_MAP: return "map of strings";
     case PL_T_SECTION: return "object";
     case PL_T_INPUT: return "input";
     case PL_T_OUTPUT: return "output";
@@ -322,10 +323,67 @@ static bool too_big(const char *s, bool (*parse)(const char *, uint64_t *)) {
     return strcmp(small, s) != 0 && parse(small, &v);
 }
 
+/* A map of strings, as Bento writes headers (`{Name: value}`), or a list
+ * of "Name: value" strings. */
+static bool bind_str_map(pl_arena *a, const pl_node *v, const char *path, pl_strmap *out,
+                         wp_diags *d) {
+    char found[80];
+    if (v->kind != PL_MAP && v->kind != PL_SEQ) {
+        pl_diag(d, v, path, "expected a mapping of strings, found %s",
+                found_text(v, found, sizeof found));
+        return false;
+    }
+    out->node = v;
+    out->n = 0;
+    out->keys = pl_arena_alloc(a, (v->n + 1) * sizeof *out->keys);
+    out->vals = pl_arena_alloc(a, (v->n + 1) * sizeof *out->vals);
+    if (!out->keys || !out->vals) {
+        pl_diag(d, v, path, "out of memory");
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < v->n; i++) {
+        char ipath[200];
+        if (v->kind == PL_MAP) {
+            const pl_pair *p = &v->pairs[i];
+            join_path(ipath, sizeof ipath, path, p->key->str);
+            if (p->value->kind != PL_SCALAR && p->value->kind != PL_NULL) {
+                pl_diag(d, p->value, ipath, "expected a string, found %s",
+                        pl_kind_name(p->value->kind));
+                ok = false;
+                continue;
+            }
+            out->keys[out->n] = p->key->str;
+            out->vals[out->n++] = p->value->kind == PL_SCALAR ? p->value->str : "";
+            continue;
+        }
+        const pl_node *it = v->items[i];
+        snprintf(ipath, sizeof ipath, "%s[%zu]", path, i);
+        const char *colon = it->kind == PL_SCALAR ? strchr(it->str, ':') : NULL;
+        if (!colon || colon == it->str) {
+            pl_diag(d, it, ipath, "expected a \"Name: value\" string, found %s",
+                    found_text(it, found, sizeof found));
+            ok = false;
+            continue;
+        }
+        const char *val = colon + 1;
+        while (*val == ' ' || *val == '\t') val++;
+        out->keys[out->n] = pl_arena_strndup(a, it->str, (size_t)(colon - it->str));
+        out->vals[out->n] = val;
+        if (!out->keys[out->n]) {
+            pl_diag(d, it, ipath, "out of memory");
+            return false;
+        }
+        out->n++;
+    }
+    return ok;
+}
+
 /* Binds one scalar-typed value (never PL_NULL here). */
 static bool bind_scalar(pl_arena *a, const pl_field *f, const pl_node *v, const char *path,
                         void *slot, wp_diags *d) {
     char found[80];
+    if (f->type == PL_T_STR_MAP) return bind_str_map(a, v, path, slot, d);
     if (f->type == PL_T_STR_LIST) {
         if (v->kind != PL_SEQ) {
             pl_diag(d, v, path, "expected a list of strings, found %s",
@@ -622,7 +680,21 @@ bool pl_bind(pl_arena *a, const pl_spec *spec, const pl_node *node, const char *
         }
         switch (f->type) {
         case PL_T_SECTION:
+            if ((f->flags & PL_BOOL_OR_SECTION) && v->kind == PL_SCALAR) {
+                bool on;
+                if (!pl_parse_bool(v->str, &on)) {
+                    char found[80];
+                    pl_diag(d, v, fpath, "expected true, false or a mapping of %s's fields, "
+                            "found %s", f->name, found_text(v, found, sizeof found));
+                    ok = false;
+                    break;
+                }
+                if (!pl_bind(a, f->section, NULL, fpath, slot, d)) ok = false;
+                *(bool *)slot = on;
+                break;
+            }
             if (!pl_bind(a, f->section, v, fpath, slot, d)) ok = false;
+            if (f->flags & PL_BOOL_OR_SECTION) *(bool *)slot = true;
             break;
         case PL_T_INPUT:
             if (!bind_component(a, pl_input_specs, "input", v, fpath, slot, d)) ok = false;
@@ -689,6 +761,8 @@ static void field_type_text(const pl_field *f, char *buf, size_t size) {
         char names[200];
         list_names(names, sizeof names, f->choices);
         snprintf(buf, size, "one of: %s", names);
+    } else if (f->type == PL_T_SECTION && (f->flags & PL_BOOL_OR_SECTION)) {
+        snprintf(buf, size, "bool or object");
     } else if (f->type == PL_T_INT) {
         snprintf(buf, size, "integer, %" PRId64 " to %" PRId64, f->min, f->max);
     } else {

@@ -43,7 +43,9 @@ output:
   http_client:
     url: http://127.0.0.1:$2/post
     verb: POST
-    headers: [ "Content-Type: text/plain" ]
+    headers:
+      Content-Type: text/plain
+      X-Wasmpipe-Test: "a value: with a colon"
     timeout: 2s
     retries: 3
     retry_period: 20ms
@@ -61,6 +63,15 @@ got=$(cat "$tmp/flaky.txt" 2>/dev/null)
 reqs=$(cat "$tmp/flaky.txt.count")
 [ "$reqs" = 6 ] && ok "two failed attempts and three successes (6 requests with the probe)" ||
   fail "attempts" "$reqs requests"
+grep -qx 'Content-Type: text/plain' "$tmp/flaky.txt.headers" &&
+  grep -qx 'X-Wasmpipe-Test: a value: with a colon' "$tmp/flaky.txt.headers" &&
+  ok "headers given as a map are sent" ||
+  fail "headers map" "the server got: $(cat "$tmp/flaky.txt.headers" 2>/dev/null)"
+# The list form ("Name: value" strings) still works.
+sed -i 's/^    headers:$/    headers: [ "X-Listed: yes" ]/; /^      Content-Type: text\/plain$/d; /^      X-Wasmpipe-Test/d' "$tmp/flaky.yaml"
+printf 'four\n' | "$wasmpipe" -c "$tmp/flaky.yaml" 2> "$tmp/flaky2.err"
+grep -qx 'X-Listed: yes' "$tmp/flaky.txt.headers" && ok "headers given as a list are sent" ||
+  fail "headers list" "exit $?, the server got: $(cat "$tmp/flaky.txt.headers" 2>/dev/null); $(tail -2 "$tmp/flaky2.err")"
 
 start_sink -1 down
 config down "$port"

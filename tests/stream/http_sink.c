@@ -2,7 +2,8 @@
  *   http_sink PORT FAIL OUTFILE
  * answers the first FAIL requests with 500 (FAIL = -1: every one), then
  * 200, appending each accepted body and a newline to OUTFILE. It counts
- * every request in OUTFILE.count. Runs until killed.
+ * every request in OUTFILE.count and writes the last one's headers to
+ * OUTFILE.headers. Runs until killed.
  */
 #include <microhttpd.h>
 
@@ -19,6 +20,13 @@ typedef struct body {
 static long fail_left;
 static const char *outfile;
 static long requests;
+
+static enum MHD_Result print_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value) {
+    (void)kind;
+    fprintf(cls, "%s: %s\n", key, value ? value : "");
+    return MHD_YES;
+}
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
@@ -39,6 +47,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     requests++;
+    char hpath[512];
+    snprintf(hpath, sizeof hpath, "%s.headers", outfile);
+    FILE *hf = fopen(hpath, "w");
+    if (hf) {
+        MHD_get_connection_values(c, MHD_HEADER_KIND, print_header, hf);
+        fclose(hf);
+    }
     char cpath[512];
     snprintf(cpath, sizeof cpath, "%s.count", outfile);
     FILE *cf = fopen(cpath, "w");

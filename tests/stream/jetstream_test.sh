@@ -196,12 +196,17 @@ errors:
     subject: err4
     metadata:
       include_prefixes: [ "error" ]
+    headers:
+      Source: wasmpipe test
 YAML
 "$wasmpipe" -c "$tmp/er.yaml" 2> "$tmp/er.err" &
 wp=$!; pids+=($wp)
 "$tool" "$url" wait OUT4 20 30 >/dev/null; "$tool" "$url" wait ERR4 1 10 >/dev/null
 sleep 0.3
 kill -TERM $wp; wait $wp
+h=$("$tool" "$url" dump ERR4 Source)
+[ "$h" = '!trap Source=wasmpipe test' ] && ok "output headers given as a map are set" ||
+  fail "output headers" "ERR4 holds '$h'"
 e=$("$tool" "$url" dump ERR4); o=$("$tool" "$url" count OUT4); c=$("$tool" "$url" consumer IN4 wp_IN4)
 if [ "$e" = '!trap' ] && [ "$o" = 20 ] && [ "$c" = "ack_pending=0 pending=0" ]; then
   ok "errors output: the errored message routed there and acknowledged"

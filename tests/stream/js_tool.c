@@ -5,7 +5,8 @@
  *   js_tool URL pubraw SUBJECT TEXT          publishes one message TEXT
  *   js_tool URL count STREAM                 messages in the stream
  *   js_tool URL wait STREAM N SECONDS        waits until the stream holds N (status 1 if not)
- *   js_tool URL dump STREAM                  every message of the stream, one per line
+ *   js_tool URL dump STREAM [HEADER]         every message of the stream, one per line
+ *                                            (with HEADER: "<data> HEADER=<its value>")
  *   js_tool URL consumer STREAM DURABLE      "ack_pending=A pending=P" of a consumer
  *   js_tool URL bench IN OUT N RATE          publishes N timed messages to IN (RATE/s, 0:
  *                                            full speed), prints throughput and the
@@ -119,13 +120,18 @@ int main(int argc, char **argv) {
         }
         printf("%llu\n", (unsigned long long)n);
         rc = n != UINT64_MAX && n >= want ? 0 : 1;
-    } else if (strcmp(cmd, "dump") == 0 && argc == 4) {
+    } else if (strcmp(cmd, "dump") == 0 && (argc == 4 || argc == 5)) {
         uint64_t last = 0;
         if (stream_msgs(js, argv[3], &last) == UINT64_MAX) return die("stream info", NATS_NOT_FOUND);
         for (uint64_t seq = 1; seq <= last; seq++) {
             natsMsg *m = NULL;
             if (js_GetMsg(&m, js, argv[3], seq, NULL, NULL) != NATS_OK) continue;
-            printf("%.*s\n", natsMsg_GetDataLength(m), natsMsg_GetData(m));
+            const char *h = NULL;
+            if (argc == 5 && natsMsgHeader_Get(m, argv[4], &h) != NATS_OK) h = "";
+            if (argc == 5)
+                printf("%.*s %s=%s\n", natsMsg_GetDataLength(m), natsMsg_GetData(m), argv[4], h);
+            else
+                printf("%.*s\n", natsMsg_GetDataLength(m), natsMsg_GetData(m));
             natsMsg_Destroy(m);
         }
     } else if (strcmp(cmd, "bench") == 0 && argc == 7) {
