@@ -285,12 +285,66 @@ static uint32_t first_op(wp_module *m, uint32_t f)
     return c->entry[0];
 }
 
+/* Runs every recognised body against its loop on the tier `tier` runs mod on. */
+static void run_calls(wp_module *mod, const char *tier)
+{
+    wp_error err;
+    int before = failures;
+    ctx *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        abort();
+    wp_status st = wp_instance_create(mod, NULL, NULL, &c->inst, &err);
+    CHECK(st == WP_OK, "[%s] instantiate: %s", tier, err.msg);
+    if (st != WP_OK) {
+        free(c);
+        return;
+    }
+    for (int f = 0; f < NFUNCS; f++) {
+        wp_extern x;
+        st = wp_instance_export(c->inst, names[f], &x, &err);
+        CHECK(st == WP_OK && x.kind == WP_EXTERN_FUNC, "[%s] export %s", tier, names[f]);
+        c->fn[f] = x.of.func;
+    }
+    size_t mem_len = 0;
+    c->mem = wp_memory_data(wp_instance_memory(c->inst), &mem_len);
+    CHECK(mem_len == PAGE, "[%s] memory of %zu bytes", tier, mem_len);
+
+    uint64_t seed = 12345;
+    refill(c, &seed);
+    static const int recognised[] = {F_MEMCPY, F_MEMMOVE, F_MEMSET};
+    for (size_t k = 0; k < sizeof recognised / sizeof recognised[0]; k++) {
+        int f = recognised[k];
+        /* Edges: empty ranges anywhere, the last byte, overlaps both ways. */
+        call3(c, f, 0, 0, 0);
+        call3(c, f, 0xffffffffu, 0xffffffffu, 0);
+        call3(c, f, PAGE, 7, 0);
+        call3(c, f, PAGE - 1, 3, 1);
+        call3(c, f, PAGE - 1, 3, 2);
+        call3(c, f, 3, PAGE - 1, 2);
+        call3(c, f, 100, 101, 1000);
+        call3(c, f, 101, 100, 1000);
+        call3(c, f, 1, 0xfffffff0u, 0x20);
+        call3(c, f, 0, 0, PAGE);
+        call3(c, f, 0, 0, PAGE + 1);
+        for (int i = 0; i < 2000; i++) {
+            uint32_t n = rnd(&seed) % 600, a = rnd(&seed) % (PAGE + 64),
+                     b = f == F_MEMSET ? rnd(&seed) : rnd(&seed) % (PAGE + 64);
+            call3(c, f, a, b, n);
+        }
+    }
+    wp_instance_destroy(c->inst);
+    free(c);
+    if (failures > before)
+        fprintf(stderr, "[%s] %d check(s) failed\n", tier, failures - before);
+}
+
 int main(void)
 {
     wp_engine *e = NULL;
     wp_module *mod = NULL;
     wp_error err;
-    if (wp_engine_create(NULL, &e, &err) != WP_OK) {
+    wp_engine_config icfg = { .tier = WP_TIER_INTERP };
+    if (wp_engine_create(&icfg, &e, &err) != WP_OK) {
         fprintf(stderr, "engine: %s\n", err.msg);
         return 1;
     }
@@ -333,50 +387,30 @@ int main(void)
         free(b);
     }
 
-    ctx *c = calloc(1, sizeof *c);
-    if (c == NULL)
-        abort();
-    st = wp_instance_create(mod, NULL, NULL, &c->inst, &err);
-    CHECK(st == WP_OK, "instantiate: %s", err.msg);
-    if (st != WP_OK)
-        return 1;
-    for (int f = 0; f < NFUNCS; f++) {
-        wp_extern x;
-        st = wp_instance_export(c->inst, names[f], &x, &err);
-        CHECK(st == WP_OK && x.kind == WP_EXTERN_FUNC, "export %s", names[f]);
-        c->fn[f] = x.of.func;
-    }
-    size_t mem_len = 0;
-    c->mem = wp_memory_data(wp_instance_memory(c->inst), &mem_len);
-    CHECK(mem_len == PAGE, "memory of %zu bytes", mem_len);
-
-    uint64_t seed = 12345;
-    refill(c, &seed);
-    static const int recognised[] = {F_MEMCPY, F_MEMMOVE, F_MEMSET};
-    for (size_t k = 0; k < sizeof recognised / sizeof recognised[0]; k++) {
-        int f = recognised[k];
-        /* Edges: empty ranges anywhere, the last byte, overlaps both ways. */
-        call3(c, f, 0, 0, 0);
-        call3(c, f, 0xffffffffu, 0xffffffffu, 0);
-        call3(c, f, PAGE, 7, 0);
-        call3(c, f, PAGE - 1, 3, 1);
-        call3(c, f, PAGE - 1, 3, 2);
-        call3(c, f, 3, PAGE - 1, 2);
-        call3(c, f, 100, 101, 1000);
-        call3(c, f, 101, 100, 1000);
-        call3(c, f, 1, 0xfffffff0u, 0x20);
-        call3(c, f, 0, 0, PAGE);
-        call3(c, f, 0, 0, PAGE + 1);
-        for (int i = 0; i < 2000; i++) {
-            uint32_t n = rnd(&seed) % 600, a = rnd(&seed) % (PAGE + 64),
-                     b = f == F_MEMSET ? rnd(&seed) : rnd(&seed) % (PAGE + 64);
-            call3(c, f, a, b, n);
-        }
-    }
-    wp_instance_destroy(c->inst);
-    free(c);
+    run_calls(mod, "interp");
     wp_module_destroy(mod);
     wp_engine_destroy(e);
+
+#ifdef WP_HAVE_JIT
+    /* The LLVM tier runs the same guards natively (jit_emit.c). */
+    wp_engine_config cfg = { .tier = WP_TIER_JIT };
+    e = NULL;
+    mod = NULL;
+    bytes = build_module();
+    st = wp_engine_create(&cfg, &e, &err);
+    if (st == WP_OK)
+        st = wp_module_compile(e, bytes.p, bytes.n, &mod, &err);
+    free(bytes.p);
+    CHECK(st == WP_OK, "jit compile: %s", err.msg);
+    if (st != WP_OK)
+        return 1;
+    const char *why = NULL;
+    CHECK(strcmp(wp_module_tier(mod, &why), "jit") == 0, "module not on the jit: %s",
+          why != NULL ? why : "");
+    run_calls(mod, "jit");
+    wp_module_destroy(mod);
+    wp_engine_destroy(e);
+#endif
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

@@ -28,6 +28,8 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "jit_emit.h"
+#include "../code.h"
+#include "../libc_match.h"
 
 /* ---------------------------------------------------------------- basics */
 
@@ -633,6 +635,59 @@ static wp_status emit_prologue(jemit *e, rt_reader *r)
     return WP_OK;
 }
 
+/* A function whose body is wasi-libc's memcpy, memmove or memset
+ * (libc_match.c) starts with a guard that does the copy or fill natively
+ * and returns d where that gives exactly what the loop gives: both ranges
+ * inside memory and, for memcpy, not overlapping (its loop smears an
+ * overlap). Anywhere else it falls into the translated body, which then
+ * traps part way or smears as the loop does. The interpreter runs the
+ * same guard (interp.c, IOP_libc_*). */
+static void emit_libc_guard(jemit *e, const uint8_t *body, size_t len)
+{
+    if (e->mem_obj == NULL)
+        return;
+    uint32_t op = rt_libc_op(e->m, e->func, body, len);
+    if (op == 0)
+        return;
+    LLVMBuilderRef B = e->b;
+    LLVMValueRef d32 = LLVMGetParam(e->fn, 2);
+    LLVMValueRef d = LLVMBuildZExt(B, d32, e->t_i64, "");
+    LLVMValueRef s = LLVMBuildZExt(B, LLVMGetParam(e->fn, 3), e->t_i64, "");
+    LLVMValueRef n = LLVMBuildZExt(B, LLVMGetParam(e->fn, 4), e->t_i64, "");
+    LLVMValueRef size = LLVMBuildLoad2(B, e->t_i64, e->mem_size_var, "");
+    LLVMValueRef dend = LLVMBuildAdd(B, d, n, ""), send = LLVMBuildAdd(B, s, n, "");
+    LLVMValueRef bad = LLVMBuildICmp(B, LLVMIntUGT, dend, size, "");
+    if (op != IOP_libc_fill)
+        bad = LLVMBuildOr(B, bad, LLVMBuildICmp(B, LLVMIntUGT, send, size, ""), "");
+    if (op == IOP_libc_copy) {
+        LLVMValueRef overlap = LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, d, send, ""),
+                                            LLVMBuildICmp(B, LLVMIntULT, s, dend, ""), "");
+        overlap = LLVMBuildAnd(B, overlap,
+                               LLVMBuildICmp(B, LLVMIntNE, n, LLVMConstInt(e->t_i64, 0, 0), ""),
+                               "");
+        bad = LLVMBuildOr(B, bad, overlap, "");
+    }
+    LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "libc");
+    LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "");
+    LLVMBuildCondBr(B, bad, loop, fast);
+    LLVMPositionBuilderAtEnd(B, fast);
+    LLVMValueRef base = LLVMBuildLoad2(B, e->t_ptr, e->mem_base_var, "");
+    LLVMValueRef dp = LLVMBuildInBoundsGEP2(B, e->t_i8, base, &d, 1, "");
+    if (op == IOP_libc_fill) {
+        LLVMValueRef c = LLVMBuildTrunc(B, LLVMGetParam(e->fn, 3), e->t_i8, "");
+        LLVMBuildMemSet(B, dp, c, n, 1);
+    } else {
+        LLVMValueRef sp = LLVMBuildInBoundsGEP2(B, e->t_i8, base, &s, 1, "");
+        if (op == IOP_libc_copy)
+            LLVMBuildMemCpy(B, dp, 1, sp, 1, n);
+        else
+            LLVMBuildMemMove(B, dp, 1, sp, 1, n);
+    }
+    LLVMBuildStore(B, e->depth_in, at(e, e->cx, offsetof(rt_jit_cx, depth)));
+    LLVMBuildRet(B, d32);
+    LLVMPositionBuilderAtEnd(B, loop);
+}
+
 /* The memarg of a load or store; refuses a memory index. */
 static wp_status read_memarg(jemit *e, rt_reader *r, uint32_t *offset)
 {
@@ -1071,6 +1126,7 @@ static wp_status emit_function(jemit *e, uint32_t def, const uint8_t *body, size
     rt_reader r;
     rt_reader_init(&r, body, len, offset);
     TRY(emit_prologue(e, &r));
+    emit_libc_guard(e, body, len);
     LLVMBasicBlockRef first = LLVMGetInsertBlock(e->b);
     TRY(emit_body(e, &r));
     /* The allocas are complete: the entry block falls into the body. */
