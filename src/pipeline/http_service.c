@@ -1,12 +1,12 @@
 /* The `http` section: a small server (libmicrohttpd, its own thread) with
  * Bento's service endpoints: GET /ping (200 "pong"), /ready (200 once the
  * pipeline runs with its input and output connected, 503 before), /version
- * and /metrics (Prometheus text format).
+ * and /metrics (Prometheus text format). An http_server input without an
+ * address serves its path here too, as in Bento.
  */
 #include "pl_http.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +35,13 @@ const pl_spec pl_http_spec = {
 struct pl_http {
     struct MHD_Daemon *d;
     pl_http_hooks      hooks;
+    pl_http_route      route;
 };
+
+static bool endpoint(const char *url) {
+    return strcmp(url, "/ping") == 0 || strcmp(url, "/ready") == 0 ||
+           strcmp(url, "/version") == 0 || strcmp(url, "/metrics") == 0;
+}
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
                              const char *body, size_t len) {
@@ -51,9 +57,12 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **con_cls) {
-    (void)version;
-    (void)upload;
     pl_http *h = cls;
+    /* The input's own requests carry its state (never h) in con_cls. */
+    if (h->route.path && *con_cls != h && strcmp(url, h->route.path) == 0)
+        return h->route.handler(h->route.cls, c, url, method, version, upload, upload_size,
+                                con_cls);
+    (void)upload;
     if (!*con_cls) {   /* the headers: answer once the (empty) body is in */
         *con_cls = h;
         return MHD_YES;
@@ -64,8 +73,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     const char *text = "text/plain; charset=utf-8";
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    bool known = strcmp(url, "/ping") == 0 || strcmp(url, "/ready") == 0 ||
-                 strcmp(url, "/version") == 0 || strcmp(url, "/metrics") == 0;
+    bool known = endpoint(url);
     if (!known) return reply(c, MHD_HTTP_NOT_FOUND, text, "not found\n", 10);
     if (!get) return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "use GET\n", 8);
     if (strcmp(url, "/ping") == 0) return reply(c, MHD_HTTP_OK, text, "pong", 4);
@@ -87,9 +95,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return r;
 }
 
-wp_status pl_http_start(const pl_http_cfg *cfg, const pl_http_hooks *hooks, pl_http **out,
-                        wp_error *err) {
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode code) {
+    pl_http *h = cls;
+    if (h->route.completed && *con_cls && *con_cls != h)
+        h->route.completed(h->route.cls, c, con_cls, code);
+}
+
+wp_status pl_http_start(const pl_http_cfg *cfg, const pl_http_hooks *hooks,
+                        const pl_http_route *route, pl_http **out, wp_error *err) {
     *out = NULL;
+    bool routed = route && route->path;
+    if (routed && endpoint(route->path))
+        return pl_error(err, WP_ERR_INVALID,
+                        "%s.path '%s' is one of the http service's endpoints (/ping, /ready, "
+                        "/version, /metrics); choose another or give the input an address",
+                        route->owner, route->path);
     const char *addr = cfg->address ? cfg->address : "";
     const char *colon = strrchr(addr, ':');
     char host[64];
@@ -111,13 +132,22 @@ wp_status pl_http_start(const pl_http_cfg *cfg, const pl_http_hooks *hooks, pl_h
     pl_http *h = calloc(1, sizeof *h);
     if (!h) return pl_error(err, WP_ERR_NOMEM, "out of memory");
     h->hooks = *hooks;
-    h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)port, NULL, NULL,
-                            on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+    if (routed) h->route = *route;
+    /* An input's requests wait for the pipeline: a thread each. */
+    unsigned flags = routed ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
+                            : MHD_USE_AUTO_INTERNAL_THREAD;
+    unsigned limit = routed && route->max_connections ? route->max_connections : 256;
+    h->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, h,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                            MHD_OPTION_CONNECTION_LIMIT, limit,
+                            MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!h->d) {
         free(h);
-        return pl_error(err, WP_ERR_IO, "http.address '%s': cannot listen (in use?)", addr);
+        return pl_error(err, WP_ERR_IO, "http.address '%s': cannot listen (in use?)%s%s%s", addr,
+                        routed ? "; " : "", routed ? route->owner : "",
+                        routed ? " has no address, so it shares this server" : "");
     }
     *out = h;
     return WP_OK;
@@ -125,6 +155,7 @@ wp_status pl_http_start(const pl_http_cfg *cfg, const pl_http_hooks *hooks, pl_h
 
 void pl_http_stop(pl_http *h) {
     if (!h) return;
+    if (h->route.quiesce) h->route.quiesce(h->route.cls);
     MHD_stop_daemon(h->d);
     free(h);
 }

@@ -7,7 +7,7 @@
  * 503 at once, a body over max_body 413. Each connection has its own
  * thread (libmicrohttpd), at most max_connections.
  */
-#include "pl.h"
+#include "pl_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -80,9 +80,11 @@ typedef struct hs_cfg {
 } hs_cfg;
 
 static const pl_field hs_fields[] = {
-    { "address", PL_T_STR, "0.0.0.0:4196", offsetof(hs_cfg, address),
-      "host:port to listen on (IPv4). Bento's default shares the http section's server; "
-      "here the input has a server of its own.",
+    { "address", PL_T_STR, "", offsetof(hs_cfg, address),
+      "host:port to listen on (IPv4) with a server of the input's own. Empty (the default, "
+      "as in Bento): path is served by the http section's server at http.address (default "
+      "0.0.0.0:4195) beside /ping, /ready, /version and /metrics; that server then runs "
+      "even when http.enabled is false.",
       0, NULL, 0, 0, NULL },
     { "path", PL_T_STR, "/post", offsetof(hs_cfg, path), "The path that takes messages.", 0,
       NULL, 0, 0, NULL },
@@ -287,9 +289,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
-static void hs_close(void *state) {
+/* No more requests are taken; those never read are answered 503. */
+static void hs_quiesce(void *state) {
     hs *s = state;
-    if (!s) return;
     pthread_mutex_lock(&s->mu);
     s->closing = true;
     /* Requests never read: not delivered. */
@@ -301,6 +303,14 @@ static void hs_close(void *state) {
     s->head = s->tail = NULL;
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->mu);
+}
+
+/* With no address of its own the input's requests came through the shared
+ * server, which is stopped (after hs_quiesce) before the input is closed. */
+static void hs_close(void *state) {
+    hs *s = state;
+    if (!s) return;
+    hs_quiesce(s);
     if (s->d) MHD_stop_daemon(s->d);
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->mu);
@@ -310,22 +320,29 @@ static void hs_close(void *state) {
 static wp_status hs_open(const pl_open_ctx *ctx, const void *cfg, void **state, pl_fail *fail) {
     const hs_cfg *c = cfg;
     const pl_node *at = pl_map_get(ctx->comp->node, "address");
-    const char *colon = strrchr(c->address, ':');
-    char host[64];
-    char *end = NULL;
-    long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    size_t hl = colon ? (size_t)(colon - c->address) : 0;
-    if (!colon || !colon[1] || *end || port < 1 || port > 65535 || hl >= sizeof host)
-        return pl_failf(fail, WP_ERR_INVALID, at, "address", "'%s': expected host:port",
-                        c->address);
-    memcpy(host, c->address, hl);
-    host[hl] = '\0';
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-    if (!hl || strcmp(host, "0.0.0.0") == 0)
-        sa.sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
-        return pl_failf(fail, WP_ERR_INVALID, at, "address", "'%s' is not an IPv4 address",
-                        host);
+    bool shared = !c->address[0];
+    if (shared && (!ctx->route || ctx->route->path))
+        return pl_failf(fail, WP_ERR_INVALID, at, "address",
+                        "no shared http server for an empty address here");
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    if (!shared) {
+        const char *colon = strrchr(c->address, ':');
+        char host[64];
+        char *end = NULL;
+        long port = colon ? strtol(colon + 1, &end, 10) : -1;
+        size_t hl = colon ? (size_t)(colon - c->address) : 0;
+        if (!colon || !colon[1] || *end || port < 1 || port > 65535 || hl >= sizeof host)
+            return pl_failf(fail, WP_ERR_INVALID, at, "address", "'%s': expected host:port",
+                            c->address);
+        memcpy(host, c->address, hl);
+        host[hl] = '\0';
+        sa.sin_port = htons((uint16_t)port);
+        if (!hl || strcmp(host, "0.0.0.0") == 0)
+            sa.sin_addr.s_addr = htonl(INADDR_ANY);
+        else if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+            return pl_failf(fail, WP_ERR_INVALID, at, "address", "'%s' is not an IPv4 address",
+                            host);
+    }
     if (c->path[0] != '/')
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "path"), "path",
                         "'%s' does not start with '/'", c->path);
@@ -349,10 +366,17 @@ static wp_status hs_open(const pl_open_ctx *ctx, const void *cfg, void **state, 
     pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->changed, NULL);
+    if (shared) {
+        *ctx->route = (pl_http_route){ c->path, ctx->comp->path, on_request, on_completed,
+                                       hs_quiesce, s, (unsigned)c->max_connections };
+        *state = s;
+        return WP_OK;
+    }
     s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-                            (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+                            ntohs(sa.sin_port), NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
                             (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+                            MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!s->d) {
         hs_close(s);

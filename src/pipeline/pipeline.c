@@ -87,6 +87,7 @@ struct wp_pipeline {
     pl_comp_metrics  m_in, m_out;
     pl_comp_metrics *m_procs;     /* nprocs */
     pl_http         *http;
+    pl_http_route    route;       /* an input's path on the shared http server */
     atomic_bool      running;
 };
 
@@ -195,7 +196,7 @@ static void input_idle(void *user) {
 }
 
 static pl_open_ctx open_ctx(wp_pipeline *p, const pl_component *comp) {
-    pl_open_ctx ctx = { comp, p->log, p->engine, { p->stop_pipe[0], input_idle, p } };
+    pl_open_ctx ctx = { comp, p->log, p->engine, { p->stop_pipe[0], input_idle, p }, &p->route };
     return ctx;
 }
 
@@ -831,9 +832,11 @@ static void start_service(wp_pipeline *p, wp_diags *d, wp_status *s) {
         pl_format(path, sizeof path, "root.pipeline.processors.%zu", k);
         pl_comp_metrics_init(&p->m_procs[k], p->procs[k].comp->label, path);
     }
-    if (!p->cfg.http.enabled) return;
+    /* An input without an address of its own needs the server even when
+     * the endpoints were not asked for (as in Bento, where it always runs). */
+    if (!p->cfg.http.enabled && !p->route.path) return;
     pl_http_hooks hooks = { service_ready, service_metrics, p };
     wp_error err;
-    *s = pl_http_start(&p->cfg.http, &hooks, &p->http, &err);
+    *s = pl_http_start(&p->cfg.http, &hooks, &p->route, &p->http, &err);
     if (*s != WP_OK) pl_diag(d, NULL, "http.address", "%s", err.msg);
 }

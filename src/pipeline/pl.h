@@ -252,12 +252,16 @@ typedef struct pl_waiter {
     void *user;
 } pl_waiter;
 
+/* A path an input serves on the shared `http` server (pl_http.h). */
+typedef struct pl_http_route pl_http_route;
+
 /* What a component gets when it is opened. */
 typedef struct pl_open_ctx {
     const pl_component *comp;   /* its config, label and position */
     const wp_logger    *log;
     wp_engine          *engine;
     pl_waiter           wait;
+    pl_http_route      *route;  /* an input may fill it to share the http server */
 } pl_open_ctx;
 
 /* Why opening a component failed: a message, its status, and the node at

@@ -11,6 +11,7 @@
 
 #include "pl.h"
 
+#include <microhttpd.h>
 #include <stdatomic.h>
 
 /* A growing text buffer; on allocation failure it stays cut and `failed`. */
@@ -40,7 +41,8 @@ void pl_metrics_counter(pl_text *t, const char *name, const char *help,
 void pl_metrics_latency(pl_text *t, const char *name, const char *help,
                         const pl_comp_metrics *const *comps, size_t n);
 
-/* The service: GET /ping, /ready, /version, /metrics. */
+/* The service: GET /ping, /ready, /version, /metrics, and the path of an
+ * input that shares the server. */
 extern const pl_spec pl_http_spec;
 
 typedef struct pl_http_hooks {
@@ -51,10 +53,26 @@ typedef struct pl_http_hooks {
 
 typedef struct pl_http pl_http;
 
-/* Starts serving on cfg->address ("host:port"; ":port" for every address).
- * On failure the error names the address. */
-wp_status pl_http_start(const pl_http_cfg *cfg, const pl_http_hooks *hooks, pl_http **out,
-                        wp_error *err);
+/* An input's path on the shared server (Bento: an http_server input with
+ * no address). Requests for `path` go to handler and completed, as if the
+ * input had its own libmicrohttpd server; the server then runs a thread
+ * per connection. quiesce is called before the server stops: it must
+ * answer every request still waiting. */
+struct pl_http_route {
+    const char                  *path;    /* NULL: no route */
+    const char                  *owner;   /* the input's config path, for messages */
+    MHD_AccessHandlerCallback    handler;
+    MHD_RequestCompletedCallback completed;
+    void                       (*quiesce)(void *cls);
+    void                        *cls;
+    unsigned                     max_connections;
+};
+
+/* Starts serving on cfg->address ("host:port"; ":port" for every address),
+ * with route (NULL or path NULL: none) beside the endpoints. On failure the
+ * error names the address. */
+wp_status pl_http_start(const pl_http_cfg *cfg, const pl_http_hooks *hooks,
+                        const pl_http_route *route, pl_http **out, wp_error *err);
 void pl_http_stop(pl_http *h);
 
 #endif

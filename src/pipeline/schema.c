@@ -733,7 +733,7 @@ static void field_default_text(const pl_field *f, wp_doc_format fmt, char *buf, 
     if (f->flags & PL_REQUIRED)
         snprintf(buf, size, "required");
     else if (f->def)
-        snprintf(buf, size, "%s%s%s", q, f->def, q);
+        snprintf(buf, size, "%s%s%s", q, f->def[0] ? f->def : "\"\"", q);
     else if (f->type == PL_T_SECTION)
         buf[0] = '\0';
     else
@@ -790,7 +790,7 @@ static void example(FILE *out, const char *parent, const pl_spec *s) {
             fprintf(out, "%s%s: %s # required\n", ind, f->name,
                     f->type == PL_T_STR_LIST ? "[]" : "\"\"");
         else if (f->def)
-            fprintf(out, "%s%s: %s\n", ind, f->name, f->def);
+            fprintf(out, "%s%s: %s\n", ind, f->name, f->def[0] ? f->def : "\"\"");
         else
             fprintf(out, "%s%s: # none\n", ind, f->name);
     }

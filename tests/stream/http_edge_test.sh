@@ -95,4 +95,94 @@ sed 's/sync_response: {}/sync_response: maybe/' "$tmp/sync.yaml" > "$tmp/bad.yam
 grep -q "sync_response: expected true, false or a mapping" "$tmp/bad.out" &&
   ok "sync_response: a value neither bool nor object is refused" || fail "sync_response lint" "$(cat "$tmp/bad.out")"
 
+# ---------------------------------------------------------------- malformed requests
+port=$("$tool" freeport)
+base="http://127.0.0.1:$port"
+cat > "$tmp/raw.yaml" <<YAML
+input:
+  http_server:
+    address: 127.0.0.1:$port
+    sync_response:
+      metadata_headers: { include_prefixes: [ "X-Echo" ] }
+$processors
+YAML
+# raw TEXT: sends TEXT (printf format) on a new connection and prints the
+# status of the answer ("none" when the connection closes without one).
+raw() {
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || { echo noconnect; return; }
+  printf "$1" >&3
+  local line
+  line=$(timeout 10 head -1 <&3 | tr -d '\r')
+  exec 3>&- 3<&-
+  [ -n "$line" ] && echo "$line" | cut -d' ' -f2 || echo none
+}
+alive() { # LABEL: a well-formed request is still answered
+  local got
+  got=$(curl -s -m 10 -w ' %{http_code}' --data-binary 'still here' "$base/post")
+  [ "$got" = "STILL HERE 200" ] || fail "$1" "the next request got '$got'"
+}
+if start raw; then
+  big=$(head -c 100000 /dev/zero | tr '\0' a)
+  checks=(
+    "no colon|400|POST /post HTTP/1.1\r\nHost: x\r\nBadHeaderNoColon\r\n\r\n"
+    "NUL in a name|400|POST /post HTTP/1.1\r\nHost: x\r\nX-\0A: ab\r\n\r\n"
+    "HTTP/1.1 without Host|400|POST /post HTTP/1.1\r\n\r\n"
+    "100 KB header|431|POST /post HTTP/1.1\r\nHost: x\r\nX-Big: $big\r\n\r\n"
+    "bad Content-Length|400|POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"
+    "not HTTP|none|GARBAGE\r\n\r\n"
+  )
+  for c in "${checks[@]}"; do
+    what=${c%%|*}; rest=${c#*|}; want=${rest%%|*}; req=${rest#*|}
+    got=$(raw "$req")
+    # A server that answers before reading the whole request and closes may
+    # reset the connection, and the reset can discard the answer: try again.
+    for _ in 1 2; do
+      case $got in [0-9][0-9][0-9]) ;; *) [ "$want" != none ] && got=$(raw "$req") ;; esac
+    done
+    [ "$got" = "$want" ] && ok "malformed request ($what): $want" || fail "malformed ($what)" "answer $got, want $want"
+    alive "after $what"
+  done
+  # libmicrohttpd cuts a header value at a NUL byte (documented): the
+  # request is served, with the value up to the NUL.
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  printf 'POST /post HTTP/1.1\r\nHost: x\r\nX-Echo-A: a\0b\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx' >&3
+  timeout 10 cat <&3 | tr -d '\r' > "$tmp/nul.txt"
+  exec 3>&- 3<&-
+  head -1 "$tmp/nul.txt" | grep -q ' 200 ' && grep -qx 'X-Echo-A: a' "$tmp/nul.txt" &&
+    ok "NUL in a header value: served, the value cut at the NUL" || fail "NUL in a value" "$(cat "$tmp/nul.txt")"
+  alive "after a NUL in a value"
+  # Only the well-formed requests became messages.
+  kill -TERM $wp; wait $wp; rc=$?
+  [ $rc = 0 ] && grep -q 'event=summary in=8 out=8 errored=0' "$tmp/raw.err" &&
+    ok "malformed requests: exit 0, only the 8 good requests were messages" ||
+    fail "malformed summary" "exit $rc: $(grep summary "$tmp/raw.err")"
+fi
+
+# ---------------------------------------------------------------- the shared http server
+port=$("$tool" freeport)
+base="http://127.0.0.1:$port"
+cat > "$tmp/shared.yaml" <<YAML
+http:
+  address: 127.0.0.1:$port
+input:
+  http_server:
+    sync_response: true
+$processors
+YAML
+if start shared; then
+  got=$(curl -s -w ' %{http_code}' --data-binary 'shared' "$base/post")
+  [ "$got" = "SHARED 200" ] && ok "no address: the input's path on the http server" || fail "shared post" "'$got'"
+  got=$(curl -s "$base/ping")
+  [ "$got" = pong ] && ok "no address: /ping on the same server" || fail "shared ping" "'$got'"
+  curl -s "$base/metrics" | grep -q '^input_received{label="",path="root.input"} 1$' &&
+    ok "no address: /metrics counts the request" || fail "shared metrics" "$(curl -s "$base/metrics" | grep input_received)"
+  code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary x "$base/other")
+  [ "$code" = 404 ] && ok "no address: other paths 404" || fail "shared 404" "$code"
+  stop shared
+fi
+sed 's#^    sync_response: true#    path: /metrics#' "$tmp/shared.yaml" > "$tmp/clash.yaml"
+"$wasmpipe" -c "$tmp/clash.yaml" 2> "$tmp/clash.err"; rc=$?
+[ $rc = 2 ] && grep -q "path '/metrics' is one of the http service's endpoints" "$tmp/clash.err" &&
+  ok "no address: a path that is an endpoint is refused (exit 2)" || fail "clash" "exit $rc: $(cat "$tmp/clash.err")"
+
 exit $fails
