@@ -188,6 +188,19 @@ WP_API uint64_t wp_engine_stack_bytes(const wp_engine *e, const struct wp_instan
 /* The engine must outlive every module, instance and host object made from it. */
 WP_API void wp_engine_destroy(wp_engine *e);
 
+/* The engine's allocator (wp_engine_config.alloc), for the layers built on
+ * the runtime and for embedders, so that every allocation they make can be
+ * counted, capped or failed in the same place as the engine's own.
+ * wp_engine_alloc returns zeroed memory, or NULL when the allocator fails
+ * (a size of 0 is made as 1, so the result is never NULL for success).
+ * wp_engine_realloc keeps the first min(old_size, new_size) bytes, zeroes
+ * the grown part, and on failure returns NULL leaving p as it was; p NULL
+ * allocates. old_size and size must be what was asked for p. p NULL frees
+ * nothing. Thread-safe if the allocator is. */
+WP_API void *wp_engine_alloc(wp_engine *e, size_t size);
+WP_API void *wp_engine_realloc(wp_engine *e, void *p, size_t old_size, size_t new_size);
+WP_API void wp_engine_free(wp_engine *e, void *p, size_t size);
+
 /* ---------------------------------------------------------------- modules */
 
 typedef struct wp_module wp_module;

@@ -43,6 +43,16 @@ void rt_free(wp_engine *e, void *p, size_t size)
         e->cfg.alloc(e->cfg.alloc_ud, p, nonzero(size), 0);
 }
 
+/* The same three for the layers above, through the public header. */
+void *wp_engine_alloc(wp_engine *e, size_t size) { return rt_alloc(e, size); }
+
+void *wp_engine_realloc(wp_engine *e, void *p, size_t old_size, size_t new_size)
+{
+    return rt_realloc(e, p, old_size, new_size);
+}
+
+void wp_engine_free(wp_engine *e, void *p, size_t size) { rt_free(e, p, size); }
+
 /* ---------------------------------------------------------------- arena */
 
 /* A chunk is one allocation: this header, then the bytes handed out. */

@@ -185,11 +185,12 @@ uint16_t ws_poll_common(ws_ctx *c, uint32_t in, uint32_t out, uint32_t nsubs,
         return WS_EFAULT;
     if (nsubs > WS_MAX_SUBSCRIPTIONS) return WS_ENOMEM;
 
-    sub *subs = calloc(nsubs, sizeof *subs);
-    struct pollfd *pfds = calloc(nsubs, sizeof *pfds);
+    wp_engine *eng = c->w->engine;
+    sub *subs = wp_engine_alloc(eng, nsubs * sizeof *subs);
+    struct pollfd *pfds = wp_engine_alloc(eng, nsubs * sizeof *pfds);
     if (!subs || !pfds) {
-        free(subs);
-        free(pfds);
+        wp_engine_free(eng, subs, nsubs * sizeof *subs);
+        wp_engine_free(eng, pfds, nsubs * sizeof *pfds);
         return WS_ENOMEM;
     }
     uint64_t mono = 0;
@@ -228,8 +229,8 @@ uint16_t ws_poll_common(ws_ctx *c, uint32_t in, uint32_t out, uint32_t nsubs,
         r = ws_wait(c, pfds, (uint32_t)npfds, first_deadline, &e);
     }
     if (r < 0 && e) {
-        free(subs);
-        free(pfds);
+        wp_engine_free(eng, subs, nsubs * sizeof *subs);
+        wp_engine_free(eng, pfds, nsubs * sizeof *pfds);
         return e;
     }
 
@@ -252,8 +253,8 @@ uint16_t ws_poll_common(ws_ctx *c, uint32_t in, uint32_t out, uint32_t nsubs,
         }
         nevents++;
     }
-    free(subs);
-    free(pfds);
+    wp_engine_free(eng, subs, nsubs * sizeof *subs);
+    wp_engine_free(eng, pfds, nsubs * sizeof *pfds);
     ws_st32(c->mem + nevents_ptr, nevents);
     return WS_ESUCCESS;
 }

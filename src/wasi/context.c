@@ -26,7 +26,7 @@ wp_status ws_fail(wp_error *err, wp_status code, const char *fmt, ...) {
 
 /* Packs n strings back to back, NUL-terminated, so that args_get and
  * environ_get are two copies. The guest sees sizes as u32, hence the cap. */
-static wp_status pack_strings(const char *const *v, uint32_t n, const char *what,
+static wp_status pack_strings(wp_engine *e, const char *const *v, uint32_t n, const char *what,
                               char **out, uint32_t *out_size, wp_error *err) {
     uint64_t total = 0;
     *out = NULL;
@@ -39,7 +39,7 @@ static wp_status pack_strings(const char *const *v, uint32_t n, const char *what
             return ws_fail(err, WP_ERR_ARG, "wasi config: %s is too large", what);
     }
     if (total == 0) return WP_OK;
-    char *buf = malloc((size_t)total);
+    char *buf = wp_engine_alloc(e, (size_t)total);
     if (!buf) return ws_fail(err, WP_ERR_NOMEM, "wasi config: no memory for %s", what);
     size_t at = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -105,8 +105,10 @@ static wp_status setup_preopen(wp_wasi *w, uint32_t fd, const wp_wasi_dir *d, wp
         f->kind = WS_FD_FREE;
         return ws_fail(err, WP_ERR_IO, "wasi config: '%s' is not a directory", d->host_path);
     }
-    f->preopen = malloc(glen + 1);
-    if (!f->preopen) return ws_fail(err, WP_ERR_NOMEM, "wasi config: no memory");
+    f->preopen = wp_engine_alloc(w->engine, glen + 1);
+    if (!f->preopen)
+        return ws_fail(err, WP_ERR_NOMEM, "wasi config: dir '%s': no memory for its name",
+                       d->host_path);
     memcpy(f->preopen, guest, glen + 1);
     f->preopen_len = (uint32_t)glen;
     return WP_OK;
@@ -124,21 +126,26 @@ wp_status wp_wasi_create(wp_engine *e, const wp_wasi_config *cfg, wp_wasi **out,
     if (cfg->ndirs > 0 && !cfg->dirs)
         return ws_fail(err, WP_ERR_ARG, "wasi config: dirs is NULL with a count of %u", cfg->ndirs);
 
-    wp_wasi *w = calloc(1, sizeof *w);
+    wp_wasi *w = wp_engine_alloc(e, sizeof *w);
     if (!w) return ws_fail(err, WP_ERR_NOMEM, "wp_wasi_create: no memory");
     w->engine = e;
     atomic_init(&w->cancelled, false);
-    wp_status st = pack_strings(cfg->argv, cfg->argc, "argv", &w->args, &w->args_size, err);
+    wp_status st = pack_strings(e, cfg->argv, cfg->argc, "argv", &w->args, &w->args_size, err);
     if (st == WP_OK) {
         w->argc = cfg->argc;
-        st = pack_strings(cfg->env, cfg->nenv, "env", &w->env, &w->env_size, err);
+        st = pack_strings(e, cfg->env, cfg->nenv, "env", &w->env, &w->env_size, err);
         w->envc = cfg->nenv;
     }
     if (st == WP_OK) {
-        w->nfds = 3 + cfg->ndirs;
-        w->fds = calloc(w->nfds, sizeof *w->fds);
-        if (!w->fds) st = ws_fail(err, WP_ERR_NOMEM, "wp_wasi_create: no memory");
-        for (uint32_t i = 0; w->fds && i < w->nfds; i++) w->fds[i].host = -1;
+        /* nfds is set only with the table, which destroy walks. */
+        uint32_t nfds = 3 + cfg->ndirs;
+        w->fds = wp_engine_alloc(e, nfds * sizeof *w->fds);
+        if (!w->fds) {
+            st = ws_fail(err, WP_ERR_NOMEM, "wp_wasi_create: no memory for %u descriptors", nfds);
+        } else {
+            w->nfds = nfds;
+            for (uint32_t i = 0; i < w->nfds; i++) w->fds[i].host = -1;
+        }
     }
     for (uint32_t i = 0; st == WP_OK && i < 3; i++) st = setup_stdio(w, i, &cfg->stdio[i], err);
     for (uint32_t i = 0; st == WP_OK && i < cfg->ndirs; i++)
@@ -155,11 +162,12 @@ wp_status wp_wasi_create(wp_engine *e, const wp_wasi_config *cfg, wp_wasi **out,
 void wp_wasi_destroy(wp_wasi *w) {
     if (!w) return;
     ws_funcs_destroy(w);
-    for (uint32_t i = 0; i < w->nfds; i++) ws_fd_release(&w->fds[i]);
-    free(w->fds);
-    free(w->args);
-    free(w->env);
-    free(w);
+    wp_engine *e = w->engine;
+    for (uint32_t i = 0; i < w->nfds; i++) ws_fd_release(w, &w->fds[i]);
+    if (w->fds) wp_engine_free(e, w->fds, w->nfds * sizeof *w->fds);
+    if (w->args) wp_engine_free(e, w->args, w->args_size);
+    if (w->env) wp_engine_free(e, w->env, w->env_size);
+    wp_engine_free(e, w, sizeof *w);
 }
 
 /* Looks up an entry point; WP_ERR_NOT_FOUND leaves *out NULL. */

@@ -220,7 +220,7 @@ uint16_t ws_fd_tell(ws_ctx *c, const uint64_t *args) {
 uint16_t ws_fd_close(ws_ctx *c, const uint64_t *args) {
     ws_fd *f = ws_fd_get(c->w, ws_arg32(args, 0));
     if (!f) return WS_EBADF;
-    ws_fd_release(f);
+    ws_fd_release(c->w, f);
     return WS_ESUCCESS;
 }
 
@@ -230,7 +230,7 @@ uint16_t ws_fd_renumber(ws_ctx *c, const uint64_t *args) {
     ws_fd *src = ws_fd_get(c->w, from), *dst = ws_fd_get(c->w, to);
     if (!src || !dst) return WS_EBADF;
     if (from == to) return WS_ESUCCESS;
-    ws_fd_release(dst);
+    ws_fd_release(c->w, dst);
     *dst = *src;
     memset(src, 0, sizeof *src);
     src->host = -1;

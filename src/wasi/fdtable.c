@@ -127,9 +127,8 @@ uint16_t ws_fd_alloc(wp_wasi *w, uint32_t *out) {
     if (w->nfds >= WS_MAX_FDS) return WS_EMFILE;
     uint32_t n = w->nfds * 2 < 16 ? 16 : w->nfds * 2;
     if (n > WS_MAX_FDS) n = WS_MAX_FDS;
-    ws_fd *fds = realloc(w->fds, n * sizeof *fds);
-    if (!fds) return WS_ENOMEM;
-    memset(fds + w->nfds, 0, (n - w->nfds) * sizeof *fds);
+    ws_fd *fds = wp_engine_realloc(w->engine, w->fds, w->nfds * sizeof *fds, n * sizeof *fds);
+    if (!fds) return WS_ENOMEM; /* the grown part comes zeroed */
     for (uint32_t i = w->nfds; i < n; i++) fds[i].host = -1;
     *out = w->nfds;
     w->fds = fds;
@@ -137,10 +136,10 @@ uint16_t ws_fd_alloc(wp_wasi *w, uint32_t *out) {
     return WS_ESUCCESS;
 }
 
-void ws_fd_release(ws_fd *f) {
+void ws_fd_release(wp_wasi *w, ws_fd *f) {
     if (f->dir) closedir(f->dir); /* its own dup of host */
     if (f->owned && f->host >= 0) close(f->host);
-    free(f->preopen);
+    if (f->preopen) wp_engine_free(w->engine, f->preopen, (size_t)f->preopen_len + 1);
     memset(f, 0, sizeof *f);
     f->host = -1;
 }

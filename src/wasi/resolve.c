@@ -24,7 +24,8 @@
 /* The rest of the path still to walk lives in `rest`, a heap buffer that a
  * symbolic link's text is spliced into. */
 typedef struct walk {
-    char    *rest;
+    wp_engine *engine;   /* allocates rest and names */
+    char    *rest;       /* rest_len + 1 bytes */
     size_t   rest_len;
     int      base;       /* the directory the path is relative to (not ours) */
     int      cur;        /* the directory reached: base, or ours to close */
@@ -41,8 +42,8 @@ static int top(const walk *k) {
 
 static void walk_free(walk *k, bool keep_cur) {
     if (!keep_cur && k->cur != k->base) close(k->cur);
-    free(k->names);
-    free(k->rest);
+    wp_engine_free(k->engine, k->names, k->names_cap);
+    wp_engine_free(k->engine, k->rest, k->rest_len + 1);
 }
 
 static void set_cur(walk *k, int fd) {
@@ -60,7 +61,7 @@ static uint16_t descend(walk *k, const char *name) {
     size_t len = strlen(name) + 1;
     if (k->names_len + len > k->names_cap) {
         size_t cap = (k->names_len + len) * 2;
-        char *n = realloc(k->names, cap);
+        char *n = wp_engine_realloc(k->engine, k->names, k->names_cap, cap);
         if (!n) return WS_ENOMEM;
         k->names = n;
         k->names_cap = cap;
@@ -105,12 +106,12 @@ static uint16_t splice_link(walk *k, const char *name, size_t after) {
     if (target[0] == '/') return WS_ENOTCAPABLE;
     size_t tail = k->rest_len - after;
     if ((size_t)n + tail > 4 * WS_MAX_PATH) return WS_ENAMETOOLONG;
-    char *r = malloc((size_t)n + tail + 1);
+    char *r = wp_engine_alloc(k->engine, (size_t)n + tail + 1);
     if (!r) return WS_ENOMEM;
     memcpy(r, target, (size_t)n);
     memcpy(r + n, k->rest + after, tail);
     r[(size_t)n + tail] = '\0';
-    free(k->rest);
+    wp_engine_free(k->engine, k->rest, k->rest_len + 1);
     k->rest = r;
     k->rest_len = (size_t)n + tail;
     return WS_ESUCCESS;
@@ -129,8 +130,9 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr, uint32
     if (p[0] == '/') return WS_ENOTCAPABLE;
 
     walk k = { 0 };
+    k.engine = c->w->engine;
     k.base = k.cur = base->host;
-    k.rest = malloc(path_len + 1);
+    k.rest = wp_engine_alloc(k.engine, (size_t)path_len + 1);
     if (!k.rest) return WS_ENOMEM;
     memcpy(k.rest, p, path_len);
     k.rest[path_len] = '\0';
@@ -195,13 +197,8 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr, uint32
         walk_free(&k, false);
         return e;
     }
-    size_t flen = strlen(comp);
-    out->buf = malloc(flen + 1);
-    if (!out->buf) {
-        walk_free(&k, false);
-        return WS_ENOMEM;
-    }
-    memcpy(out->buf, comp, flen + 1);
+    _Static_assert(sizeof comp <= sizeof out->buf, "a component fits in ws_path.buf");
+    memcpy(out->buf, comp, strlen(comp) + 1);
     out->name = out->buf;
     out->want_dir = want_dir && strcmp(comp, ".") != 0;
     out->not_dir = not_dir;
@@ -214,7 +211,6 @@ uint16_t ws_path_resolve(ws_ctx *c, const ws_fd *base, uint32_t path_ptr, uint32
 
 void ws_path_release(ws_path *p) {
     if (p->owned && p->dirfd >= 0) close(p->dirfd);
-    free(p->buf);
     memset(p, 0, sizeof *p);
     p->dirfd = -1;
 }

@@ -200,7 +200,8 @@ typedef struct ws_fd {
                                host descriptors (see fd_fdstat_set_flags) */
     uint64_t   rights_base;
     uint64_t   rights_inheriting;
-    char      *preopen;     /* guest name of a preopened directory, else NULL */
+    char      *preopen;     /* guest name of a preopened directory, else NULL;
+                               preopen_len + 1 bytes from the engine */
     uint32_t   preopen_len;
     DIR       *dir;         /* fd_readdir stream, opened on first use */
     uint64_t   dir_pos;     /* index of the entry dir will return next */
@@ -317,7 +318,7 @@ uint16_t ws_fd_lookup(wp_wasi *w, uint32_t fd, uint64_t rights, ws_fd **out);
 /* Claims the lowest free guest fd (>= 3 once stdio exists). */
 uint16_t ws_fd_alloc(wp_wasi *w, uint32_t *out);
 /* Releases an entry and what it holds. */
-void ws_fd_release(ws_fd *f);
+void ws_fd_release(wp_wasi *w, ws_fd *f);
 /* Sets up a host descriptor entry: filetype and rights from fstat. */
 uint16_t ws_fd_init_host(ws_fd *f, int host, bool owned, uint64_t rights_mask,
                          uint64_t inheriting);
@@ -377,7 +378,7 @@ typedef struct ws_path {
     bool        want_dir;   /* the guest path ended with '/' */
     bool        not_dir;    /* ...and the final name is an existing non-directory */
     uint32_t    depth;      /* directories between the base and dirfd */
-    char       *buf;        /* storage for name */
+    char        buf[256];   /* storage for name (a component is shorter) */
 } ws_path;
 
 /* A final "name/" naming an existing non-directory resolves with not_dir
