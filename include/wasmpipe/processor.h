@@ -25,7 +25,12 @@ extern "C" {
  * an error state. Not thread-safe: one thread touches a message at a time. */
 typedef struct wp_message wp_message;
 
-/* data: borrowed (copied). NULL on allocation failure. */
+/* data: borrowed (copied). NULL on allocation failure. The message and
+ * everything it holds are allocated through e's allocator
+ * (wp_engine_alloc), so e must outlive it; copies use the same engine.
+ * e NULL: libc's malloc, as wp_message_create does. */
+WP_API wp_message *wp_message_create_in(wp_engine *e, const uint8_t *data, size_t len);
+/* wp_message_create_in(NULL, data, len): a message on libc's malloc. */
 WP_API wp_message *wp_message_create(const uint8_t *data, size_t len);
 WP_API void wp_message_destroy(wp_message *msg);
 /* A deep copy (bytes, metadata, error), or NULL on allocation failure. */
@@ -36,8 +41,9 @@ WP_API const uint8_t *wp_message_bytes(const wp_message *msg, size_t *len);
 /* data: borrowed (copied). */
 WP_API wp_status wp_message_set_bytes(wp_message *msg, const uint8_t *data, size_t len);
 /* Takes over `data` (from malloc, `cap` bytes of which the first `len` are
- * the content) without copying it; the message frees it. For an input that
- * has a large message in a buffer of its own already. */
+ * the content) without copying it; the message frees it, with free() also
+ * when the message was made with an engine. For an input that has a large
+ * message in a buffer of its own already. */
 WP_API void wp_message_adopt_bytes(wp_message *msg, uint8_t *data, size_t len, size_t cap);
 
 /* The value for a key, as a view valid until the metadata changes; NULL

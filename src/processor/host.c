@@ -111,7 +111,8 @@ static wp_status place(wp_call *call, pr_entry *e, const char *fn, const uint8_t
         return wp_call_trap(call, "%s: the module exports no allocator", fn);
     if (e->nin == e->cap_in) {
         size_t cap = e->cap_in ? e->cap_in * 2 : 8;
-        pr_inbound *in = realloc(e->in, cap * sizeof *in);
+        pr_inbound *in = wp_engine_realloc(e->proc->engine, e->in, e->cap_in * sizeof *in,
+                                           cap * sizeof *in);
         if (in == NULL)
             return wp_call_trap(call, "%s: out of host memory", fn);
         e->in = in;
@@ -193,7 +194,7 @@ static wp_status get_meta(wp_call *call, void *user, uint64_t *slots)
     /* The key is copied out before the guest runs again (deallocate, then
      * the allocator), which may reuse or move that memory. */
     if (klen > e->key_cap) {
-        uint8_t *k = realloc(e->key, klen);
+        uint8_t *k = wp_engine_realloc(e->proc->engine, e->key, e->key_cap, klen);
         if (k == NULL)
             return wp_call_trap(call, "%s: out of host memory for a %u-byte key", fn,
                                 (unsigned)klen);

@@ -8,6 +8,10 @@
  * keys (a guest may set any number) gets a hash index over them once it
  * passes META_INDEX_MIN, so that setting or reading N keys costs O(N) and
  * not O(N^2); the index is rebuilt lazily after a delete or a clear.
+ *
+ * A message allocates through the engine it was made with
+ * (wp_message_create_in), or libc without one. Its bytes may be libc's
+ * even then (wp_message_adopt_bytes), so the buffer remembers whose it is.
  */
 #include "proc.h"
 
@@ -34,36 +38,92 @@ static size_t grow_cap(size_t need)
     return cap;
 }
 
-wp_message *wp_message_create(const uint8_t *data, size_t len)
+/* The allocator of a message: the engine's, or libc's for e NULL. Sizes
+ * are those asked for, as the engine's allocator needs them. */
+static void *mem_alloc(wp_engine *e, size_t size)
 {
-    wp_message *m = calloc(1, sizeof *m);
+    return e != NULL ? wp_engine_alloc(e, size) : malloc(size ? size : 1);
+}
+
+static void mem_free(wp_engine *e, void *p, size_t size)
+{
+    if (e != NULL)
+        wp_engine_free(e, p, size);
+    else
+        free(p);
+}
+
+static void *mem_realloc(wp_engine *e, void *p, size_t old_size, size_t new_size)
+{
+    if (e != NULL)
+        return wp_engine_realloc(e, p, old_size, new_size);
+    return realloc(p, new_size ? new_size : 1);
+}
+
+static void free_data(wp_message *m)
+{
+    mem_free(m->data_engine, m->data, m->cap);
+    m->data = NULL;
+    m->cap = 0;
+    m->len = 0;
+}
+
+static void free_error(wp_message *m)
+{
+    if (m->error != NULL)
+        mem_free(m->engine, m->error, strlen(m->error) + 1);
+    m->error = NULL;
+}
+
+static char *copy_text(wp_engine *e, const char *text)
+{
+    size_t n = strlen(text) + 1;
+    char *copy = mem_alloc(e, n);
+    if (copy != NULL)
+        memcpy(copy, text, n);
+    return copy;
+}
+
+wp_message *wp_message_create_in(wp_engine *e, const uint8_t *data, size_t len)
+{
+    wp_message *m = mem_alloc(e, sizeof *m);
     if (m == NULL)
         return NULL;
+    memset(m, 0, sizeof *m);
+    m->engine = e;
+    m->data_engine = e;
     if (wp_message_set_bytes(m, data, len) != WP_OK) {
-        free(m);
+        mem_free(e, m, sizeof *m);
         return NULL;
     }
     return m;
+}
+
+wp_message *wp_message_create(const uint8_t *data, size_t len)
+{
+    return wp_message_create_in(NULL, data, len);
 }
 
 void wp_message_destroy(wp_message *m)
 {
     if (m == NULL)
         return;
+    wp_engine *e = m->engine;
     for (size_t i = 0; i < m->cap_meta; i++)
-        free(m->meta[i].buf);
-    free(m->meta);
-    free(m->slots);
-    free(m->data);
-    free(m->error);
-    free(m);
+        if (m->meta[i].buf != NULL)
+            mem_free(e, m->meta[i].buf, m->meta[i].cap);
+    mem_free(e, m->meta, m->cap_meta * sizeof *m->meta);
+    mem_free(e, m->slots, m->slots_cap * sizeof *m->slots);
+    free_data(m);
+    free_error(m);
+    mem_free(e, m, sizeof *m);
 }
 
 wp_message *wp_message_copy(const wp_message *src)
 {
     if (src == NULL)
         return NULL;
-    wp_message *m = wp_message_create(src->data, src->len);
+    wp_message *m = wp_message_create_in(src->engine, src->data, src->len);
     if (m == NULL)
         return NULL;
     for (size_t i = 0; i < src->nmeta; i++) {
@@ -75,7 +135,7 @@ wp_message *wp_message_copy(const wp_message *src)
         }
     }
     if (src->error != NULL) {
-        m->error = strdup(src->error);
+        m->error = copy_text(m->engine, src->error);
         if (m->error == NULL) {
             wp_message_destroy(m);
             return NULL;
@@ -103,11 +163,15 @@ void wp_message_adopt_bytes(wp_message *m, uint8_t *data, size_t len, size_t cap
         free(data);
         return;
     }
-    free(m->data);
-    m->data = cap ? data : NULL;
-    if (!cap)
+    free_data(m);
+    if (!cap) {
         free(data);
-    m->len = cap ? len : 0;
+        m->data_engine = m->engine;
+        return;
+    }
+    m->data = data;
+    m->data_engine = NULL;   /* libc's, whatever the message's allocator */
+    m->len = len;
     m->cap = cap;
 }
 
@@ -117,11 +181,12 @@ wp_status wp_message_set_bytes(wp_message *m, const uint8_t *data, size_t len)
         return WP_ERR_ARG;
     if (len > m->cap) {
         size_t cap = grow_cap(len);
-        uint8_t *p = malloc(cap);
+        uint8_t *p = mem_alloc(m->engine, cap);
         if (p == NULL)
             return WP_ERR_NOMEM;
-        free(m->data);
+        free_data(m);
         m->data = p;
+        m->data_engine = m->engine;
         m->cap = cap;
     }
     /* memmove: data may be a view of these very bytes. */
@@ -135,12 +200,15 @@ void pr_message_swap_bytes(wp_message *a, wp_message *b)
 {
     uint8_t *data = a->data;
     size_t len = a->len, cap = a->cap;
+    wp_engine *owner = a->data_engine;
     a->data = b->data;
     a->len = b->len;
     a->cap = b->cap;
+    a->data_engine = b->data_engine;
     b->data = data;
     b->len = len;
     b->cap = cap;
+    b->data_engine = owner;
 }
 
 /* The index must be rebuilt before its next use (entries moved or went). */
@@ -190,10 +258,10 @@ static bool index_sync(wp_message *m)
         if (size > m->slots_cap) {
             if (size > SIZE_MAX / sizeof *m->slots)
                 return false;
-            uint32_t *slots = malloc(size * sizeof *slots);
+            uint32_t *slots = mem_alloc(m->engine, size * sizeof *slots);
             if (slots == NULL)
                 return false;
-            free(m->slots);
+            mem_free(m->engine, m->slots, m->slots_cap * sizeof *m->slots);
             m->slots = slots;
             m->slots_cap = size;
         }
@@ -270,13 +338,13 @@ wp_status wp_message_meta_set(wp_message *m, const char *key, size_t klen,
     if (e != NULL) {
         if (need > e->cap) {
             /* A fresh buffer: value may be a view of the old one. */
-            uint8_t *p = malloc(need ? need : 1);
+            uint8_t *p = mem_alloc(m->engine, need);
             if (p == NULL)
                 return WP_ERR_NOMEM;
             memcpy(p, e->buf, klen);
             if (vlen > 0)
                 memcpy(p + klen, value, vlen);
-            free(e->buf);
+            mem_free(m->engine, e->buf, e->cap);
             e->buf = p;
             e->cap = need;
         } else if (vlen > 0) {
@@ -289,7 +357,8 @@ wp_status wp_message_meta_set(wp_message *m, const char *key, size_t klen,
         size_t cap = m->cap_meta ? m->cap_meta * 2 : 4;
         if (cap > SIZE_MAX / sizeof *m->meta)
             return WP_ERR_NOMEM;
-        pr_meta *arr = realloc(m->meta, cap * sizeof *arr);
+        pr_meta *arr = mem_realloc(m->engine, m->meta, m->cap_meta * sizeof *arr,
+                                   cap * sizeof *arr);
         if (arr == NULL)
             return WP_ERR_NOMEM;
         memset(arr + m->cap_meta, 0, (cap - m->cap_meta) * sizeof *arr);
@@ -298,10 +367,11 @@ wp_status wp_message_meta_set(wp_message *m, const char *key, size_t klen,
     }
     e = &m->meta[m->nmeta];
     if (e->buf == NULL || e->cap < need) {
-        uint8_t *p = malloc(need ? need : 1);
+        uint8_t *p = mem_alloc(m->engine, need);
         if (p == NULL)
             return WP_ERR_NOMEM;
-        free(e->buf);
+        if (e->buf != NULL)
+            mem_free(m->engine, e->buf, e->cap);
         e->buf = p;
         e->cap = need;
     }
@@ -376,8 +446,8 @@ void wp_message_set_error(wp_message *m, const char *fmt, ...)
         if (n >= 0)
             text = buf;
     }
-    char *copy = strdup(text);
-    free(m->error);
+    char *copy = copy_text(m->engine, text);
+    free_error(m);
     m->error = copy;
     /* Without memory for the text, the message must still read as errored. */
     m->error_lost = (copy == NULL);
@@ -387,7 +457,6 @@ void wp_message_clear_error(wp_message *m)
 {
     if (m == NULL)
         return;
-    free(m->error);
-    m->error = NULL;
+    free_error(m);
     m->error_lost = false;
 }

@@ -136,26 +136,27 @@ static void entry_destroy(pr_entry *e)
     wp_imports_destroy(e->imports);
     wp_wasi_destroy(e->wasi);
     wp_message_destroy(e->stage);
-    free(e->in);
-    free(e->key);
+    wp_engine *eng = e->proc->engine;
+    wp_engine_free(eng, e->in, e->cap_in * sizeof *e->in);
+    wp_engine_free(eng, e->key, e->key_cap);
     pthread_mutex_destroy(&e->lock);
-    free(e);
+    wp_engine_free(eng, e, sizeof *e);
 }
 
 static wp_status entry_create(wp_processor *p, pr_entry **out, wp_error *err)
 {
     *out = NULL;
-    pr_entry *e = calloc(1, sizeof *e);
+    pr_entry *e = wp_engine_alloc(p->engine, sizeof *e);
     if (e == NULL)
         return pr_fail(err, WP_ERR_NOMEM, "out of memory for an instance");
     if (pthread_mutex_init(&e->lock, NULL) != 0) {
-        free(e);
+        wp_engine_free(p->engine, e, sizeof *e);
         return pr_fail(err, WP_ERR_NOMEM, "cannot create a mutex");
     }
     e->proc = p;
     e->out_line = (pr_linebuf){ .entry = e, .event = "guest_stdout", .level = WP_LOG_INFO };
     e->err_line = (pr_linebuf){ .entry = e, .event = "guest_stderr", .level = WP_LOG_WARN };
-    e->stage = wp_message_create(NULL, 0);
+    e->stage = wp_message_create_in(p->engine, NULL, 0);
     if (e->stage == NULL) {
         entry_destroy(e);
         return pr_fail(err, WP_ERR_NOMEM, "out of memory for an instance");

@@ -34,8 +34,12 @@ typedef struct pr_meta {
 } pr_meta;
 
 struct wp_message {
+    wp_engine *engine;      /* allocates everything below; NULL: libc */
     uint8_t *data;          /* NULL while cap is 0 */
     size_t   len, cap;
+    /* Whose allocation data is: the message's engine, or NULL for libc
+     * (bytes adopted from malloc, or swapped in from a libc message). */
+    wp_engine *data_engine;
     pr_meta *meta;          /* insertion order */
     size_t   nmeta, cap_meta;
     /* A hash index over meta[0..nindexed), built once a message has many
@@ -50,8 +54,9 @@ struct wp_message {
     bool     error_lost;    /* errored, but its text could not be allocated */
 };
 
-/* Exchanges the bytes (buffer, length, capacity) of two messages, so that
- * committing staged bytes is a swap and not a copy. */
+/* Exchanges the bytes (buffer, length, capacity, and whose allocation the
+ * buffer is) of two messages, so that committing staged bytes is a swap and
+ * not a copy, also between messages of different allocators. */
 void pr_message_swap_bytes(wp_message *a, wp_message *b);
 /* Forgets every metadata entry but keeps the buffers for reuse. */
 void pr_message_clear_meta(wp_message *m);

@@ -124,17 +124,34 @@ static bool same_type(const wp_functype *a, const wp_functype *b)
     return true;
 }
 
-static char *dup_or_empty(const char *s)
+/* A copy of s ("" for NULL) from the engine's allocator, freed with
+ * free_text. */
+static char *dup_text(wp_engine *e, const char *s)
 {
-    return strdup(s != NULL ? s : "");
+    if (s == NULL)
+        s = "";
+    size_t n = strlen(s) + 1;
+    char *copy = wp_engine_alloc(e, n);
+    if (copy != NULL)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+static void free_text(wp_engine *e, char *s)
+{
+    if (s != NULL)
+        wp_engine_free(e, s, strlen(s) + 1);
 }
 
 /* ---------------------------------------------------------------- creation: checks */
 
-static wp_status read_module(const char *path, uint8_t **out, size_t *len, wp_error *err)
+/* *out: size_out bytes from eng's allocator (of which *len were read). */
+static wp_status read_module(wp_engine *eng, const char *path, uint8_t **out, size_t *len,
+                             size_t *size_out, wp_error *err)
 {
     *out = NULL;
     *len = 0;
+    *size_out = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return pr_fail(err, WP_ERR_IO, "cannot open: %s", strerror(errno));
@@ -154,7 +171,7 @@ static wp_status read_module(const char *path, uint8_t **out, size_t *len, wp_er
                        "a module", (long long)st.st_size, MAX_MODULE_BYTES);
     }
     size_t size = (size_t)st.st_size;
-    uint8_t *buf = malloc(size ? size : 1);
+    uint8_t *buf = wp_engine_alloc(eng, size);
     if (buf == NULL) {
         close(fd);
         return pr_fail(err, WP_ERR_NOMEM, "out of memory for %zu bytes", size);
@@ -167,7 +184,7 @@ static wp_status read_module(const char *path, uint8_t **out, size_t *len, wp_er
         if (n < 0) {
             int e = errno;
             close(fd);
-            free(buf);
+            wp_engine_free(eng, buf, size);
             return pr_fail(err, WP_ERR_IO, "cannot read: %s", strerror(e));
         }
         if (n == 0)
@@ -177,6 +194,7 @@ static wp_status read_module(const char *path, uint8_t **out, size_t *len, wp_er
     close(fd);
     *out = buf;
     *len = got;
+    *size_out = size;
     return WP_OK;
 }
 
@@ -376,10 +394,10 @@ void wp_processor_destroy(wp_processor *p)
     if (p->rate_ready)
         pthread_mutex_destroy(&p->rate_lock);
     wp_module_destroy(p->module);
-    free(p->path);
-    free(p->function);
-    free(p->label);
-    free(p);
+    free_text(p->engine, p->path);
+    free_text(p->engine, p->function);
+    free_text(p->engine, p->label);
+    wp_engine_free(p->engine, p, sizeof *p);
 }
 
 static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_error *err)
@@ -394,12 +412,12 @@ static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_erro
     }
 
     uint8_t *bytes;
-    size_t len;
-    wp_status s = read_module(p->path, &bytes, &len, err);
+    size_t len, size = 0;
+    wp_status s = read_module(p->engine, p->path, &bytes, &len, &size, err);
     if (s != WP_OK)
         return s;
     s = wp_module_compile(p->engine, bytes, len, &p->module, err);
-    free(bytes);
+    wp_engine_free(p->engine, bytes, size);
     if (s != WP_OK)
         return s;
     atomic_fetch_add(&p->compiles, 1);
@@ -458,13 +476,13 @@ wp_status wp_processor_create(wp_engine *eng, const wp_processor_config *cfg, wp
     if (cfg->function != NULL && cfg->function[0] == '\0')
         return pr_fail(err, WP_ERR_ARG, "wasm processor: function is empty");
 
-    wp_processor *p = calloc(1, sizeof *p);
+    wp_processor *p = wp_engine_alloc(eng, sizeof *p);
     if (p == NULL)
         return pr_fail(err, WP_ERR_NOMEM, "wasm processor: out of memory");
     p->engine = eng;
-    p->path = strdup(cfg->module_path);
-    p->function = strdup(cfg->function ? cfg->function : "process");
-    p->label = dup_or_empty(cfg->label);
+    p->path = dup_text(eng, cfg->module_path);
+    p->function = dup_text(eng, cfg->function ? cfg->function : "process");
+    p->label = dup_text(eng, cfg->label);
     p->timeout_ns = cfg->timeout_ns;
     p->max_instances = cfg->max_instances;
     p->log = cfg->log;
