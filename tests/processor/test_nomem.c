@@ -11,7 +11,9 @@
  *
  * Phases: the message API; a module compile; an instance with WASI imports (wasi, imports,
  * define, instantiate); WASI calls that allocate on the host; a processor's
- * creation; one message through the processor.
+ * creation; one message through the processor; and the last two again with
+ * the C example examples/metadata.c (wasi-libc's malloc and start-up) when
+ * the build made it.
  */
 #include "common.h"
 
@@ -133,7 +135,8 @@ typedef struct run {
 
 typedef struct phase {
     const char *name;
-    const char *module;       /* in MODULE_DIR */
+    const char *module;       /* in MODULE_DIR, or EXAMPLES_DIR for a C example */
+    bool        example;      /* skipped when the build made no C examples */
     bool (*setup)(run *r);
     wp_status (*step)(run *r, wp_error *err);
     /* Whether a failed step's outcome is a clean error. */
@@ -360,6 +363,50 @@ static bool clean_message(run *r, wp_status st, const wp_error *err)
            wp_message_meta_get(r->msg, "seen", 4, &vn) == NULL;
 }
 
+/* examples/metadata.c: "world" with greeting = "hi" becomes "hi, world"
+ * with length = "5"; through wasi-libc's malloc and its start-up code. */
+static wp_status step_message_c(run *r, wp_error *err)
+{
+    r->msg = wp_message_create_in(r->engine, (const uint8_t *)"world", 5);
+    if (r->msg == NULL) {
+        snprintf(err->msg, sizeof err->msg, "wp_message_create_in: NULL");
+        return err->code = WP_ERR_NOMEM;
+    }
+    wp_status st = wp_message_meta_set(r->msg, "greeting", 8, (const uint8_t *)"hi", 2);
+    if (st != WP_OK) {
+        snprintf(err->msg, sizeof err->msg, "wp_message_meta_set: %s", wp_status_text(st));
+        return err->code = st;
+    }
+    st = wp_processor_process(r->proc, &r->msg, 1, err);
+    if (st != WP_OK)
+        return st;
+    const char *e = wp_message_error(r->msg);
+    if (e != NULL) {
+        snprintf(err->msg, sizeof err->msg, "message: %s", e);
+        return err->code = WP_ERR_TRAP;
+    }
+    size_t n, vn;
+    const uint8_t *b = wp_message_bytes(r->msg, &n);
+    const uint8_t *v = wp_message_meta_get(r->msg, "length", 6, &vn);
+    if (n != 9 || memcmp(b, "hi, world", 9) != 0 || v == NULL || vn != 1 || v[0] != '5') {
+        snprintf(err->msg, sizeof err->msg, "message: wrong content");
+        return err->code = WP_ERR_INTERNAL;
+    }
+    return WP_OK;
+}
+
+static bool clean_message_c(run *r, wp_status st, const wp_error *err)
+{
+    if (st == WP_ERR_NOMEM)
+        return err->msg[0] != '\0';
+    if (st != WP_ERR_TRAP || r->msg == NULL)
+        return false;
+    size_t n, vn;
+    const uint8_t *b = wp_message_bytes(r->msg, &n);
+    return n == 5 && memcmp(b, "world", 5) == 0 &&
+           wp_message_meta_get(r->msg, "length", 6, &vn) == NULL;
+}
+
 static void undo_message(run *r)
 {
     wp_message_destroy(r->msg);
@@ -422,16 +469,21 @@ out:
 }
 
 static const phase phases[] = {
-    { "message API", "nomem_msg", setup_none, step_message_api, nomem_with_message,
+    { "message API", "nomem_msg", false, setup_none, step_message_api, nomem_with_message,
       undo_message },
-    { "compile", "nomem_msg", setup_none, step_compile, nomem_with_message, undo_module },
-    { "instance with WASI", "nomem_wasi", setup_module, step_instance, nomem_with_message,
+    { "compile", "nomem_msg", false, setup_none, step_compile, nomem_with_message, undo_module },
+    { "instance with WASI", "nomem_wasi", false, setup_module, step_instance, nomem_with_message,
       undo_instance },
-    { "WASI calls", "nomem_wasi", setup_instance, step_wasi_calls, clean_wasi_calls,
+    { "WASI calls", "nomem_wasi", false, setup_instance, step_wasi_calls, clean_wasi_calls,
       undo_nothing },
-    { "processor create", "nomem_msg", setup_none, step_processor, nomem_with_message,
+    { "processor create", "nomem_msg", false, setup_none, step_processor, nomem_with_message,
       undo_processor },
-    { "one message", "nomem_msg", setup_processor, step_message, clean_message, undo_message },
+    { "one message", "nomem_msg", false, setup_processor, step_message, clean_message,
+      undo_message },
+    { "processor create (C)", "metadata", true, setup_none, step_processor, nomem_with_message,
+      undo_processor },
+    { "one message (C)", "metadata", true, setup_processor, step_message_c, clean_message_c,
+      undo_message },
 };
 
 /* ---------------------------------------------------------------- the loop */
@@ -542,9 +594,16 @@ int main(int argc, char **argv)
         const phase *ph = &phases[i];
         run base = { .dir = dir };
         char file[4096];
-        snprintf(file, sizeof file, "%s", module_path(ph->module));
+        if (ph->example)
+            snprintf(file, sizeof file, "%s/%s.wasm", T.examples, ph->module);
+        else
+            snprintf(file, sizeof file, "%s", module_path(ph->module));
         base.module_file = file;
         base.bytes = read_file(file, &base.len);
+        if (base.bytes == NULL && ph->example && !T.need_c) {
+            printf("%-20s skipped: the build made no C examples\n", ph->name);
+            continue;
+        }
         if (base.bytes == NULL) {
             CHECK(false, "%s: cannot read %s", ph->name, file);
             continue;
