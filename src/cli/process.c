@@ -28,7 +28,7 @@ static const char help_text[] =
     "  --max-instances N       bound the instance pool (default: no bound)\n"
     "  --timeout DURATION      per line, e.g. 500ms or 2s (default: none)\n"
     "  --max-memory SIZE       linear memory per instance, e.g. 64MiB\n"
-    "  --max-line SIZE         the longest line read whole (default: 1000000)\n"
+    "  --max-line SIZE         the longest line read whole (default: 64MiB)\n"
     "  --batch N               lines per batch handed to a thread (default: 256)\n"
     "  --log-level LEVEL       off, error, warn, info, debug or trace (default: info)\n"
     "  -h, --help              this text\n"

@@ -27,10 +27,22 @@ wp_status pl_reader_init(pl_reader *r, int fd, const pl_waiter *wait, pl_codec c
     r->codec = codec;
     r->max_line = max_line ? max_line : 1;
     r->name = name;
+    r->limit_name = "max_message_size";
     r->cap = READ_CHUNK;
     r->buf = malloc(r->cap);
     if (!r->buf) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", name);
     return WP_OK;
+}
+
+size_t pl_message_limit(uint64_t max_message_size, uint64_t older, const char *older_name,
+                        const char **name) {
+    *name = "max_message_size";
+    uint64_t v = max_message_size;
+    if (older && (!v || older < v)) {
+        v = older;
+        *name = older_name;
+    }
+    return v > SIZE_MAX ? SIZE_MAX : (size_t)v;
 }
 
 void pl_reader_free(pl_reader *r) {
@@ -145,9 +157,9 @@ static wp_status push_cut(pl_reader *r, pl_batch *b, const uint8_t *p, const cha
     wp_status s = push(r, b, p, r->max_line, meta_key, meta_value, err);
     if (s != WP_OK) return s;
     wp_message_set_error(b->msgs[b->n - 1],
-                         "%s: line %llu is longer than max_buffer (%zu bytes); it was cut to "
+                         "%s: line %llu is longer than %s (%zu bytes); it was cut to "
                          "that length",
-                         r->name, (unsigned long long)r->line, r->max_line);
+                         r->name, (unsigned long long)r->line, r->limit_name, r->max_line);
     return WP_OK;
 }
 
@@ -203,9 +215,9 @@ static wp_status read_all_bytes(pl_reader *r, pl_batch *b, bool *done, const cha
     r->start = r->end;
     if (s == WP_OK && over)
         wp_message_set_error(b->msgs[b->n - 1],
-                             "%s: longer than max_buffer (%zu bytes), the most one all-bytes "
+                             "%s: longer than %s (%zu bytes), the most one all-bytes "
                              "message may hold; it was cut to that length",
-                             r->name, r->max_line);
+                             r->name, r->limit_name, r->max_line);
     return s;
 }
 

@@ -17,6 +17,7 @@ typedef struct file_in_cfg {
     pl_strs  paths;
     int      codec;
     uint64_t max_buffer;
+    uint64_t max_message_size;
 } file_in_cfg;
 
 static const pl_field file_in_fields[] = {
@@ -30,11 +31,16 @@ static const pl_field file_in_fields[] = {
     { "codec", PL_T_ENUM, "lines", offsetof(file_in_cfg, codec),
       "`lines` (one message per line) or `all-bytes` (one message per file).", 0,
       pl_input_codecs, 0, 0, NULL },
-    { "max_buffer", PL_T_BYTES, "1000000", offsetof(file_in_cfg, max_buffer),
-      "The largest message read whole: the longest line, or with `all-bytes` the longest "
-      "file. A longer one becomes an errored message holding its first max_buffer bytes "
-      "(the rest is read and dropped, never held).",
+    { "max_buffer", PL_T_BYTES, NULL, offsetof(file_in_cfg, max_buffer),
+      "Bento's name for the same bound (Bento's default is 1000000): when given, the "
+      "smaller of max_buffer and max_message_size applies.",
       0, NULL, 1, (int64_t)1 << 30, NULL },
+    { "max_message_size", PL_T_BYTES, PL_MAX_MESSAGE_DEFAULT, offsetof(file_in_cfg, max_message_size),
+      "The largest message: the longest line, or with `all-bytes` the longest file. A longer "
+      "one becomes an errored message holding its first max_message_size bytes, with an "
+      "error naming the file and the line; the rest is read and dropped (never held), and reading "
+      "goes on after it.",
+      0, NULL, 1, (int64_t)1 << 32, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
 
@@ -43,6 +49,7 @@ typedef struct file_in {
     size_t     nfiles, next;
     pl_codec   codec;
     size_t     max_line;
+    const char *limit_name;
     pl_waiter  wait;
     bool       open;
     pl_reader  r;
@@ -94,7 +101,13 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
     file_in *f = calloc(1, sizeof *f);
     if (!f) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
     f->codec = (pl_codec)c->codec;
-    f->max_line = (size_t)c->max_buffer;
+    if (c->max_message_size == 0) {
+        free(f);
+        return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_message_size"),
+                        "max_message_size", "must be at least 1 byte");
+    }
+    f->max_line = pl_message_limit(c->max_message_size, c->max_buffer, "max_buffer",
+                                   &f->limit_name);
     f->wait = ctx->wait;   /* a path may be a FIFO that blocks */
     size_t cap = 0;
     for (size_t i = 0; i < c->paths.n; i++) {
@@ -179,6 +192,7 @@ static wp_status file_read(void *state, pl_batch *b, wp_error *err) {
                 close(fd);
                 return s;
             }
+            f->r.limit_name = f->limit_name;
             f->open = true;
             f->current = path;
         }

@@ -74,6 +74,7 @@ typedef struct hs_cfg {
     pl_strs     allowed_verbs;
     uint64_t    timeout;
     hs_sync_cfg sync_response;
+    uint64_t    max_message_size;
     uint64_t    max_body;
     int64_t     queue;
     int64_t     max_connections;
@@ -100,8 +101,14 @@ static const pl_field hs_fields[] = {
       "needs a sync_response processor, here the object alone turns it on. true is a "
       "shorthand for `{}`. Without it (or false) a delivered message gets an empty 200.",
       PL_BOOL_OR_SECTION, NULL, 0, 0, &hs_sync_spec },
-    { "max_body", PL_T_BYTES, "1MiB", offsetof(hs_cfg, max_body),
-      "The largest request body; a larger one gets 413.", 0, NULL, 1, 0, NULL },
+    { "max_message_size", PL_T_BYTES, "1MiB", offsetof(hs_cfg, max_message_size),
+      "The largest request body, so the largest message; a larger one gets 413 (and is no "
+      "message). Lower than the other inputs' 64MiB, since every open connection may hold "
+      "one body.",
+      0, NULL, 1, (int64_t)1 << 32, NULL },
+    { "max_body", PL_T_BYTES, NULL, offsetof(hs_cfg, max_body),
+      "An older name for the same bound: when given, the smaller of the two applies.", 0,
+      NULL, 1, (int64_t)1 << 32, NULL },
     { "queue", PL_T_INT, "1024", offsetof(hs_cfg, queue),
       "Requests waiting to be read by the pipeline at most; past it requests get 503.", 0,
       NULL, 1, 1 << 20, NULL },
@@ -135,6 +142,9 @@ typedef struct hs {
     bool               closing;
     pl_waiter          wait;
     unsigned           status;    /* sync_response.status */
+    size_t             max_body;  /* max_message_size or max_body */
+    const char        *limit_name;
+    char               too_big[96];   /* the 413's text */
     char               name[160];
 } hs;
 
@@ -228,6 +238,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (strcmp(url, s->cfg->path) != 0) return answer(c, MHD_HTTP_NOT_FOUND, "not found\n", 10);
         if (!verb_allowed(s, method))
             return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", 19);
+        /* A declared length over the bound is refused before the body is read. */
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > s->max_body)
+            return answer(c, MHD_HTTP_CONTENT_TOO_LARGE, s->too_big, strlen(s->too_big));
         r = calloc(1, sizeof *r);
         if (!r) return MHD_NO;
         r->refs = 1;
@@ -235,7 +249,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!r->too_big && r->len + *upload_size > s->cfg->max_body) r->too_big = true;
+        if (!r->too_big && r->len + *upload_size > s->max_body) r->too_big = true;
         if (!r->too_big) {
             uint8_t *b = realloc(r->body, r->len + *upload_size);
             if (!b) return MHD_NO;
@@ -246,7 +260,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    if (r->too_big) return answer(c, MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n", 15);
+    if (r->too_big) return answer(c, MHD_HTTP_CONTENT_TOO_LARGE, s->too_big, strlen(s->too_big));
     r->msg = wp_message_create(r->body ? r->body : (const uint8_t *)"", r->len);
     if (!r->msg) return answer(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", 14);
     MHD_get_connection_values(c, MHD_HEADER_KIND, take_header, r->msg);
@@ -362,6 +376,14 @@ static wp_status hs_open(const pl_open_ctx *ctx, const void *cfg, void **state, 
     if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
     s->cfg = c;
     s->status = (unsigned)status;
+    if (!c->max_message_size) {
+        free(s);
+        return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_message_size"),
+                        "max_message_size", "must be at least 1 byte");
+    }
+    s->max_body = pl_message_limit(c->max_message_size, c->max_body, "max_body", &s->limit_name);
+    pl_format(s->too_big, sizeof s->too_big, "body too large: over %s (%zu bytes)\n",
+              s->limit_name, s->max_body);
     s->wait = ctx->wait;
     pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
     pthread_mutex_init(&s->mu, NULL);
@@ -489,7 +511,7 @@ const pl_input_type pl_input_http_server = {
         .details = "The answer waits for the message's acknowledgement: 200 when every output "
                    "confirmed it (with sync_response the processed message is the body), 500 "
                    "with the error for an errored message, 503 when it was not delivered or "
-                   "the queue is full, 504 after timeout, 413 for a body over max_body. A "
+                   "the queue is full, 504 after timeout, 413 for a body over max_message_size. A "
                    "client that got no 200 may send again: at least once.",
         .fields = hs_fields,
         .cfg_size = sizeof(hs_cfg),

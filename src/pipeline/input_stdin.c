@@ -13,6 +13,7 @@
 typedef struct stdin_cfg {
     int      codec;
     uint64_t max_buffer;
+    uint64_t max_message_size;
 } stdin_cfg;
 
 static const pl_field stdin_fields[] = {
@@ -20,11 +21,16 @@ static const pl_field stdin_fields[] = {
       "How the stream becomes messages: `lines` (one per line, empty lines included, a "
       "trailing \\r dropped) or `all-bytes` (the whole stream is one message).",
       0, pl_input_codecs, 0, 0, NULL },
-    { "max_buffer", PL_T_BYTES, "1000000", offsetof(stdin_cfg, max_buffer),
-      "The largest message read whole: the longest line, or with `all-bytes` the longest "
-      "stream. A longer one becomes an errored message holding its first max_buffer bytes "
-      "(the rest is read and dropped, never held), and reading goes on after it.",
+    { "max_buffer", PL_T_BYTES, NULL, offsetof(stdin_cfg, max_buffer),
+      "Bento's name for the same bound (Bento's default is 1000000): when given, the "
+      "smaller of max_buffer and max_message_size applies.",
       0, NULL, 1, (int64_t)1 << 30, NULL },
+    { "max_message_size", PL_T_BYTES, PL_MAX_MESSAGE_DEFAULT, offsetof(stdin_cfg, max_message_size),
+      "The largest message: the longest line, or with `all-bytes` the longest stream. A longer "
+      "one becomes an errored message holding its first max_message_size bytes, with an "
+      "error naming the line; the rest is read and dropped (never held), and reading "
+      "goes on after it.",
+      0, NULL, 1, (int64_t)1 << 32, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
 
@@ -34,16 +40,20 @@ static wp_status stdin_open(const pl_open_ctx *ctx, const void *cfg, void **stat
     pl_reader *r = malloc(sizeof *r);
     if (!r) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
     wp_error err;
-    if (c->max_buffer == 0) {
+    if (c->max_message_size == 0) {
         free(r);
-        return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_buffer"),
-                        "max_buffer", "must be at least 1 byte");
+        return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_message_size"),
+                        "max_message_size", "must be at least 1 byte");
     }
-    if (pl_reader_init(r, STDIN_FILENO, &ctx->wait, (pl_codec)c->codec,
-                       (size_t)c->max_buffer, "stdin", &err) != WP_OK) {
+    const char *limit_name;
+    size_t limit = pl_message_limit(c->max_message_size, c->max_buffer, "max_buffer",
+                                    &limit_name);
+    if (pl_reader_init(r, STDIN_FILENO, &ctx->wait, (pl_codec)c->codec, limit, "stdin",
+                       &err) != WP_OK) {
         free(r);
         return pl_failf(fail, err.code, NULL, "", "%s", err.msg);
     }
+    r->limit_name = limit_name;
     /* Started with stdin closed (`<&-`): an empty input. Descriptor 0 is
      * never read then, whatever is opened on it later. */
     if (fcntl(STDIN_FILENO, F_GETFD) < 0 && errno == EBADF) r->eof = true;

@@ -420,7 +420,17 @@ typedef struct pl_reader {
     uint64_t  line;         /* lines read, for messages */
     uint64_t  searched;     /* bytes searched for '\n', to keep the search linear */
     const char *name;       /* "stdin" or the path, for messages */
+    const char *limit_name; /* the field that set max_line, for messages */
 } pl_reader;
+
+/* The default of every input's max_message_size. */
+#define PL_MAX_MESSAGE_DEFAULT "64MiB"
+
+/* The bound on one message from an input's max_message_size and the older
+ * field that also bounds it (max_buffer, max_body; 0: not given): the
+ * smaller, and in *name the field it came from. */
+size_t pl_message_limit(uint64_t max_message_size, uint64_t older, const char *older_name,
+                        const char **name);
 
 wp_status pl_reader_init(pl_reader *r, int fd, const pl_waiter *wait, pl_codec codec,
                          size_t max_line, const char *name, wp_error *err);

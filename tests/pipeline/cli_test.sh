@@ -305,7 +305,7 @@ output:
 EOF
 wp lint "$tmp/lint.yaml" "$tmp/good.yaml"
 expect_rc "lint problems" 1
-expect_out "lint problems" "$tmp/lint.yaml:4:5: input.stdin.bogus: unknown key 'bogus' (known: codec, max_buffer)
+expect_out "lint problems" "$tmp/lint.yaml:4:5: input.stdin.bogus: unknown key 'bogus' (known: codec, max_buffer, max_message_size)
 $tmp/lint.yaml:6:12: pipeline.threads: expected an integer, found 'many'
 $tmp/lint.yaml:9:9: pipeline.processors[0].wasm.module_path: required field is missing
 $tmp/lint.yaml:11:7: pipeline.processors[1]: unknown processor type 'wsam' (known: wasm)

@@ -347,7 +347,7 @@ static void test_schema_errors(void) {
         { "component body a list", "input:\n  stdin: [a]\n", "input.stdin",
           "expected a mapping of stdin's fields", 2, 10 },
         { "unknown component key", "input:\n  stdin:\n    codec: lines\n    bogus: 1\n",
-          "input.stdin.bogus", "unknown key 'bogus' (known: codec, max_buffer)", 4, 5 },
+          "input.stdin.bogus", "unknown key 'bogus' (known: codec, max_buffer, max_message_size)", 4, 5 },
         { "drop takes no fields", "output:\n  drop: {x: 1}\n", "output.drop.x",
           "drop takes no fields", 2, 10 },
         { "enum", "input:\n  stdin: {codec: csv}\n", "input.stdin.codec",

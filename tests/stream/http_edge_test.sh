@@ -185,4 +185,33 @@ sed 's#^    sync_response: true#    path: /metrics#' "$tmp/shared.yaml" > "$tmp/
 [ $rc = 2 ] && grep -q "path '/metrics' is one of the http service's endpoints" "$tmp/clash.err" &&
   ok "no address: a path that is an endpoint is refused (exit 2)" || fail "clash" "exit $rc: $(cat "$tmp/clash.err")"
 
+# ---------------------------------------------------------------- max_message_size
+port=$("$tool" freeport)
+base="http://127.0.0.1:$port"
+cat > "$tmp/size.yaml" <<YAML
+input:
+  http_server:
+    address: 127.0.0.1:$port
+    sync_response: true
+    max_message_size: 1KiB
+$processors
+YAML
+if start size; then
+  head -c 1024 /dev/zero | tr '\0' a > "$tmp/fits"
+  head -c 1025 /dev/zero | tr '\0' a > "$tmp/over"
+  got=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$tmp/fits" "$base/post")
+  [ "$got" = 200 ] && ok "max_message_size: a body of exactly 1KiB is taken" || fail "size fits" "$got"
+  got=$(curl -s -w ' %{http_code}' --data-binary @"$tmp/over" "$base/post")
+  [ "$got" = "body too large: over max_message_size (1024 bytes)
+ 413" ] && ok "max_message_size: 1 byte over gets 413 naming the bound" || fail "size over" "'$got'"
+  # Chunked (no Content-Length): refused once the body grows past the bound.
+  got=$(curl -s -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' --data-binary @"$tmp/over" "$base/post")
+  [ "$got" = 413 ] && ok "max_message_size: a chunked body over it gets 413" || fail "size chunked" "$got"
+  alive "after 413"
+  kill -TERM $wp; wait $wp; rc=$?
+  [ $rc = 0 ] && grep -q 'event=summary in=2 out=2 errored=0' "$tmp/size.err" &&
+    ok "max_message_size: exit 0, the refused bodies were no messages" ||
+    fail "size summary" "exit $rc: $(grep summary "$tmp/size.err")"
+fi
+
 exit $fails
