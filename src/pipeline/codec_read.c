@@ -34,11 +34,13 @@ wp_status pl_reader_init(pl_reader *r, int fd, const pl_waiter *wait, pl_codec c
     return WP_OK;
 }
 
-size_t pl_message_limit(uint64_t max_message_size, uint64_t older, const char *older_name,
-                        const char **name) {
+size_t pl_message_limit(const pl_node *node, uint64_t max_message_size, uint64_t older,
+                        const char *older_name, const char **name) {
     *name = "max_message_size";
     uint64_t v = max_message_size;
-    if (older && (!v || older < v)) {
+    const pl_node *given = pl_map_get(node, "max_message_size");
+    bool explicit_max = given && given->kind != PL_NULL;
+    if (older && (!explicit_max || older < v)) {
         v = older;
         *name = older_name;
     }

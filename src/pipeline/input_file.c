@@ -32,8 +32,9 @@ static const pl_field file_in_fields[] = {
       "`lines` (one message per line) or `all-bytes` (one message per file).", 0,
       pl_input_codecs, 0, 0, NULL },
     { "max_buffer", PL_T_BYTES, NULL, offsetof(file_in_cfg, max_buffer),
-      "Bento's name for the same bound (Bento's default is 1000000): when given, the "
-      "smaller of max_buffer and max_message_size applies.",
+      "Bento's name for the same bound (Bento's default is 1000000): when it alone is "
+      "written it applies (so `max_buffer: 200MB` takes 200 MB lines, as in Bento); when both "
+      "are, the smaller.",
       0, NULL, 1, (int64_t)1 << 30, NULL },
     { "max_message_size", PL_T_BYTES, PL_MAX_MESSAGE_DEFAULT, offsetof(file_in_cfg, max_message_size),
       "The largest message: the longest line, or with `all-bytes` the longest file. A longer "
@@ -106,7 +107,7 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_message_size"),
                         "max_message_size", "must be at least 1 byte");
     }
-    f->max_line = pl_message_limit(c->max_message_size, c->max_buffer, "max_buffer",
+    f->max_line = pl_message_limit(ctx->comp->node, c->max_message_size, c->max_buffer, "max_buffer",
                                    &f->limit_name);
     f->wait = ctx->wait;   /* a path may be a FIFO that blocks */
     size_t cap = 0;

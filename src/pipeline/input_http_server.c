@@ -107,7 +107,8 @@ static const pl_field hs_fields[] = {
       "one body.",
       0, NULL, 1, (int64_t)1 << 32, NULL },
     { "max_body", PL_T_BYTES, NULL, offsetof(hs_cfg, max_body),
-      "An older name for the same bound: when given, the smaller of the two applies.", 0,
+      "An older name for the same bound: when it alone is written it applies; when both "
+      "are, the smaller.", 0,
       NULL, 1, (int64_t)1 << 32, NULL },
     { "queue", PL_T_INT, "1024", offsetof(hs_cfg, queue),
       "Requests waiting to be read by the pipeline at most; past it requests get 503.", 0,
@@ -381,7 +382,7 @@ static wp_status hs_open(const pl_open_ctx *ctx, const void *cfg, void **state, 
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_message_size"),
                         "max_message_size", "must be at least 1 byte");
     }
-    s->max_body = pl_message_limit(c->max_message_size, c->max_body, "max_body", &s->limit_name);
+    s->max_body = pl_message_limit(ctx->comp->node, c->max_message_size, c->max_body, "max_body", &s->limit_name);
     pl_format(s->too_big, sizeof s->too_big, "body too large: over %s (%zu bytes)\n",
               s->limit_name, s->max_body);
     s->wait = ctx->wait;

@@ -22,8 +22,9 @@ static const pl_field stdin_fields[] = {
       "trailing \\r dropped) or `all-bytes` (the whole stream is one message).",
       0, pl_input_codecs, 0, 0, NULL },
     { "max_buffer", PL_T_BYTES, NULL, offsetof(stdin_cfg, max_buffer),
-      "Bento's name for the same bound (Bento's default is 1000000): when given, the "
-      "smaller of max_buffer and max_message_size applies.",
+      "Bento's name for the same bound (Bento's default is 1000000): when it alone is "
+      "written it applies (so `max_buffer: 200MB` takes 200 MB lines, as in Bento); when both "
+      "are, the smaller.",
       0, NULL, 1, (int64_t)1 << 30, NULL },
     { "max_message_size", PL_T_BYTES, PL_MAX_MESSAGE_DEFAULT, offsetof(stdin_cfg, max_message_size),
       "The largest message: the longest line, or with `all-bytes` the longest stream. A longer "
@@ -46,7 +47,7 @@ static wp_status stdin_open(const pl_open_ctx *ctx, const void *cfg, void **stat
                         "max_message_size", "must be at least 1 byte");
     }
     const char *limit_name;
-    size_t limit = pl_message_limit(c->max_message_size, c->max_buffer, "max_buffer",
+    size_t limit = pl_message_limit(ctx->comp->node, c->max_message_size, c->max_buffer, "max_buffer",
                                     &limit_name);
     if (pl_reader_init(r, STDIN_FILENO, &ctx->wait, (pl_codec)c->codec, limit, "stdin",
                        &err) != WP_OK) {

@@ -427,10 +427,11 @@ typedef struct pl_reader {
 #define PL_MAX_MESSAGE_DEFAULT "64MiB"
 
 /* The bound on one message from an input's max_message_size and the older
- * field that also bounds it (max_buffer, max_body; 0: not given): the
- * smaller, and in *name the field it came from. */
-size_t pl_message_limit(uint64_t max_message_size, uint64_t older, const char *older_name,
-                        const char **name);
+ * field that also bounds it (max_buffer, max_body; 0: not given): the one
+ * written in the component's config (node), the smaller when both are, and
+ * in *name the field it came from. */
+size_t pl_message_limit(const pl_node *node, uint64_t max_message_size, uint64_t older,
+                        const char *older_name, const char **name);
 
 wp_status pl_reader_init(pl_reader *r, int fd, const pl_waiter *wait, pl_codec codec,
                          size_t max_line, const char *name, wp_error *err);

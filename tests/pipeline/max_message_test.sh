@@ -48,7 +48,7 @@ YAML
 grep -q 'event=message_error index=2 file=small.txt line=2 error="small.txt: line 2 is longer than max_message_size (2000 bytes)' flog.txt &&
   ok "file: the logged error names the file, the line and the bound" || fail "file error" "$(grep message_error flog.txt)"
 
-# max_buffer (Bento's name) bounds too; the smaller applies and is named.
+# max_buffer (Bento's name) bounds too; with both written the smaller applies and is named.
 sed 's/max_message_size: 2000/max_message_size: 2000, max_buffer: 500/' file.yaml > both.yaml
 "$wasmpipe" -c both.yaml 2> blog.txt
 grep -q 'event=summary in=4 out=2 errored=2' blog.txt && grep -q 'line 4 is longer than max_buffer (500 bytes)' blog.txt &&
@@ -67,6 +67,14 @@ printf 'input: { file: { paths: [ big.txt ] } }\noutput: { drop: {} }\n' > big.y
   grep -q 'big.txt: line 2 is longer than max_message_size (67108864 bytes)' glog.txt &&
   ok "default: a 65 MiB line is errored at 64 MiB, the run goes on" ||
   fail "default 65 MiB" "exit $rc: $(grep -E 'summary|message_error' glog.txt | cut -c1-300)"
+
+# max_buffer written alone replaces the default, even above it (Bento's way
+# of taking long lines).
+printf 'input: { file: { paths: [ big.txt ], max_buffer: 70MiB } }\noutput: { drop: {} }\n' > mb.yaml
+"$wasmpipe" -c mb.yaml 2> mlog.txt
+grep -q 'event=summary in=3 out=3 errored=0' mlog.txt && ok "max_buffer alone (70MiB): the 65 MiB line is whole" ||
+  fail "max_buffer alone" "$(grep -E 'summary|message_error' mlog.txt | cut -c1-300)"
+rm -f big.txt
 
 printf 'input: { stdin: { max_message_size: 0 } }\n' > zero.yaml
 "$wasmpipe" -c zero.yaml < /dev/null 2> zlog.txt; rc=$?
