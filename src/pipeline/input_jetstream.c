@@ -21,6 +21,7 @@ typedef struct js_in_cfg {
     int         deliver;
     uint64_t    ack_wait;
     int64_t     max_ack_pending;
+    int64_t     max_deliver;
 } js_in_cfg;
 
 static const char *const deliver_names[] = { "all", "new", NULL };
@@ -56,6 +57,13 @@ static const pl_field js_in_fields[] = {
       "The most messages the consumer hands out unacknowledged, over every process that "
       "shares it.",
       0, NULL, 1, 1 << 24, NULL },
+    { "max_deliver", PL_T_INT, "-1", offsetof(js_in_cfg, max_deliver),
+      "How many times a message is delivered at most (the consumer's MaxDeliver). A message "
+      "that errors on its last delivery with no errors output is terminated (logged at error "
+      "level with its stream sequence, never delivered again) instead of nacked. -1: no "
+      "bound, as in Bento and NATS: a message that always errors is nacked and delivered "
+      "again for ever (each time logged as a message_error).",
+      0, NULL, -1, 1 << 30, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
 
@@ -66,6 +74,7 @@ typedef struct js_in {
     pl_waiter         wait;
     const wp_logger  *log;
     char              name[160];    /* for messages */
+    int64_t           max_deliver;
     bool              warned;       /* a fetch failure was logged since the last success */
 } js_in;
 
@@ -97,6 +106,7 @@ static wp_status js_in_open(const pl_open_ctx *ctx, const void *cfg, void **stat
     if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
     s->wait = ctx->wait;
     s->log = ctx->log;
+    s->max_deliver = c->max_deliver;
     pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
     wp_status ws = pl_nats_connect(ctx, &c->urls, &s->nc, fail);
     if (ws != WP_OK) {
@@ -114,6 +124,7 @@ static wp_status js_in_open(const pl_open_ctx *ctx, const void *cfg, void **stat
     so.Config.AckPolicy = js_AckExplicit;
     so.Config.AckWait = (int64_t)c->ack_wait;
     so.Config.MaxAckPending = c->max_ack_pending;
+    if (c->max_deliver > 0) so.Config.MaxDeliver = c->max_deliver;
     jsErrCode jerr = 0;
     if (ns == NATS_OK)
         ns = js_PullSubscribe(&s->sub, s->js, c->subject ? c->subject : "", c->durable, &jo, &so,
@@ -175,13 +186,30 @@ static wp_status js_in_read(void *state, pl_batch *b, wp_error *err) {
 }
 
 static void js_in_ack(void *state, void *handle, wp_message *m, pl_outcome outcome) {
-    (void)state;
-    (void)m;
+    js_in *s = state;
     natsMsg *nm = handle;
-    if (outcome == PL_UNDELIVERED)
-        natsMsg_Nak(nm, NULL);
-    else
+    if (outcome != PL_UNDELIVERED) {
         natsMsg_Ack(nm, NULL);
+        natsMsg_Destroy(nm);
+        return;
+    }
+    /* On its last delivery an errored message is terminated, not nacked:
+     * the server would not deliver it again anyway, and this says so. */
+    jsMsgMetaData *meta = NULL;
+    const char *why = wp_message_error(m);
+    if (s->max_deliver > 0 && why && natsMsg_GetMetaData(&meta, nm) == NATS_OK &&
+        meta->NumDelivered >= (uint64_t)s->max_deliver) {
+        natsMsg_Term(nm, NULL);
+        wp_log(s->log, WP_LOG_ERROR, "message_terminated",
+               "%s: stream %s sequence %llu errored on delivery %llu of max_deliver %lld; it is "
+               "not delivered again: %s",
+               s->name, meta->Stream ? meta->Stream : "?",
+               (unsigned long long)meta->Sequence.Stream,
+               (unsigned long long)meta->NumDelivered, (long long)s->max_deliver, why);
+    } else {
+        natsMsg_Nak(nm, NULL);
+    }
+    jsMsgMetaData_Destroy(meta);
     natsMsg_Destroy(nm);
 }
 
@@ -193,7 +221,8 @@ const pl_input_type pl_input_jetstream = {
         .summary = "Consumes a NATS JetStream stream with a pull consumer, at least once.",
         .details = "A message is acknowledged only after every output it went to confirmed "
                    "it, and an errored one only after the errors output took it; without an "
-                   "errors output an errored message is nacked and redelivered. What a "
+                   "errors output an errored message is nacked and redelivered (up to "
+                   "max_deliver times, then terminated and logged). What a "
                    "stopped or killed process did not acknowledge is redelivered by the "
                    "server (after ack_wait), so a message may arrive twice, never not at all.",
         .fields = js_in_fields,

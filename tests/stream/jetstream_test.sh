@@ -230,6 +230,29 @@ else
   fail "nack" "nacked=$nacked, consumer $c: $(tail -3 "$tmp/nk.err")"
 fi
 
+# With max_deliver: the errored message is delivered that many times, then
+# terminated (logged) and no longer pending; the good ones go through.
+"$tool" "$url" add IN6 in6 && "$tool" "$url" add OUT6 out6 || fail "streams" "cannot add"
+"$tool" "$url" pubraw in6 '!trap' && "$tool" "$url" pub in6 5
+config md in6 IN6 out6 1 "    max_deliver: 3" "$trapmod"
+"$wasmpipe" -c "$tmp/md.yaml" 2> "$tmp/md.err" &
+wp=$!; pids+=($wp)
+"$tool" "$url" wait OUT6 5 30 >/dev/null
+for _ in $(seq 150); do
+  [ "$("$tool" "$url" consumer IN6 wp_IN6)" = "ack_pending=0 pending=0" ] && break
+  sleep 0.2
+done
+kill -TERM $wp; wait $wp
+c=$("$tool" "$url" consumer IN6 wp_IN6)
+tries=$(grep -c 'event=message_error' "$tmp/md.err")
+terms=$(grep -c 'event=message_terminated.*sequence 1 errored on delivery 3 of max_deliver 3' "$tmp/md.err")
+if [ "$c" = "ack_pending=0 pending=0" ] && [ "$tries" = 3 ] && [ "$terms" = 1 ] &&
+   [ "$("$tool" "$url" count OUT6)" = 5 ]; then
+  ok "max_deliver 3: the errored message delivered 3 times, then terminated and logged"
+else
+  fail "max_deliver" "consumer $c, $tries message_error lines, $terms terminated: $(grep -E 'message_|summary' "$tmp/md.err" | tail -3)"
+fi
+
 # ---------------------------------------------------------------- unreachable broker
 dead=$("$tool" freeport)
 sed "s#$url#nats://127.0.0.1:$dead#" "$tmp/rt.yaml" > "$tmp/dead.yaml"
