@@ -146,8 +146,9 @@ wp_status rt_call(wp_func *f, uint64_t *slots, wp_error *err)
     if (NEVER(f->inst == NULL || f->code == NULL))
         return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "wasm function without an instance");
     rt_exec *exec = &f->inst->exec;
-    /* An interrupt aimed at an earlier call must not stop this one. */
-    if (exec->depth == 0)
+    /* An interrupt aimed at an earlier call must not stop this one. The
+     * flag is read first: a store is a full barrier on every call. */
+    if (exec->depth == 0 && atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
         atomic_store(&exec->interrupt, 0);
     return f->inst->module->tier->call(exec, f, slots, err);
 }
