@@ -18,7 +18,18 @@ run_build() {
   grep -E '^[0-9]+ passed, [0-9]+ failed' "$dir/Testing/Temporary/LastTest.log" | sed 's/^/spec suite: /' || true
 }
 
+# The runtime, WASI, processor and pipeline tests again with every
+# module that does not pick its own tier on the JIT (the spec scripts have
+# spec-jit; the fuzz replays and the stream tests run in the first pass only).
+run_jit_pass() {
+  local dir=$1
+  grep -q '^WP_JIT:BOOL=ON' "$dir/CMakeCache.txt" || { echo "== no JIT in $dir: jit pass skipped"; return; }
+  echo "== test $dir with WASMPIPE_TIER=jit"
+  (cd "$dir" && WASMPIPE_TIER=jit ctest --output-on-failure -j "$jobs" -E '^(spec|fuzz_|stream_)')
+}
+
 run_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_jit_pass build
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_build build-sanitize -DCMAKE_BUILD_TYPE=Debug -DWP_SANITIZE=ON
 echo "== all tests passed in both builds"

@@ -103,6 +103,9 @@ typedef struct wp_processor_config {
      * start-up does all of that work and no message waits for a function's
      * first translation. false (default): each on its first call. */
     bool        eager_translation;
+    /* The tier the module runs on (wp_tier): WP_TIER_AUTO (0, default)
+     * takes the engine's; INTERP or JIT choose for this processor alone. */
+    wp_tier     tier;
 } wp_processor_config;
 
 /* Reads, compiles and checks the module once (the function's export and
@@ -142,6 +145,10 @@ typedef struct wp_processor_stats {
     uint64_t output_dropped;     /* guest output bytes dropped by the caps */
     uint64_t output_logged;      /* guest output bytes logged */
     uint64_t functions_translated; /* of the module's functions, so far */
+    const char *tier;            /* where new calls run now: "interp" or "jit" */
+    const char *tier_note;       /* on the interpreter: why not the JIT
+                                  * (wp_module_tier), else NULL; valid while
+                                  * the processor lives */
 } wp_processor_stats;
 
 WP_API void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out);

@@ -132,11 +132,16 @@ typedef struct wp_functype {
  * old_size is the size previously requested for ptr (0 for NULL). */
 typedef void *(*wp_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_size);
 
-/* Which tier runs a module's functions. AUTO: WASMPIPE_TIER from the
- * environment (interp, jit or auto) when set, else the interpreter. JIT:
- * native code through LLVM where the build has it (WP_JIT); a module the
- * JIT cannot compile, or any module in a build without it, runs on the
- * interpreter with the same results (wp_module_tier says which). */
+/* Which tier runs a module's functions. INTERP: the interpreter. JIT:
+ * native code through LLVM where the build has it (WP_JIT), compiled by
+ * wp_module_compile before it returns. AUTO (the default): the module
+ * starts on the interpreter at once while a background thread compiles it
+ * with the JIT; once that is done, new calls run the native code (calls
+ * already running finish on the interpreter). In the engine's config,
+ * AUTO lets the environment variable WASMPIPE_TIER (interp, jit or auto)
+ * choose instead. A module the JIT cannot compile, or any module in a
+ * build without it, runs on the interpreter with the same results
+ * (wp_module_tier says which tier and why). */
 typedef enum wp_tier {
     WP_TIER_AUTO = 0,
     WP_TIER_INTERP = 1,
@@ -239,6 +244,10 @@ typedef struct wp_extern_desc {
  * wp_engine_config.eager_translation. */
 WP_API wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
                                    wp_module **out, wp_error *err);
+/* wp_module_compile on the given tier; WP_TIER_AUTO: the engine's
+ * (wp_engine_config.tier, or WASMPIPE_TIER where that is auto). */
+WP_API wp_status wp_module_compile_tier(wp_engine *e, wp_tier tier, const uint8_t *bytes,
+                                        size_t len, wp_module **out, wp_error *err);
 WP_API void wp_module_destroy(wp_module *m);
 /* Translates every function of m that is not translated yet, as
  * eager_translation would have at compile time, so that no later call
@@ -247,10 +256,15 @@ WP_API void wp_module_destroy(wp_module *m);
 WP_API wp_status wp_module_translate_all(wp_module *m, wp_error *err);
 /* How many of m's defined functions are translated so far. */
 WP_API uint32_t wp_module_translated_count(const wp_module *m);
-/* The tier running m's functions: "interp" or "jit". why_not_jit (may be
- * NULL) receives why the JIT refused the module when it was asked for and
- * refused (valid while m lives), else NULL. */
+/* The tier new calls into m's functions run on: "interp" or "jit".
+ * why_not_jit (may be NULL) receives, on the interpreter, why the JIT is
+ * not running the module: it refused the module, the build has none, or
+ * (auto) its background compile has not finished; NULL when the JIT was
+ * not asked for. Valid while m lives. Safe from any thread. */
 WP_API const char *wp_module_tier(const wp_module *m, const char **why_not_jit);
+/* wp_module_tier after waiting for m's background compile (auto) to end,
+ * successful or not; at once when there is none. */
+WP_API const char *wp_module_wait_tier(wp_module *m, const char **why_not_jit);
 
 WP_API uint32_t wp_module_import_count(const wp_module *m);
 WP_API uint32_t wp_module_export_count(const wp_module *m);

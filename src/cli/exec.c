@@ -47,6 +47,12 @@ static const char help_text[] =
     "                      its start function and _initialize included\n"
     "  --eager             translate every function before the guest starts\n"
     "                      (default: each function on its first call)\n"
+    "  --tier TIER         interp, jit or auto (default: auto, or WASMPIPE_TIER):\n"
+    "                      auto starts on the interpreter and switches to native\n"
+    "                      code once a background compile is done; jit compiles\n"
+    "                      before the guest starts. A module the JIT cannot\n"
+    "                      compile runs on the interpreter (with jit, a warning\n"
+    "                      on stderr says why)\n"
     "  -h, --help          this text\n"
     "\n"
     "--dir and --env can be repeated. The guest's argv[0] is the module path.\n"
@@ -69,6 +75,7 @@ typedef struct options {
     const char  *invoke;
     uint64_t     timeout_ns; /* 0: none */
     bool         eager;    /* wp_engine_config.eager_translation */
+    wp_tier      tier;     /* wp_engine_config.tier */
     const char  *module;
     char       **args;     /* after the module */
     int          nargs;
@@ -128,6 +135,16 @@ static bool parse_duration(const char *s, uint64_t *ns) {
     return false;
 }
 
+static bool parse_tier(const char *s, wp_tier *t) {
+    static const char *const names[] = { "auto", "interp", "jit" };
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *t = (wp_tier)i;   /* WP_TIER_AUTO, WP_TIER_INTERP, WP_TIER_JIT */
+            return true;
+        }
+    return false;
+}
+
 static int parse(int argc, char **argv, options *o, char **keep) {
     int i = 1;
     for (; i < argc; i++) {
@@ -151,7 +168,7 @@ static int parse(int argc, char **argv, options *o, char **keep) {
             val = a + nlen + 1;
         } else if (i + 1 < argc && (strcmp(a, "--dir") == 0 || strcmp(a, "--env") == 0 ||
                                     strcmp(a, "--invoke") == 0 ||
-                                    strcmp(a, "--timeout") == 0)) {
+                                    strcmp(a, "--timeout") == 0 || strcmp(a, "--tier") == 0)) {
             val = argv[++i];
         }
         if (strncmp(a, "--dir", nlen) == 0 && nlen == 5 && val) {
@@ -162,6 +179,9 @@ static int parse(int argc, char **argv, options *o, char **keep) {
             o->env[o->nenv++] = val;
         } else if (strncmp(a, "--invoke", nlen) == 0 && nlen == 8 && val) {
             o->invoke = val;
+        } else if (strncmp(a, "--tier", nlen) == 0 && nlen == 6 && val) {
+            if (!parse_tier(val, &o->tier))
+                return fail("--tier '%s': expected interp, jit or auto", val);
         } else if (strncmp(a, "--timeout", nlen) == 0 && nlen == 9 && val) {
             if (!parse_duration(val, &o->timeout_ns) || o->timeout_ns == 0)
                 return fail("--timeout '%s': expected a positive duration such as 500ms or 2s",
@@ -450,7 +470,7 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
         cfg.stdio[i].kind = fcntl(i, F_GETFD) >= 0 ? WP_WASI_STDIO_FD : WP_WASI_STDIO_NULL;
         cfg.stdio[i].host_fd = i;
     }
-    wp_engine_config ecfg = { .eager_translation = o->eager };
+    wp_engine_config ecfg = { .eager_translation = o->eager, .tier = o->tier };
     wp_status st = wp_engine_create(&ecfg, &engine, &err);
     if (st == WP_OK) {
         st = wp_module_compile(engine, bytes, len, &mod, &err);
@@ -458,6 +478,10 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
             rc = fail("%s: %s: %s", o->module, wp_status_text(st), err.msg);
             goto done;
         }
+        const char *why = NULL;
+        if (o->tier == WP_TIER_JIT && strcmp(wp_module_tier(mod, &why), "jit") != 0)
+            fprintf(stderr, "wasmpipe exec: %s: warning: runs on the interpreter: %s\n",
+                    o->module, why != NULL ? why : "the JIT refused it");
     }
     if (st == WP_OK) st = wp_wasi_create(engine, &cfg, &wasi, &err);
     if (st == WP_OK) st = wp_imports_create(engine, &im, &err);

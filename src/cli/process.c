@@ -28,6 +28,7 @@ static const char help_text[] =
     "  --max-instances N       bound the instance pool (default: no bound)\n"
     "  --timeout DURATION      per line, e.g. 500ms or 2s (default: none)\n"
     "  --max-memory SIZE       linear memory per instance, e.g. 64MiB\n"
+    "  --tier TIER             interp, jit or auto (default: auto, or WASMPIPE_TIER)\n"
     "  --max-line SIZE         the longest line read whole (default: 64MiB)\n"
     "  --batch N               lines per batch handed to a thread (default: 256)\n"
     "  --log-level LEVEL       off, error, warn, info, debug or trace (default: info)\n"
@@ -48,6 +49,7 @@ static const struct flag {
     { NULL, "--max-instances", "pipeline.processors[0].wasm.max_instances" },
     { NULL, "--timeout", "pipeline.processors[0].wasm.timeout" },
     { NULL, "--max-memory", "pipeline.processors[0].wasm.max_memory" },
+    { NULL, "--tier", "pipeline.processors[0].wasm.tier" },
     { NULL, "--max-line", "input.stdin.max_buffer" },
     { NULL, "--batch", NULL },
     { NULL, "--log-level", NULL },
@@ -61,6 +63,7 @@ static const char *const flag_names[][2] = {
     { "pipeline.processors[0].wasm.max_instances", "--max-instances" },
     { "pipeline.processors[0].wasm.timeout", "--timeout" },
     { "pipeline.processors[0].wasm.max_memory", "--max-memory" },
+    { "pipeline.processors[0].wasm.tier", "--tier" },
     { "input.stdin.max_buffer", "--max-line" },
     { NULL, NULL },
 };

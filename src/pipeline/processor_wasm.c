@@ -25,7 +25,11 @@ typedef struct wasm_cfg {
     uint64_t    output_per_message;
     uint64_t    output_per_second;
     bool        eager_translation;
+    int         tier;            /* index into tier_names: the wp_tier value */
 } wasm_cfg;
+
+/* In wp_tier order: WP_TIER_AUTO, WP_TIER_INTERP, WP_TIER_JIT. */
+static const char *const tier_names[] = { "auto", "interp", "jit", NULL };
 
 static const pl_field wasm_fields[] = {
     { "module_path", PL_T_STR, NULL, offsetof(wasm_cfg, module_path),
@@ -67,6 +71,14 @@ static const pl_field wasm_fields[] = {
       "start-up takes longer (and the module's memory is all spent at once), and no "
       "message waits for a function's first translation.",
       0, NULL, 0, 0, NULL },
+    { "tier", PL_T_ENUM, "auto", offsetof(wasm_cfg, tier),
+      "Which engine tier runs the module: `interp` (the interpreter), `jit` (native code "
+      "through LLVM, compiled at start-up) or `auto` (start on the interpreter at once "
+      "and switch new calls to native code when a background compile is done). With "
+      "`auto` the environment variable WASMPIPE_TIER, when set, chooses instead. A module "
+      "the JIT cannot compile, or a build without it, runs on the interpreter with the "
+      "same results (with `jit`, a `module_warning` says why).",
+      0, tier_names, 0, 0, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
 
@@ -120,6 +132,7 @@ static wp_status wasm_create(const pl_open_ctx *ctx, const void *cfg, void **sta
         .output_per_message = c->output_per_message,
         .output_per_second = c->output_per_second,
         .eager_translation = c->eager_translation,
+        .tier = (wp_tier)c->tier,
         .log = forward,
         .log_user = w,
     };
@@ -174,6 +187,8 @@ static void wasm_report(void *state, const wp_logger *log) {
     wp_log_u64(&l, "messages", st.messages);
     wp_log_u64(&l, "errors", st.errors);
     wp_log_u64(&l, "compiles", st.compiles);
+    wp_log_str(&l, "tier", st.tier);
+    if (st.tier_note) wp_log_str(&l, "tier_note", st.tier_note);
     wp_log_u64(&l, "instances_created", st.instances_created);
     wp_log_u64(&l, "instances_discarded", st.instances_discarded);
     wp_log_u64(&l, "instances_live", st.instances_live);

@@ -416,10 +416,14 @@ static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_erro
     wp_status s = read_module(p->engine, p->path, &bytes, &len, &size, err);
     if (s != WP_OK)
         return s;
-    s = wp_module_compile(p->engine, bytes, len, &p->module, err);
+    s = wp_module_compile_tier(p->engine, cfg->tier, bytes, len, &p->module, err);
     wp_engine_free(p->engine, bytes, size);
     if (s != WP_OK)
         return s;
+    const char *why = NULL;
+    if (cfg->tier == WP_TIER_JIT && strcmp(wp_module_tier(p->module, &why), "jit") != 0)
+        pr_log(p, WP_LOG_WARN, "module_warning", "%s: runs on the interpreter: %s", p->path,
+               why != NULL ? why : "the JIT refused it");
     atomic_fetch_add(&p->compiles, 1);
     if (cfg->eager_translation && (s = wp_module_translate_all(p->module, err)) != WP_OK)
         return s;
@@ -655,6 +659,7 @@ void wp_processor_stats_get(wp_processor *p, wp_processor_stats *out)
         return;
     out->compiles = atomic_load(&p->compiles);
     out->functions_translated = p->module ? wp_module_translated_count(p->module) : 0;
+    out->tier = wp_module_tier(p->module, &out->tier_note);
     out->messages = atomic_load(&p->messages);
     out->errors = atomic_load(&p->errors);
     pthread_mutex_lock(&p->pool.lock);

@@ -38,6 +38,13 @@
 #define WP_MAX_REENTRY_DEPTH 1000u
 #endif
 
+/* Tier auto: how long a module runs on the interpreter before its
+ * background JIT compile starts (wp_module_wait_tier starts it at once). A
+ * module destroyed sooner (a short command, a test) costs no compile. */
+#ifndef WP_AUTO_COMPILE_DELAY_MS
+#define WP_AUTO_COMPILE_DELAY_MS 20u
+#endif
+
 /* Cap on any memory, in 64 KiB pages (65536 = 4 GiB, the wasm32 limit). */
 #ifndef WP_DEFAULT_MAX_MEMORY_PAGES
 #define WP_DEFAULT_MAX_MEMORY_PAGES 65536u

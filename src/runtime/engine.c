@@ -56,6 +56,10 @@ wp_status wp_engine_create(const wp_engine_config *cfg, wp_engine **out, wp_erro
             c.tier = WP_TIER_JIT;
         else if (env != NULL && strcmp(env, "interp") == 0)
             c.tier = WP_TIER_INTERP;
+        else if (env != NULL && env[0] != '\0' && strcmp(env, "auto") != 0)
+            return rt_fail(err, WP_ERR_ARG, UINT32_MAX,
+                           "wp_engine_create: WASMPIPE_TIER='%.40s' is none of auto, interp, jit",
+                           env);
     }
     if (c.max_instance_bytes == 0)
         c.max_instance_bytes = WP_DEFAULT_MAX_INSTANCE_BYTES;

@@ -150,7 +150,7 @@ wp_status rt_call(wp_func *f, uint64_t *slots, wp_error *err)
      * flag is read first: a store is a full barrier on every call. */
     if (exec->depth == 0 && atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
         atomic_store(&exec->interrupt, 0);
-    return f->inst->module->tier->call(exec, f, slots, err);
+    return rt_module_tier(f->inst->module)->call(exec, f, slots, err);
 }
 
 wp_status wp_func_call_raw(wp_func *f, uint64_t *slots, wp_error *err)

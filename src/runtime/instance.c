@@ -612,7 +612,7 @@ static wp_status run_start(wp_instance *in, wp_error *err)
     if (f->kind == RT_FUNC_WASM && f->inst == in)
         /* Not rt_call: an interrupt fired through the handle before the
          * start function began is for it, and must not be cleared. */
-        s = m->tier->call(&in->exec, f, slots, err);
+        s = rt_module_tier(m)->call(&in->exec, f, slots, err);
     else
         s = rt_call(f, slots, err);
     if (s != WP_OK) {

@@ -21,6 +21,7 @@
 #include "code.h"
 #include "numeric.h"
 #include "simd_ops.h"
+#include "tier.h"
 
 /* ---------------------------------------------------------------- linear memory */
 
@@ -150,6 +151,14 @@ static const char *func_where(const wp_func *f, char *buf, size_t size)
 #endif
 
 #define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
+
+/* A wasm callee of another instance whose module new calls run natively
+ * (tier.h) is called like a host function; the interpreter keeps running
+ * what its own instance calls, which is also where a call in flight stays
+ * when its module switches tier. */
+#define NATIVE_CALLEE(callee, inst)                                           \
+    ((callee)->inst != (inst) &&                                              \
+     rt_module_tier((callee)->inst->module)->call != rt_interp_call)
 
 /* A taken branch to word `target`. One to an earlier word closes a loop:
  * it checks for an interrupt there, so that every loop iteration does. */
@@ -1092,7 +1101,7 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
 do_tail_call:
     if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
         TRAP(WP_TRAP_INTERRUPTED);
-    if (callee->kind == RT_FUNC_WASM) {
+    if (callee->kind == RT_FUNC_WASM && !NATIVE_CALLEE(callee, inst)) {
         const rt_code *c = atomic_load_explicit(&callee->code, memory_order_acquire);
         if ((size_t)(exec->stack_end - fp) < c->frame_slots)
             TRAP(WP_TRAP_STACK_EXHAUSTED);
@@ -1117,7 +1126,7 @@ do_tail_call:
 do_call:
     if (atomic_load_explicit(&exec->interrupt, memory_order_relaxed) != 0)
         TRAP(WP_TRAP_INTERRUPTED);
-    if (callee->kind == RT_FUNC_WASM) {
+    if (callee->kind == RT_FUNC_WASM && !NATIVE_CALLEE(callee, inst)) {
         const rt_code *c = atomic_load_explicit(&callee->code, memory_order_acquire);
         if ((size_t)(exec->stack_end - call_fp) < c->frame_slots || frame == exec->frames_end)
             TRAP(WP_TRAP_STACK_EXHAUSTED);
@@ -1138,14 +1147,18 @@ do_call:
         NEXT();
     }
     {
-        /* A host function may call back into the guest: the nested call
-         * starts above everything this loop uses. */
+        /* A host function, or a wasm function running native code: a
+         * nested call, which may call back into the guest, so it starts
+         * above everything this loop uses. */
         struct wp_call call = { .inst = inst, .exec = exec, .err = err };
         exec->top = fp + atomic_load_explicit(&func->code, memory_order_relaxed)->frame_slots;
         exec->frame_top = frame;
         if (err != NULL)
             err->code = WP_OK;
-        status = callee->host(&call, callee->user, call_fp);
+        if (callee->kind == RT_FUNC_HOST)
+            status = callee->host(&call, callee->user, call_fp);
+        else
+            status = rt_module_tier(callee->inst->module)->call(exec, callee, call_fp, err);
         exec->top = top0;
         exec->frame_top = frame0;
         if (status != WP_OK) {

@@ -8,6 +8,12 @@
 wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
                             wp_module **out, wp_error *err)
 {
+    return wp_module_compile_tier(e, WP_TIER_AUTO, bytes, len, out, err);
+}
+
+wp_status wp_module_compile_tier(wp_engine *e, wp_tier tier, const uint8_t *bytes, size_t len,
+                                 wp_module **out, wp_error *err)
+{
     static const uint8_t empty[1] = { 0 };
 
     if (out)
@@ -15,6 +21,10 @@ wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
     if (!e || !out || (!bytes && len != 0))
         return rt_fail(err, WP_ERR_ARG, UINT32_MAX,
                        "wp_module_compile: engine, output and bytes must not be NULL");
+    if ((unsigned)tier > WP_TIER_JIT)
+        return rt_fail(err, WP_ERR_ARG, UINT32_MAX,
+                       "wp_module_compile_tier: tier %u is none of auto, interp, jit",
+                       (unsigned)tier);
     if (len > UINT32_MAX)
         return rt_fail(err, WP_ERR_ARG, UINT32_MAX,
                        "wp_module_compile: a module of %zu bytes is larger than 4 GiB", len);
@@ -23,6 +33,7 @@ wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
     if (!m)
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "out of memory for a module");
     m->engine = e;
+    m->tier_want = (uint8_t)(tier != WP_TIER_AUTO ? tier : e->cfg.tier);
     rt_arena_init(&m->arena, e);
     if (pthread_mutex_init(&m->lock, NULL) != 0) {
         rt_free(e, m, sizeof *m);
@@ -45,8 +56,10 @@ void wp_module_destroy(wp_module *m)
     if (!m)
         return;
     wp_engine *e = m->engine;
-    if (m->tier != NULL)
-        m->tier->release(m);
+    rt_tier_stop(m);
+    const rt_tier *t = rt_module_tier(m);
+    if (t != NULL)
+        t->release(m);
     pthread_mutex_destroy(&m->lock);
     rt_arena_release(&m->arena);
     rt_free(e, m, sizeof *m);

@@ -255,10 +255,18 @@ struct wp_module {
     bool          has_data_count;
     uint32_t      data_count;
 
-    /* The tier that runs the module's functions (tier.h) and its data. */
-    const struct rt_tier *tier;
+    /* The tier new calls into the module's functions run on (tier.h),
+     * read through rt_module_tier. With `auto` it is the interpreter until
+     * the background compile publishes the JIT here (release), after it
+     * has written tier_data; it never changes again after that. */
+    _Atomic(const struct rt_tier *) tier;
     void         *tier_data;
-    char          tier_note[256];  /* why the configured tier refused it, or "" */
+    char          tier_note[256];  /* why the configured tier refused it, or "";
+                                    * final once tier_pending is false */
+    uint8_t       tier_want;       /* wp_tier asked for this module (tier.c) */
+    atomic_bool   tier_pending;    /* a background compile is running */
+    atomic_bool   tier_cancel;     /* set by wp_module_destroy: stop compiling */
+    struct rt_tier_job *tier_job;  /* the background compile, or NULL (tier.c) */
     /* Lazy parts (lazy.c): translations and the name section. */
     pthread_mutex_t lock;        /* the slow paths: translating, reading names */
     const uint8_t *name_section; /* contents of the first "name" section (arena
@@ -267,6 +275,12 @@ struct wp_module {
     atomic_bool   names_read;    /* func_names filled in from name_section */
     atomic_uint   ntranslated;   /* functions translated so far (tests, statistics) */
 };
+
+/* The tier a new call into m's functions runs on. */
+static inline const struct rt_tier *rt_module_tier(const wp_module *m)
+{
+    return atomic_load_explicit(&m->tier, memory_order_acquire);
+}
 
 /* Decode + validate + translate (decode.c and friends). */
 wp_status rt_decode_module(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err);

@@ -34,9 +34,16 @@ extern const rt_tier rt_tier_interp;
 extern const rt_tier rt_tier_jit;
 #endif
 
-/* Picks the tier for a new module from the engine's configuration,
+/* Picks the tier for a new module (m->tier_want: interp, jit or auto),
  * compiles it there and falls back to the interpreter when the chosen
- * tier refuses the module (tier.c). */
+ * tier refuses the module (tier.c). With auto the module runs on the
+ * interpreter at once and a background thread compiles it with the JIT;
+ * when that is done, rt_module_tier(m) becomes the JIT, so new calls run
+ * native code while calls already running finish on the interpreter. */
 wp_status rt_tier_prepare(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err);
+
+/* Ends m's background compile, if any: asks it to stop at its next check
+ * and waits for its thread. Called by wp_module_destroy. */
+void rt_tier_stop(wp_module *m);
 
 #endif

@@ -402,6 +402,11 @@ static void run_once(const uint8_t *data, size_t size, run *r)
     wp_engine_config cfg = { .alloc = run_alloc, .alloc_ud = r, .max_memory_pages = MAX_PAGES,
                              .stack_slots = STACK_SLOTS, .max_call_depth = CALL_DEPTH,
                              .max_instance_bytes = (uint64_t)INSTANCE_MB << 20 };
+    /* A background compile (auto) would make the allocation count differ
+     * from run to run: auto means the interpreter here, and
+     * WASMPIPE_TIER=jit still picks the JIT. */
+    const char *tier = getenv("WASMPIPE_TIER");
+    cfg.tier = tier != NULL && strcmp(tier, "jit") == 0 ? WP_TIER_JIT : WP_TIER_INTERP;
     wp_engine *e = NULL;
     wp_error err;
     wp_status s = wp_engine_create(&cfg, &e, &err);

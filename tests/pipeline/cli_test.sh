@@ -133,6 +133,56 @@ wp process --module "$module" --max-memory 1.5GB
 expect_rc "process bad size" 2
 wp process --module "$module" --bogus
 expect_rc "process unknown flag" 2
+
+# ---------------------------------------------------------------- tiers
+wp process --module "$module" --tier fast
+expect_rc "process bad tier" 2
+expect_err "process bad tier" "flag=--tier msg=\"must be one of auto, interp, jit, found 'fast'"
+input 'ab\n'
+for t in interp jit auto; do
+  wp process --module "$module" --tier $t
+  expect_rc "process --tier $t" 0
+  expect_out "process --tier $t" "AB"
+done
+no_input
+# The tier each run reported at the end (processor_stats).
+wp process --module "$module" --tier interp --log-level debug
+expect_err "process --tier interp reported" 'event=processor_stats .*tier=interp'
+expect_no_err "process --tier interp: no JIT asked for" 'tier_note='
+WASMPIPE_TIER=jit wp process --module "$module" --tier interp --log-level debug
+expect_err "the flag wins over WASMPIPE_TIER" 'event=processor_stats .*tier=interp'
+wp process --module "$module" --tier jit --log-level debug
+expect_err "process --tier jit reported" 'tier=jit|runs on the interpreter: this build has no JIT'
+cat > "$tmp/tier.yaml" <<'EOF'
+input:
+  stdin: {}
+pipeline:
+  processors:
+    - wasm:
+        module_path: ./m.wasm
+        tier: fast
+EOF
+wp lint "$tmp/tier.yaml"
+expect_rc "lint bad tier" 1
+expect_out "lint bad tier" "$tmp/tier.yaml:7:15: pipeline.processors[0].wasm.tier: must be one of auto, interp, jit, found 'fast'"
+wp components
+expect_rc "components" 0
+grep -Eq '^ +tier \(one of: auto, interp, jit; default auto\)' "$tmp/out" &&
+  ok "components lists the wasm tier field" || fail "components" "no tier field"
+# exec: a SIMD module, which the JIT leaves to the interpreter (and says so).
+printf '\000\141\163\155\001\000\000\000\001\005\001\140\000\001\177\003\002\001\000\007\010\001\004\154\141\156\145\000\000\012\031\001\027\000\375\014\007\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\375\033\000\013' > "$tmp/simd.wasm"
+for t in interp jit auto; do
+  wp exec --tier $t --invoke lane "$tmp/simd.wasm"
+  expect_rc "exec --tier $t" 0
+  expect_out "exec --tier $t" "7"
+done
+wp exec --tier jit --invoke lane "$tmp/simd.wasm"
+expect_err "exec --tier jit warns" 'warning: runs on the interpreter: .*(v128|SIMD|WP_JIT)'
+wp exec --tier interp --invoke lane "$tmp/simd.wasm"
+expect_no_err "exec --tier interp does not warn" 'warning'
+wp exec --tier=fast --invoke lane "$tmp/simd.wasm"
+expect_rc "exec bad tier" 125
+expect_err "exec bad tier" "--tier 'fast': expected interp, jit or auto"
 wp process --module "$module" --log-level loud
 expect_rc "process bad level" 2
 wp process --help

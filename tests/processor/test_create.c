@@ -139,10 +139,13 @@ static void test_initialisation(void)
  * translated when it first calls them. */
 static void test_eager_translation(void)
 {
-    wp_processor_config eager;
+    wp_processor_config eager, lazy;
     memset(&eager, 0, sizeof eager);
+    memset(&lazy, 0, sizeof lazy);
     eager.eager_translation = true;
-    wp_processor *lazy_p = make_processor("upper", NULL, NULL);
+    /* Translation is the interpreter's: native code needs none. */
+    eager.tier = lazy.tier = WP_TIER_INTERP;
+    wp_processor *lazy_p = make_processor("upper", NULL, &lazy);
     wp_processor *eager_p = make_processor("upper", NULL, &eager);
     if (lazy_p == NULL || eager_p == NULL) {
         wp_processor_destroy(lazy_p);
@@ -173,11 +176,50 @@ static void test_eager_translation(void)
     wp_processor_destroy(eager_p);
 }
 
+/* The tier field: each processor's module runs on the tier it asked for,
+ * whatever the engine's, and the stats say which. */
+static void test_tier(void)
+{
+    static const struct { wp_tier tier; const char *name; } tiers[] = {
+        { WP_TIER_INTERP, "interp" }, { WP_TIER_JIT, "jit" },
+    };
+    for (size_t i = 0; i < 2; i++) {
+        wp_processor_config c;
+        memset(&c, 0, sizeof c);
+        c.tier = tiers[i].tier;
+        wp_processor *p = make_processor("upper", NULL, &c);
+        if (p == NULL)
+            continue;
+        wp_message *m = run_one(p, "ab", 2);
+        CHECK(bytes_are(m, "AB", 2), "tier %s: %s", tiers[i].name, shown(m));
+        wp_message_destroy(m);
+        wp_processor_stats st;
+        wp_processor_stats_get(p, &st);
+        /* A build without the JIT says so instead. */
+        CHECK(strcmp(st.tier, tiers[i].name) == 0 ||
+                  (tiers[i].tier == WP_TIER_JIT && has_text(st.tier_note, "WP_JIT")),
+              "asked for %s, runs on %s (%s)", tiers[i].name, st.tier,
+              st.tier_note ? st.tier_note : "");
+        if (tiers[i].tier == WP_TIER_INTERP)
+            CHECK(st.tier_note == NULL, "interp: no note expected, found %s", st.tier_note);
+        wp_processor_destroy(p);
+    }
+    wp_processor_config bad;
+    memset(&bad, 0, sizeof bad);
+    bad.tier = (wp_tier)9;
+    bad.module_path = module_path("upper");
+    wp_processor *p = NULL;
+    wp_error err;
+    CHECK(wp_processor_create(T.engine, &bad, &p, &err) == WP_ERR_ARG && has_text(err.msg, "tier"),
+          "a bad tier is refused naming it: %s", err.msg);
+}
+
 int main(int argc, char **argv)
 {
     test_init(argc, argv);
     run_cases();
     test_eager_translation();
+    test_tier();
     test_files();
     test_initialisation();
     return test_done("test_create");

@@ -11,6 +11,7 @@
 
 #include "rt.h"
 #include "code.h"
+#include "tier.h"
 
 static int failures;
 static int checks;
@@ -114,6 +115,7 @@ static fixture *fixture_new(uint32_t stack_slots, uint32_t nframes, bool with_me
     m->types = fx->types;
     m->nfuncs = MAX_FUNCS;
     m->codes = fx->codes;
+    atomic_init(&m->tier, &rt_tier_interp);
     m->ntables = 1;
     m->nglobals = 1;
     m->ndatas = 1;

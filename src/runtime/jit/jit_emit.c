@@ -337,7 +337,7 @@ static LLVMValueRef *make_phis(jemit *e, LLVMBasicBlockRef bb, uint32_t n, const
 {
     if (n == 0)
         return NULL;
-    LLVMValueRef *phis = rt_arena_alloc(&e->m->arena, n * sizeof *phis, _Alignof(LLVMValueRef));
+    LLVMValueRef *phis = rt_arena_alloc(&e->scratch, n * sizeof *phis, _Alignof(LLVMValueRef));
     if (phis == NULL)
         return NULL;
     LLVMBasicBlockRef here = LLVMGetInsertBlock(e->b);
@@ -451,7 +451,7 @@ static wp_status enter_block(jemit *e, jctrl *c, uint8_t kind)
         LLVMBuildCondBr(e->b, LLVMBuildICmp(e->b, LLVMIntNE, cond, c32(e, 0), ""), then_bb,
                         c->else_bb);
         if (c->nparams) {
-            c->if_params = rt_arena_alloc(&e->m->arena, c->nparams * sizeof(LLVMValueRef),
+            c->if_params = rt_arena_alloc(&e->scratch, c->nparams * sizeof(LLVMValueRef),
                                           _Alignof(LLVMValueRef));
             if (c->if_params == NULL)
                 return rt_fail(e->err, WP_ERR_NOMEM, UINT32_MAX, "jit: out of memory");
@@ -582,9 +582,9 @@ static wp_status emit_prologue(jemit *e, rt_reader *r)
     if (total > WP_MAX_FUNCTION_LOCALS + WP_MAX_FUNCTION_PARAMS)
         return jit_refuse(e, rt_reader_offset(r), "too many locals");
     e->nlocals = (uint32_t)total;
-    e->locals = rt_arena_alloc(&e->m->arena, (total ? total : 1) * sizeof *e->locals,
+    e->locals = rt_arena_alloc(&e->scratch, (total ? total : 1) * sizeof *e->locals,
                                _Alignof(LLVMValueRef));
-    e->local_types = rt_arena_alloc(&e->m->arena, total ? total : 1, 1);
+    e->local_types = rt_arena_alloc(&e->scratch, total ? total : 1, 1);
     if (e->locals == NULL || e->local_types == NULL)
         return rt_fail(e->err, WP_ERR_NOMEM, UINT32_MAX, "jit: out of memory");
     uint32_t k = 0;
@@ -1310,8 +1310,8 @@ static wp_status build_ir(jemit *e, const uint8_t *bytes, size_t len)
     wp_module *m = e->m;
     TRY(check_module(e));
     uint32_t ndefs = m->nfuncs - m->nfunc_imports;
-    e->fns = rt_arena_alloc(&m->arena, (ndefs + 1) * sizeof *e->fns, _Alignof(LLVMValueRef));
-    e->fn_types = rt_arena_alloc(&m->arena, (ndefs + 1) * sizeof *e->fn_types,
+    e->fns = rt_arena_alloc(&e->scratch, (ndefs + 1) * sizeof *e->fns, _Alignof(LLVMValueRef));
+    e->fn_types = rt_arena_alloc(&e->scratch, (ndefs + 1) * sizeof *e->fn_types,
                                  _Alignof(LLVMTypeRef));
     if (e->fns == NULL || e->fn_types == NULL)
         return rt_fail(e->err, WP_ERR_NOMEM, UINT32_MAX, "jit: out of memory");
@@ -1327,6 +1327,8 @@ static wp_status build_ir(jemit *e, const uint8_t *bytes, size_t len)
     if (!find_code(bytes, len, &code, &count) || count != ndefs)
         return rt_fail(e->err, WP_ERR_INTERNAL, UINT32_MAX, "jit: code section not found");
     for (uint32_t d = 0; d < ndefs; d++) {
+        if (atomic_load_explicit(&m->tier_cancel, memory_order_relaxed))
+            return rt_fail(e->err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: compile cancelled");
         uint32_t size;
         TRY(rt_read_u32(&code, &size, e->err));
         uint32_t offset = rt_reader_offset(&code);
@@ -1353,6 +1355,7 @@ wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_mo
     memset(&e, 0, sizeof e);
     e.m = m;
     e.err = err;
+    rt_arena_init(&e.scratch, m->engine);
     e.ctx = LLVMOrcThreadSafeContextGetContext(tsc);
     e.mod = LLVMModuleCreateWithNameInContext("wasm", e.ctx);
     e.b = LLVMCreateBuilderInContext(e.ctx);
@@ -1384,6 +1387,7 @@ wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_mo
     LLVMDisposeBuilder(e.b);
     rt_free(m->engine, e.stack, e.cap * sizeof *e.stack);
     rt_free(m->engine, e.ctrls, e.capctrl * sizeof *e.ctrls);
+    rt_arena_release(&e.scratch);
     if (s == WP_OK) {
         char *msg = NULL;
         if (LLVMVerifyModule(e.mod, LLVMReturnStatusAction, &msg)) {
@@ -1397,8 +1401,12 @@ wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_mo
     if (s == WP_OK) {
         s = create_jit(&jit, err);
     }
+    if (s == WP_OK && atomic_load_explicit(&m->tier_cancel, memory_order_relaxed))
+        s = rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: compile cancelled");
     if (s == WP_OK)
         s = optimise(jit, e.mod, err);
+    if (s == WP_OK && atomic_load_explicit(&m->tier_cancel, memory_order_relaxed))
+        s = rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: compile cancelled");
     if (s != WP_OK) {
         LLVMDisposeModule(e.mod);
         LLVMOrcDisposeThreadSafeContext(tsc);

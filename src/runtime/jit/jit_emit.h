@@ -31,6 +31,7 @@ typedef struct jctrl {
 typedef struct jemit {
     wp_module         *m;
     wp_error          *err;
+    rt_arena           scratch;      /* what the translation needs until the IR is built */
     LLVMContextRef     ctx;
     LLVMModuleRef      mod;
     LLVMBuilderRef     b;

@@ -49,7 +49,7 @@ static void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *
         jit_fail(cx, s);
     }
     wp_module *m = f->inst->module;
-    if (m->tier == &rt_tier_jit) {
+    if (rt_module_tier(m) == &rt_tier_jit) {
         const rt_jit_module *jm = m->tier_data;
         jm->entry[f->index - m->nfunc_imports](cx, f->inst, slots);
         return;
