@@ -9,6 +9,15 @@ For each module it runs, interleaved, RUNS times each:
   exec     wasmpipe exec FILE
   exec-e   wasmpipe exec --eager FILE
   ref      REF exec FILE, when --ref names another wasmpipe binary
+With --tiers, also:
+  load-j   startup_load jit FILE: wp_module_compile on the JIT tier (LLVM
+           at O2); (its compile_ms - load's) / MB of code section is the
+           JIT's compile rate
+  exec-i   wasmpipe exec --tier interp FILE
+  exec-j   wasmpipe exec --tier jit FILE
+  exec-a   wasmpipe exec --tier auto FILE
+(`exec` and `exec-e` run on the default tier, auto, unless WASMPIPE_TIER
+says otherwise.)
 and reports medians: for exec runs the time from just before the process
 is started to the guest's first instruction (the module's _start reads the
 realtime clock first and prints it, see gen_module.py) and to the exit
@@ -49,6 +58,27 @@ def run_load(tool, mode, path):
     return {k: float(v) for k, v in (kv.split("=") for kv in out.split())}
 
 
+def code_section_bytes(path):
+    """Size of the code section's contents (section id 10)."""
+    data = open(path, "rb").read()
+    pos = 8
+    while pos < len(data):
+        sid = data[pos]
+        pos += 1
+        size = shift = 0
+        while True:
+            b = data[pos]
+            pos += 1
+            size |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        if sid == 10:
+            return size
+        pos += size
+    return 0
+
+
 def med(rows, key):
     return statistics.median(r[key] for r in rows)
 
@@ -59,6 +89,7 @@ def main():
     ap.add_argument("--load", required=True, help="the startup_load binary")
     ap.add_argument("--ref", help="another wasmpipe binary, run as `REF exec FILE`")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--tiers", action="store_true", help="add the tier runners")
     ap.add_argument("modules", nargs="+")
     a = ap.parse_args()
 
@@ -75,6 +106,14 @@ def main():
         }
         if a.ref:
             runners["ref"] = lambda: run_exec([a.ref, "exec", path])
+        argvs = {"exec": [a.wasmpipe, "exec", path],
+                 "exec-e": [a.wasmpipe, "exec", "--eager", path],
+                 "ref": [a.ref or "", "exec", path]}
+        if a.tiers:
+            runners["load-j"] = lambda: run_load(a.load, "jit", path)
+            for k, t in (("exec-i", "interp"), ("exec-j", "jit"), ("exec-a", "auto")):
+                argvs[k] = [a.wasmpipe, "exec", "--tier", t, path]
+                runners[k] = (lambda v: lambda: run_exec(v))(argvs[k])
         rows = {k: [] for k in runners}
         for _ in range(a.runs):
             for k, f in runners.items():
@@ -88,14 +127,18 @@ def main():
                     name, size, k, med(r, "read_ms"), med(r, "compile_ms"), "-", "-",
                     med(r, "rss_kb") / 1024, med(r, "compile_cpu_ms")))
             else:
-                argv = {"exec": [a.wasmpipe, "exec", path],
-                        "exec-e": [a.wasmpipe, "exec", "--eager", path],
-                        "ref": [a.ref or "", "exec", path]}[k]
-                rss = run_exec_rss(argv) / 1024
+                rss = run_exec_rss(argvs[k]) / 1024
                 print("%-10s %6.1f | %-7s %9s %9s %9.1f %9.1f | %.1f / %.2fx, %.2fx" % (
                     name, size, k, "-", "-", med(r, "first_ms"), med(r, "exit_ms"), rss,
                     med(r, "first_ms") / base, med(r, "exit_ms") / base))
         print("%-10s read + validate (median load read_ms + compile_ms): %.1f ms" % (name, base))
+        if a.tiers:
+            code_mb = code_section_bytes(path) / 1e6
+            jit_ms = med(rows["load-j"], "compile_ms") - med(rows["load"], "compile_ms")
+            jit_cpu = med(rows["load-j"], "compile_cpu_ms") - med(rows["load"], "compile_cpu_ms")
+            print("%-10s JIT compile: %.1f MB of code section, %.0f ms (cpu %.0f ms) beyond "
+                  "validation: %.0f ms/MB (cpu %.0f ms/MB)" % (
+                      name, code_mb, jit_ms, jit_cpu, jit_ms / code_mb, jit_cpu / code_mb))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start-up benchmark of `wasmpipe exec` on large modules (not part of CI).
 #
-#   bench/startup.sh [--build DIR] [--sizes "1 10 30"] [--runs R] [--ref BINARY]
+#   bench/startup.sh [--build DIR] [--sizes "1 10 30"] [--runs R] [--ref BINARY] [--tiers]
 #
 # Generates modules of the given sizes in MB (bench/gen_module.py: ~700-byte
 # functions, a name section and a .debug_info section; 30 MB has ~33,000
@@ -10,19 +10,22 @@
 # `wasmpipe exec` to the guest's first instruction and to the process's
 # exit, lazy (default) and --eager, against reading + validating the file
 # in the same run, and memory. --ref adds another wasmpipe binary (for
-# example an older build) as runner `ref`. Files go to a temporary
+# example an older build) as runner `ref`. --tiers adds the JIT's compile
+# time per MB of code section and exec under --tier interp, jit and auto
+# (see startup.py). Files go to a temporary
 # directory that is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build=build sizes="1 10 30" runs=5 ref=
+build=build sizes="1 10 30" runs=5 ref= tiers=
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --ref) ref=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --tiers) tiers=--tiers; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -49,5 +52,5 @@ done
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 bench/startup.py --wasmpipe "$wasmpipe" --load "$tmp/startup_load" --runs "$runs" \
-  ${ref:+--ref "$ref"} "${modules[@]}"
+  ${ref:+--ref "$ref"} $tiers "${modules[@]}"
 echo "after: load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -2,8 +2,11 @@
  * long reading a module file and validating it takes, and how much memory
  * a compiled and instantiated module holds, in one translation mode.
  *
- *   startup_load lazy|eager FILE
+ *   startup_load lazy|eager|jit FILE
  *
+ * lazy and eager run on the interpreter; jit compiles the module to native
+ * code in wp_module_compile (lazy translation), so its compile_ms minus
+ * lazy's is the JIT's own time.
  * Prints one line of key=value pairs: read_ms (reading the file),
  * compile_ms (wp_module_compile: decoding and validation, plus every
  * translation when eager), compile_cpu_ms (the same in CPU time),
@@ -56,11 +59,13 @@ static wp_status refuse(wp_call *call, void *user, uint64_t *slots)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "lazy") != 0 && strcmp(argv[1], "eager") != 0)) {
-        fprintf(stderr, "usage: startup_load lazy|eager FILE\n");
+    if (argc != 3 || (strcmp(argv[1], "lazy") != 0 && strcmp(argv[1], "eager") != 0 &&
+                      strcmp(argv[1], "jit") != 0)) {
+        fprintf(stderr, "usage: startup_load lazy|eager|jit FILE\n");
         return 2;
     }
     bool eager = strcmp(argv[1], "eager") == 0;
+    bool jit = strcmp(argv[1], "jit") == 0;
 
     double t0 = now_ms();
     FILE *f = fopen(argv[2], "rb");
@@ -80,7 +85,8 @@ int main(int argc, char **argv)
     double t1 = now_ms();
 
     double c1 = cpu_ms();
-    wp_engine_config cfg = { .eager_translation = eager };
+    wp_engine_config cfg = { .eager_translation = eager,
+                             .tier = jit ? WP_TIER_JIT : WP_TIER_INTERP };
     wp_engine *e = NULL;
     wp_module *m = NULL;
     wp_error err;
@@ -123,6 +129,11 @@ int main(int argc, char **argv)
         return 1;
     }
     double t4 = now_ms();
+    const char *why = NULL;
+    if (jit && strcmp(wp_module_tier(m, &why), "jit") != 0) {
+        fprintf(stderr, "%s: the JIT refused it: %s\n", argv[2], why ? why : "");
+        return 1;
+    }
     printf("read_ms=%.2f compile_ms=%.2f compile_cpu_ms=%.2f instantiate_ms=%.2f rss_kb=%ld\n",
            t1 - t0, t2 - t1, c2 - c1, t4 - t3, rss_kb());
     wp_instance_destroy(in);

@@ -159,7 +159,8 @@ typedef enum wp_feature {
 } wp_feature;
 
 typedef struct wp_engine_config {
-    wp_alloc_fn alloc;            /* NULL: libc */
+    wp_alloc_fn alloc;            /* NULL: libc. With tier auto it is also called
+                                   * from the background compile thread. */
     void       *alloc_ud;
     uint32_t    max_memory_pages; /* default cap per memory, 0: 65536 (4 GiB) */
     uint32_t    stack_slots;      /* value stack per instance, in 8-byte slots; 0: 1M */
