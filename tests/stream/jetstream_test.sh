@@ -85,7 +85,7 @@ expected() { awk -v a="$1" -v n="$2" 'BEGIN { for (i = a; i < a + n; i++) printf
 config rt in1 IN1 out1 2 ""
 "$wasmpipe" -c "$tmp/rt.yaml" 2> "$tmp/rt.err" &
 wp=$!; pids+=($wp)
-n=$("$tool" "$url" wait OUT1 10000 60)
+n=$("$tool" "$url" wait OUT1 10000 180)
 sleep 0.5   # let anything extra arrive: there must be none
 kill -TERM $wp; wait $wp; rc=$?
 [ $rc = 0 ] && ok "round trip: exit 0 after SIGTERM" || fail "round trip exit" "$rc: $(tail -3 "$tmp/rt.err")"
@@ -119,12 +119,12 @@ for i in 2 3; do
   "$wasmpipe" -c "$tmp/so.yaml" 2> "$tmp/so$i.err" &
   w+=($!); pids+=($!)
 done
-"$tool" "$url" wait OUT2 3000 60 >/dev/null
+"$tool" "$url" wait OUT2 3000 180 >/dev/null
 sleep 0.3
 kill -9 "${w[0]}"; wait "${w[0]}" 2>/dev/null
 ok "scale-out: one of three killed with SIGKILL at $("$tool" "$url" count OUT2) messages out"
 done_=0
-for _ in $(seq 600); do
+for _ in $(seq 1200); do
   c=$("$tool" "$url" consumer IN2 wp_IN2)
   [ "$c" = "ack_pending=0 pending=0" ] && { done_=1; break; }
   sleep 0.2
@@ -154,7 +154,7 @@ N=60000
 config st in3 IN3 out3 2 ""
 "$wasmpipe" -c "$tmp/st.yaml" 2> "$tmp/st.err" &
 wp=$!; pids+=($wp)
-"$tool" "$url" wait OUT3 2000 60 >/dev/null
+"$tool" "$url" wait OUT3 2000 180 >/dev/null
 kill -TERM $wp; wait $wp; rc=$?
 [ $rc = 0 ] && ok "SIGTERM: exit 0" || fail "SIGTERM exit" "$rc: $(tail -3 "$tmp/st.err")"
 sum=$(grep 'event=summary' "$tmp/st.err")
@@ -172,7 +172,7 @@ c=$("$tool" "$url" consumer IN3 wp_IN3)
 # A second run delivers the rest, exactly once in all.
 "$wasmpipe" -c "$tmp/st.yaml" 2> "$tmp/st2.err" &
 wp=$!; pids+=($wp)
-"$tool" "$url" wait OUT3 $N 90 >/dev/null
+"$tool" "$url" wait OUT3 $N 240 >/dev/null
 sleep 0.5
 kill -TERM $wp; wait $wp
 "$tool" "$url" dump OUT3 > "$tmp/st.out"
@@ -201,7 +201,7 @@ errors:
 YAML
 "$wasmpipe" -c "$tmp/er.yaml" 2> "$tmp/er.err" &
 wp=$!; pids+=($wp)
-"$tool" "$url" wait OUT4 20 30 >/dev/null; "$tool" "$url" wait ERR4 1 10 >/dev/null
+"$tool" "$url" wait OUT4 20 120 >/dev/null; "$tool" "$url" wait ERR4 1 60 >/dev/null
 sleep 0.3
 kill -TERM $wp; wait $wp
 h=$("$tool" "$url" dump ERR4 Source)
@@ -219,7 +219,7 @@ fi
 config nk in5 IN5 out5 1 "" "$trapmod"
 "$wasmpipe" -c "$tmp/nk.yaml" 2> "$tmp/nk.err" &
 wp=$!; pids+=($wp)
-"$tool" "$url" wait OUT5 5 30 >/dev/null
+"$tool" "$url" wait OUT5 5 120 >/dev/null
 sleep 1
 kill -TERM $wp; wait $wp
 nacked=$(grep -a 'event=summary' "$tmp/nk.err" | sed -n 's/.* nacked=\([0-9]*\).*/\1/p')
@@ -237,7 +237,7 @@ fi
 config md in6 IN6 out6 1 "    max_deliver: 3" "$trapmod"
 "$wasmpipe" -c "$tmp/md.yaml" 2> "$tmp/md.err" &
 wp=$!; pids+=($wp)
-"$tool" "$url" wait OUT6 5 30 >/dev/null
+"$tool" "$url" wait OUT6 5 120 >/dev/null
 for _ in $(seq 150); do
   [ "$("$tool" "$url" consumer IN6 wp_IN6)" = "ack_pending=0 pending=0" ] && break
   sleep 0.2
