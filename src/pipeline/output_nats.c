@@ -125,6 +125,33 @@ static wp_status nats_out_open(const pl_open_ctx *ctx, const void *cfg, void **s
     return open_common(ctx, cfg, state, fail, false);
 }
 
+/* Publishes a fresh copy of a message the library gave back as pending.
+ * The copy, not the returned message, goes out again: the returned one
+ * carries the library's bookkeeping of its first publish. */
+static natsStatus republish(nats_out *s, natsMsg *old) {
+    natsMsg *nm = NULL;
+    natsStatus ns = natsMsg_Create(&nm, natsMsg_GetSubject(old), NULL, natsMsg_GetData(old),
+                                   natsMsg_GetDataLength(old));
+    const char **keys = NULL;
+    int nkeys = 0;
+    if (ns == NATS_OK) {
+        natsStatus ks = natsMsgHeader_Keys(old, &keys, &nkeys);
+        if (ks != NATS_OK && ks != NATS_NOT_FOUND) ns = ks;
+    }
+    for (int k = 0; ns == NATS_OK && k < nkeys; k++) {
+        const char **vals = NULL;
+        int nvals = 0;
+        ns = natsMsgHeader_Values(old, keys[k], &vals, &nvals);
+        for (int v = 0; ns == NATS_OK && v < nvals; v++)
+            ns = natsMsgHeader_Add(nm, keys[k], vals[v]);
+        free((void *)vals);
+    }
+    free((void *)keys);
+    if (ns == NATS_OK) ns = js_PublishMsgAsync(s->js, &nm, NULL);
+    natsMsg_Destroy(nm);   /* NULL when the library took it */
+    return ns;
+}
+
 /* Waits for the stream's acknowledgement of every asynchronous publish.
  * A publish whose acknowledgement does not come within CONFIRM_WAIT_MS
  * (the server went away, or was restarted and lost it) is published again,
@@ -149,11 +176,10 @@ static wp_status js_confirm(nats_out *s, wp_error *err) {
                    "%s: %d publishes to '%s' not acknowledged within %ds; publishing them again",
                    s->name, pending.Count, s->cfg->subject, CONFIRM_WAIT_MS / 1000);
         s->warned = true;
-        for (int i = 0; i < pending.Count; i++) {
-            ns = js_PublishMsgAsync(s->js, &pending.Msgs[i], NULL);
-            if (ns != NATS_OK) break;
-        }
-        natsMsgList_Destroy(&pending);   /* what was not taken again */
+        ns = NATS_OK;
+        for (int i = 0; i < pending.Count && ns == NATS_OK; i++)
+            ns = republish(s, pending.Msgs[i]);
+        natsMsgList_Destroy(&pending);
         if (ns != NATS_OK)
             return pl_error(err, WP_ERR_IO, "%s: cannot publish to '%s' again: %s", s->name,
                             s->cfg->subject, natsStatus_GetText(ns));
