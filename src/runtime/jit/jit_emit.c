@@ -6,7 +6,8 @@
  * nodes at its head. Locals are allocas (mem2reg makes them registers).
  * Code after br/return/unreachable is skipped up to its block's end. The
  * module was validated, so types are taken on trust; anything the
- * translator does not handle (SIMD, tail calls, several memories) refuses
+ * translator does not handle (the SIMD instructions jit_simd.c refuses,
+ * tail calls, several memories) refuses
  * the whole module, which then runs on the interpreter.
  *
  * Memory 0's base and size live in allocas reloaded after every call and
@@ -45,6 +46,7 @@ LLVMTypeRef jit_type(jemit *e, rt_valtype t)
     case WP_I64: return e->t_i64;
     case WP_F32: return e->t_f32;
     case WP_F64: return e->t_f64;
+    case WP_V128: return e->t_v128;
     default:     return e->t_ptr;   /* references */
     }
 }
@@ -189,6 +191,11 @@ static LLVMValueRef mem_addr(jemit *e, LLVMValueRef addr, uint32_t offset, unsig
     return LLVMBuildInBoundsGEP2(B, e->t_i8, base, &ea, 1, "");
 }
 
+LLVMValueRef jit_mem_addr(jemit *e, LLVMValueRef addr, uint32_t offset, unsigned size)
+{
+    return mem_addr(e, addr, offset, size);
+}
+
 /* op 0x28..0x35. */
 static void emit_load(jemit *e, uint8_t op, uint32_t offset)
 {
@@ -254,6 +261,34 @@ static LLVMValueRef slot_ptr(jemit *e, LLVMValueRef slots, uint32_t i)
     return at(e, slots, (size_t)i * 8);
 }
 
+/* Value of type t from / to the slot(s) at p; a v128 takes two slots. */
+static LLVMValueRef load_slot(jemit *e, LLVMValueRef p, rt_valtype t)
+{
+    if (t == WP_V128) {
+        LLVMValueRef v = LLVMBuildLoad2(e->b, e->t_v128, p, "");
+        LLVMSetAlignment(v, 8);
+        return v;
+    }
+    return from_slot(e, LLVMBuildLoad2(e->b, e->t_i64, p, ""), t);
+}
+
+static void store_slot(jemit *e, LLVMValueRef v, LLVMValueRef p, rt_valtype t)
+{
+    if (t == WP_V128)
+        LLVMSetAlignment(LLVMBuildStore(e->b, v, p), 8);
+    else
+        LLVMBuildStore(e->b, to_slot(e, v, t), p);
+}
+
+/* The first slot of value i of types[0..n). */
+static uint32_t slot_index(const rt_valtype *types, uint32_t i)
+{
+    uint32_t k = 0;
+    for (uint32_t j = 0; j < i; j++)
+        k += rt_slots_of(types[j]);
+    return k;
+}
+
 /* An i64 array of n slots in the entry block. */
 static LLVMValueRef slot_buffer(jemit *e, uint32_t n)
 {
@@ -270,15 +305,14 @@ static LLVMValueRef args_to_slots(jemit *e, const rt_functype *ft)
     uint32_t n = ft->param_slots > ft->result_slots ? ft->param_slots : ft->result_slots;
     LLVMValueRef buf = slot_buffer(e, n);
     for (uint32_t i = ft->nparams; i-- > 0;)
-        LLVMBuildStore(e->b, to_slot(e, jit_pop(e), ft->params[i]), slot_ptr(e, buf, i));
+        store_slot(e, jit_pop(e), slot_ptr(e, buf, slot_index(ft->params, i)), ft->params[i]);
     return buf;
 }
 
 static void results_from_slots(jemit *e, const rt_functype *ft, LLVMValueRef buf)
 {
     for (uint32_t i = 0; i < ft->nresults; i++)
-        jit_push(e, from_slot(e, LLVMBuildLoad2(e->b, e->t_i64, slot_ptr(e, buf, i), ""),
-                              ft->results[i]));
+        jit_push(e, load_slot(e, slot_ptr(e, buf, slot_index(ft->results, i)), ft->results[i]));
 }
 
 /* ---------------------------------------------------------------- functions */
@@ -392,8 +426,6 @@ static wp_status read_blocktype(jemit *e, rt_reader *r, jctrl *c)
         return WP_OK;
     if (bt < 0) {
         c->one = (rt_valtype)(bt & 0x7f);
-        if (c->one == WP_V128)
-            return jit_refuse(e, rt_reader_offset(r), "v128 block type");
         c->results = &c->one;
         c->nresults = 1;
         return WP_OK;
@@ -575,8 +607,6 @@ static wp_status emit_prologue(jemit *e, rt_reader *r)
         uint8_t t;
         U32(n);
         TRY(rt_read_u8(r, &t, e->err));
-        if (t == WP_V128)
-            return jit_refuse(e, rt_reader_offset(r), "v128 local");
         total += n;
     }
     if (total > WP_MAX_FUNCTION_LOCALS + WP_MAX_FUNCTION_PARAMS)
@@ -862,16 +892,11 @@ static wp_status emit_body(jemit *e, rt_reader *r)
                 uint32_t n;
                 uint8_t t;
                 U32(n);
-                for (uint32_t i = 0; i < n; i++) {
+                for (uint32_t i = 0; i < n; i++)
                     TRY(rt_read_u8(r, &t, e->err));
-                    if (t == WP_V128)
-                        return jit_refuse(e, at_off, "select of v128");
-                }
             }
             if (dead) break;
             LLVMValueRef c = jit_pop(e), b = jit_pop(e), a = jit_pop(e);
-            if (LLVMGetTypeKind(LLVMTypeOf(a)) == LLVMVectorTypeKind)
-                return jit_refuse(e, at_off, "select of v128");
             jit_push(e, LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntNE, c, c32(e, 0), ""), a, b, ""));
             break;
         }
@@ -893,14 +918,12 @@ static wp_status emit_body(jemit *e, rt_reader *r)
             U32(x);
             if (dead) break;
             rt_valtype t = e->m->globals[x].type;
-            if (t == WP_V128)
-                return jit_refuse(e, at_off, "v128 global");
             LLVMValueRef g = load_elem(e, e->inst, offsetof(wp_instance, globals), x);
             LLVMValueRef p = at(e, g, offsetof(wp_global, val));
             if (op == 0x23)
-                jit_push(e, from_slot(e, LLVMBuildLoad2(B, e->t_i64, p, ""), t));
+                jit_push(e, load_slot(e, p, t));
             else
-                LLVMBuildStore(B, to_slot(e, jit_pop(e), t), p);
+                store_slot(e, jit_pop(e), p, t);
             break;
         }
         case 0x25: case 0x26: {
@@ -1097,6 +1120,9 @@ static wp_status emit_body(jemit *e, rt_reader *r)
             }
             break;
         }
+        case 0xFD:
+            TRY(jit_emit_simd(e, r, at_off, dead));
+            break;
         default:
             if (op >= 0x45 && op <= 0xC4) {
                 if (!dead)
@@ -1104,8 +1130,7 @@ static wp_status emit_body(jemit *e, rt_reader *r)
                 break;
             }
             (void)z;
-            return jit_refuse(e, at_off, op == 0xFD ? "SIMD instruction"
-                                         : op == 0x12 || op == 0x13 ? "tail call"
+            return jit_refuse(e, at_off, op == 0x12 || op == 0x13 ? "tail call"
                                          : "unsupported instruction");
         }
     }
@@ -1152,12 +1177,11 @@ static void emit_entry(jemit *e, uint32_t def)
     args[0] = LLVMGetParam(fn, 0);
     args[1] = LLVMGetParam(fn, 1);
     for (uint32_t i = 0; i < ft->nparams; i++)
-        args[2 + i] = from_slot(e, LLVMBuildLoad2(e->b, e->t_i64, slot_ptr(e, slots, i), ""),
-                                ft->params[i]);
+        args[2 + i] = load_slot(e, slot_ptr(e, slots, slot_index(ft->params, i)), ft->params[i]);
     LLVMValueRef r = LLVMBuildCall2(e->b, e->fn_types[def], e->fns[def], args, 2 + ft->nparams, "");
     for (uint32_t i = 0; i < ft->nresults; i++) {
         LLVMValueRef v = ft->nresults == 1 ? r : LLVMBuildExtractValue(e->b, r, i, "");
-        LLVMBuildStore(e->b, to_slot(e, v, ft->results[i]), slot_ptr(e, slots, i));
+        store_slot(e, v, slot_ptr(e, slots, slot_index(ft->results, i)), ft->results[i]);
     }
     LLVMBuildRetVoid(e->b);
 }
@@ -1171,18 +1195,6 @@ static wp_status check_module(jemit *e)
     e->func = UINT32_MAX;
     if (m->nmemories > 1)
         return rt_fail(e->err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: several memories");
-    for (uint32_t t = 0; t < m->ntypes; t++) {
-        const rt_functype *ft = &m->types[t];
-        for (uint32_t i = 0; i < ft->nparams; i++)
-            if (ft->params[i] == WP_V128)
-                return rt_fail(e->err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: v128 in a type");
-        for (uint32_t i = 0; i < ft->nresults; i++)
-            if (ft->results[i] == WP_V128)
-                return rt_fail(e->err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: v128 in a type");
-    }
-    for (uint32_t g = 0; g < m->nglobals; g++)
-        if (m->globals[g].type == WP_V128)
-            return rt_fail(e->err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: v128 global");
     return WP_OK;
 }
 
@@ -1367,6 +1379,7 @@ wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_mo
     e.t_f32 = LLVMFloatTypeInContext(e.ctx);
     e.t_f64 = LLVMDoubleTypeInContext(e.ctx);
     e.t_ptr = LLVMPointerTypeInContext(e.ctx, 0);
+    e.t_v128 = LLVMVectorType(e.t_i64, 2);
     e.t_void = LLVMVoidTypeInContext(e.ctx);
     e.a_noreturn = LLVMCreateEnumAttribute(e.ctx, LLVMGetEnumAttributeKindForName("noreturn", 8), 0);
     e.a_cold = LLVMCreateEnumAttribute(e.ctx, LLVMGetEnumAttributeKindForName("cold", 4), 0);

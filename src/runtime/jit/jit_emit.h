@@ -36,6 +36,7 @@ typedef struct jemit {
     LLVMModuleRef      mod;
     LLVMBuilderRef     b;
     LLVMTypeRef        t_i1, t_i8, t_i16, t_i32, t_i64, t_f32, t_f64, t_ptr, t_void;
+    LLVMTypeRef        t_v128;       /* <2 x i64>, bitcast to the shape each op needs */
     LLVMValueRef      *fns;          /* per defined function: f<i> */
     LLVMTypeRef       *fn_types;
     LLVMAttributeRef   a_noreturn, a_cold, a_nounwind, a_willreturn, a_nomem;
@@ -71,11 +72,20 @@ void         jit_trap_if(jemit *e, LLVMValueRef cond, wp_trap_kind kind);
 LLVMValueRef jit_intrinsic(jemit *e, const char *name, LLVMTypeRef *types, unsigned n,
                            LLVMValueRef *args, unsigned nargs);
 
+/* The checked address of an access of `size` bytes at addr + offset of
+ * memory 0; traps as the interpreter does when it is out of bounds. */
+LLVMValueRef jit_mem_addr(jemit *e, LLVMValueRef addr, uint32_t offset, unsigned size);
+
 /* v unchanged, hidden from the optimiser's folds (jit_emit.c). */
 LLVMValueRef jit_opaque(jemit *e, LLVMValueRef v);
 
 /* Emits numeric instruction `op` (0x45..0xC4, or 0xFC 0..7 as 0x100 + n).
  * Returns false if op is not one of them. */
 bool jit_emit_numeric(jemit *e, uint32_t op);
+
+/* Emits the 0xFD instruction whose sub-opcode r is at (at_off: the
+ * prefix's offset); only reads its immediates when dead. Refuses the
+ * instructions it does not translate, naming them (jit_simd.c). */
+wp_status jit_emit_simd(jemit *e, rt_reader *r, uint32_t at_off, bool dead);
 
 #endif
