@@ -169,15 +169,15 @@ wp components
 expect_rc "components" 0
 grep -Eq '^ +tier \(one of: auto, interp, jit; default auto\)' "$tmp/out" &&
   ok "components lists the wasm tier field" || fail "components" "no tier field"
-# exec: a SIMD module, which the JIT leaves to the interpreter (and says so).
-printf '\000\141\163\155\001\000\000\000\001\005\001\140\000\001\177\003\002\001\000\007\010\001\004\154\141\156\145\000\000\012\031\001\027\000\375\014\007\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\375\033\000\013' > "$tmp/simd.wasm"
+# exec: a module with two memories, which the JIT leaves to the interpreter (and says so).
+printf '\000\141\163\155\001\000\000\000\001\005\001\140\000\001\177\003\002\001\000\005\005\002\000\001\000\001\007\010\001\004\154\141\156\145\000\000\012\006\001\004\000\101\007\013' > "$tmp/simd.wasm"
 for t in interp jit auto; do
   wp exec --tier $t --invoke lane "$tmp/simd.wasm"
   expect_rc "exec --tier $t" 0
   expect_out "exec --tier $t" "7"
 done
 wp exec --tier jit --invoke lane "$tmp/simd.wasm"
-expect_err "exec --tier jit warns" 'warning: runs on the interpreter: .*(v128|SIMD|WP_JIT)'
+expect_err "exec --tier jit warns" 'warning: runs on the interpreter: .*(several memories|WP_JIT)'
 wp exec --tier interp --invoke lane "$tmp/simd.wasm"
 expect_no_err "exec --tier interp does not warn" 'warning'
 wp exec --tier=fast --invoke lane "$tmp/simd.wasm"
