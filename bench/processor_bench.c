@@ -11,7 +11,9 @@
  * median of many such messages, minus the median of the same message on a
  * warm instance, is the cost of one instance.
  *
- * usage: processor_bench [--seconds S] [--batch N] UPPERCASE.wasm [TRAP.wasm]
+ * usage: processor_bench [--seconds S] [--batch N] [--size B] [--threads T]
+ *                        UPPERCASE.wasm [TRAP.wasm]
+ * --size and --threads run that one case instead of all six (for profiling).
  * Not part of CI: numbers from a shared machine are for comparison only.
  */
 #include <wasmpipe/processor.h>
@@ -183,7 +185,8 @@ static int instance_cost(wp_engine *e, const char *path, int rounds)
 int main(int argc, char **argv)
 {
     double seconds = 1.0;
-    size_t batch = 64;
+    size_t batch = 64, only_size = 0;
+    int only_threads = 0;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i += 2) {
         if (i + 1 >= argc)
@@ -192,10 +195,14 @@ int main(int argc, char **argv)
             seconds = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--batch") == 0)
             batch = (size_t)atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--size") == 0)
+            only_size = (size_t)atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--threads") == 0)
+            only_threads = atoi(argv[i + 1]);
     }
-    if (i >= argc || batch == 0) {
-        fprintf(stderr, "usage: processor_bench [--seconds S] [--batch N] UPPERCASE.wasm "
-                        "[TRAP.wasm]\n");
+    if (i >= argc || batch == 0 || only_threads < 0 || only_threads > 8) {
+        fprintf(stderr, "usage: processor_bench [--seconds S] [--batch N] [--size B] "
+                        "[--threads 1-8] UPPERCASE.wasm [TRAP.wasm]\n");
         return 2;
     }
     const char *upper = argv[i];
@@ -209,9 +216,13 @@ int main(int argc, char **argv)
     }
     int failed = 0;
     static const size_t sizes[] = { 16, 1024, 65536 };
-    for (int t = 1; t <= 2; t++)
-        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-            failed |= throughput(e, upper, sizes[s], t, batch, seconds);
+    if (only_size > 0 || only_threads > 0)
+        failed |= throughput(e, upper, only_size > 0 ? only_size : 16,
+                             only_threads > 0 ? only_threads : 1, batch, seconds);
+    else
+        for (int t = 1; t <= 2; t++)
+            for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+                failed |= throughput(e, upper, sizes[s], t, batch, seconds);
     if (trap != NULL)
         failed |= instance_cost(e, trap, 500);
     wp_engine_destroy(e);
