@@ -81,14 +81,53 @@ typedef enum wp_trap_kind {
 /* The canonical text of a trap kind, as the spec tests spell it. */
 WP_API const char *wp_trap_kind_text(wp_trap_kind kind);
 
+/* One frame of a trap's wasm call stack. */
+#define WP_FRAME_NAME_MAX 48
+typedef struct wp_frame {
+    uint32_t func;      /* index in its module's function space */
+    /* Byte offset, from the start of the module's binary, of the
+     * instruction the frame was running: the one that trapped (frame 0),
+     * else the call that is in progress. UINT32_MAX if unknown. */
+    uint32_t offset;
+    /* The function's name from the name section, else its first export
+     * name; "" if it has neither (print it as func[N]). Cut with "..." at
+     * a character boundary when longer. */
+    char     name[WP_FRAME_NAME_MAX];
+} wp_frame;
+
+/* How many frames a wp_error keeps: the innermost ones. */
+#define WP_MAX_TRAP_FRAMES 16
+
 typedef struct wp_error {
     wp_status code;
     int       detail;   /* wp_trap_kind for WP_ERR_TRAP, exit code for WP_EXIT */
-    uint32_t  offset;   /* byte offset in the module, UINT32_MAX if none */
+    uint32_t  offset;   /* byte offset in the module, UINT32_MAX if none; for
+                         * a trap in wasm code the offset of frames[0] */
     char      msg[256]; /* what is wrong and where; never compare it, use code/detail */
+    /* WP_ERR_TRAP only (0 otherwise): the wasm call stack when the guest
+     * trapped, innermost first. frames[0] is the function that trapped,
+     * or the one whose call of a host function failed (host functions
+     * have no frame; msg names them). depth counts every wasm frame the
+     * stack had, frames[0..nframes) are the first WP_MAX_TRAP_FRAMES of
+     * them. A plain value: copying the struct copies the stack. */
+    uint32_t  nframes;
+    uint32_t  depth;
+    wp_frame  frames[WP_MAX_TRAP_FRAMES];
 } wp_error;
 
 WP_API const char *wp_status_text(wp_status s);
+
+/* Writes err's wasm call stack as text to buf (size bytes, always
+ * NUL-terminated when size > 0, cut with "..." if it does not fit) and
+ * returns the length of the whole text, as snprintf does; "" for an
+ * error without frames. A frame is "NAME @0xOFFSET" (func[N] when it has
+ * no name, no "@..." when the offset is unknown). At most max_frames
+ * frames are written (0: all that err holds); the rest are summed up as
+ * "... N more frames". one_line: the frames joined by " <- ", e.g.
+ * "c @0x5d <- b @0x4a <- a @0x3c"; else one frame per line, each "  #I "
+ * then the frame, ending with a newline. */
+WP_API size_t wp_error_stack_format(const wp_error *err, uint32_t max_frames, bool one_line,
+                                    char *buf, size_t size);
 
 /* ---------------------------------------------------------------- values */
 

@@ -233,10 +233,14 @@ static int read_module(const char *path, uint8_t **out, size_t *len) {
     return 0;
 }
 
-/* One line for a trap: which function if the engine knows, and why. */
+/* A trap: one line saying where and why, then the wasm call stack, one
+ * frame a line, innermost first (docs/errors.md). */
 static int report_trap(const char *module, const wp_error *err) {
     const char *why = err->msg[0] ? err->msg : wp_trap_kind_text((wp_trap_kind)err->detail);
     fprintf(stderr, "wasmpipe exec: %s: trap: %s\n", module, why);
+    char stack[WP_MAX_TRAP_FRAMES * (WP_FRAME_NAME_MAX + 32) + 64];
+    if (wp_error_stack_format(err, 0, false, stack, sizeof stack) > 0)
+        fprintf(stderr, "wasm stack (innermost first):\n%s", stack);
     return CLI_EXIT_TRAP;
 }
 

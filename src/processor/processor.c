@@ -32,6 +32,8 @@ wp_status pr_fail(wp_error *err, wp_status code, const char *fmt, ...)
     err->code = code;
     err->detail = 0;
     err->offset = UINT32_MAX;
+    err->nframes = 0;
+    err->depth = 0;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
@@ -546,6 +548,28 @@ static bool commit(pr_entry *e, wp_message *msg)
     return true;
 }
 
+
+/* Frames of a trap's wasm call stack shown in a message's error text. */
+#define PR_STACK_FRAMES 5
+
+/* A failed call's error text: the error's message, and for a trap whose
+ * call stack says more than that message (a host function failed, or
+ * there are callers) the stack on one line, innermost first:
+ * "MSG (wasm stack: f @0x1a2 <- g @0x190 <- ... 3 more frames)"
+ * (docs/errors.md). */
+static void error_text(wp_message *msg, const wp_error *err)
+{
+    bool stack = err->code == WP_ERR_TRAP && err->nframes > 0 &&
+                 (err->depth > 1 || err->detail == WP_TRAP_HOST);
+    if (!stack) {
+        wp_message_set_error(msg, "%s", err->msg);
+        return;
+    }
+    char text[PR_STACK_FRAMES * (WP_FRAME_NAME_MAX + 20) + 40];
+    wp_error_stack_format(err, PR_STACK_FRAMES, true, text, sizeof text);
+    wp_message_set_error(msg, "%s (wasm stack: %s)", err->msg, text);
+}
+
 /* Runs the function for one message. Returns false when the instance can
  * no longer be trusted (the message is then errored and left as it was). */
 static bool process_one(wp_processor *p, pr_entry *e, wp_message *msg, bool *errored)
@@ -588,7 +612,7 @@ static bool process_one(wp_processor *p, pr_entry *e, wp_message *msg, bool *err
     else if (s == WP_EXIT)
         wp_message_set_error(msg, "the module exited with code %d", err.detail);
     else
-        wp_message_set_error(msg, "%s", err.msg);
+        error_text(msg, &err);
     pr_log(p, WP_LOG_DEBUG, "instance_discarded", "instance discarded after: %s",
            wp_message_error(msg));
     return false;

@@ -20,6 +20,32 @@ void rt_emit_fini(rt_emit *e)
     rt_free(e->engine, e->words, (size_t)e->cap * sizeof *e->words);
     e->words = NULL;
     e->cap = e->n = 0;
+    rt_free(e->engine, e->pos, (size_t)e->cap_pos * 2 * sizeof *e->pos);
+    e->pos = NULL;
+    e->npos = e->cap_pos = 0;
+}
+
+void rt_emit_mark(rt_emit *e)
+{
+    /* A pair at or past e->n describes words that were taken back. */
+    while (e->npos > 0 && e->pos[2 * e->npos - 2] >= e->n)
+        e->npos--;
+    if (e->npos > 0 && e->pos[2 * e->npos - 1] == e->at)
+        return;
+    if (e->npos == e->cap_pos) {
+        uint32_t ncap = e->cap_pos ? e->cap_pos * 2 : 64;
+        uint32_t *p = rt_realloc(e->engine, e->pos, (size_t)e->cap_pos * 2 * sizeof *p,
+                                 (size_t)ncap * 2 * sizeof *p);
+        if (p == NULL) {
+            e->failed = true;
+            return;
+        }
+        e->pos = p;
+        e->cap_pos = ncap;
+    }
+    e->pos[2 * e->npos] = e->n;
+    e->pos[2 * e->npos + 1] = e->at;
+    e->npos++;
 }
 
 bool rt_emit_reserve(rt_emit *e, uint32_t nwords)

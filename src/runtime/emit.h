@@ -31,6 +31,13 @@ typedef struct rt_emit {
     /* The function's constant pool: pool[i] is in slot pool_base + i. */
     const uint64_t *pool;
     uint32_t   npool, pool_base;
+    /* Positions (rt_code.pos): `at` is the module offset of the wasm
+     * instruction being translated; pos holds npos pairs (word index, at)
+     * for the words emitted so far. Words taken back (a fusion) lose their
+     * pairs when the next words are emitted. */
+    uint32_t   at;
+    uint32_t  *pos;
+    uint32_t   npos, cap_pos;
 } rt_emit;
 
 void rt_emit_init(rt_emit *e, wp_engine *eng, uint32_t limit);
@@ -39,12 +46,18 @@ void rt_emit_fini(rt_emit *e);
 /* Slow path of emitting: grows the buffer (or sets failed). */
 bool rt_emit_reserve(rt_emit *e, uint32_t nwords);
 
+/* Slow path of keeping positions: a new pair for e->at at e->n, after
+ * dropping the pairs of words taken back. */
+void rt_emit_mark(rt_emit *e);
+
 static inline void rt_emit_words(rt_emit *e, const uint32_t *w, uint32_t n)
 {
     e->last_end = RT_NONE;
     e->last_mov = RT_NONE;
     if (e->off || (e->cap - e->n < n && !rt_emit_reserve(e, n)))
         return;
+    if (e->npos == 0 || e->pos[2 * e->npos - 1] != e->at || e->pos[2 * e->npos - 2] > e->n)
+        rt_emit_mark(e);
     for (uint32_t i = 0; i < n; i++)
         e->words[e->n + i] = w[i];
     e->n += n;

@@ -87,8 +87,6 @@ static inline const wp_memory *memory0(const wp_instance *inst)
 
 /* ---------------------------------------------------------------- traps */
 
-/* Names the function for a trap message: its name if it has one, else its
- * index in its module's function space. */
 /* The callee of call_indirect and return_call_indirect: entry i of the
  * table, which must exist, be set and have the expected type. */
 static inline wp_trap_kind indirect_callee(const wp_instance *inst, uint32_t type,
@@ -106,15 +104,23 @@ static inline wp_trap_kind indirect_callee(const wp_instance *inst, uint32_t typ
     return WP_TRAP_NONE;
 }
 
-static const char *func_where(const wp_func *f, char *buf, size_t size)
+/* The module offset of the instruction at ip in f's code. Only the trap
+ * path asks: the loop keeps no position of its own. */
+static uint32_t offset_in(const wp_func *f, const uint32_t *ip)
 {
-    if (f->name != NULL && f->name[0] != '\0')
-        return f->name;
-    const char *name = rt_module_func_name(f->inst->module, f->index);
-    if (name != NULL && name[0] != '\0')
-        return name;
-    snprintf(buf, size, "function #%u", f->index);
-    return buf;
+    return rt_code_offset(atomic_load_explicit(&f->code, memory_order_relaxed), ip);
+}
+
+/* Adds the callers of a trap to err's call stack: the frames of this call,
+ * from the innermost (frame - 1) out to frame0, each at its call (the
+ * instruction just before its return address). */
+static void add_callers(wp_error *err, const rt_frame *frame, const rt_frame *frame0)
+{
+    while (frame > frame0) {
+        frame--;
+        const wp_func *g = frame->func;
+        rt_error_add_frame(err, g->inst->module, g->index, offset_in(g, frame->ret_ip - 1));
+    }
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -1080,8 +1086,15 @@ wp_status rt_interp_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *e
         status = rt_func_code(func, &c, err);
         if (status != WP_OK)
             goto fail;
-        if ((size_t)(exec->stack_end - fp) < c->frame_slots)
+        if ((size_t)(exec->stack_end - fp) < c->frame_slots) {
+            /* Reported at the call, as do_call reports it. */
+            if (frame > frame0) {
+                frame--;
+                func = frame->func;
+                ip = frame->ret_ip - 1;
+            }
             TRAP(WP_TRAP_STACK_EXHAUSTED);
+        }
         words = c->words;
         ip = c->entry;
         NEXT();
@@ -1172,6 +1185,12 @@ do_call:
                 if (status == WP_ERR_TRAP)
                     err->detail = WP_TRAP_HOST;
             }
+            /* A trap (the host's, or one in wasm code it called) gets this
+             * call's frames, from the call of the host function out. */
+            if (status == WP_ERR_TRAP && err != NULL) {
+                rt_error_add_frame(err, func->inst->module, func->index, offset_in(func, ip));
+                add_callers(err, frame, frame0);
+            }
             return status;
         }
         /* It may also have grown the memory. */
@@ -1202,7 +1221,7 @@ trap:
     if (trap_kind == WP_TRAP_NONE)
         return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "interpreter: unknown internal op %u",
                        (unsigned)*ip);
-    char where[40];
-    rt_trap(err, trap_kind, func_where(func, where, sizeof where));
+    rt_trap_at(err, trap_kind, func->inst->module, func->index, offset_in(func, ip));
+    add_callers(err, frame, frame0);
     return WP_ERR_TRAP;
 }

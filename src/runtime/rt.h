@@ -38,6 +38,16 @@ wp_status rt_fail(wp_error *err, wp_status code, uint32_t offset, const char *fm
     WP_PRINTF(4, 5);
 wp_status rt_failv(wp_error *err, wp_status code, uint32_t offset, const char *fmt, va_list ap);
 wp_status rt_trap(wp_error *err, wp_trap_kind kind, const char *where);
+/* A trap in wasm code: err says "NAME @0xOFFSET: <kind text>" (NAME as
+ * rt_func_label) and gets the frame (m, func, offset) as frames[0]. */
+wp_status rt_trap_at(wp_error *err, wp_trap_kind kind, wp_module *m, uint32_t func,
+                     uint32_t offset);
+/* Adds the next outer frame to a trap's call stack (nothing unless err is
+ * a WP_ERR_TRAP); past WP_MAX_TRAP_FRAMES only err->depth grows. */
+void rt_error_add_frame(wp_error *err, wp_module *m, uint32_t func, uint32_t offset);
+/* The name of function func of m for messages, else "func[N]" written to
+ * buf (24 bytes are enough). */
+const char *rt_func_label(wp_module *m, uint32_t func, char *buf, size_t size);
 /* Prepends "prefix: " to err->msg, so context is added as an error rises. */
 void rt_error_prefix(wp_error *err, const char *fmt, ...) WP_PRINTF(2, 3);
 
@@ -211,6 +221,12 @@ typedef struct rt_code {
     uint32_t        body_offset; /* offset of the body in the module, for messages */
     const uint8_t  *body;        /* the body (view into the module's arena copy) */
     uint32_t        body_len;
+    /* Where each piece of words came from, for traps only: npos pairs
+     * (word index, module offset of the wasm instruction that emitted the
+     * words from there on), word indices increasing. rt_code_offset reads
+     * it; the interpreter's loop never does. */
+    const uint32_t *pos;
+    uint32_t        npos;
     atomic_uchar    ready;       /* 1 once the code fields are written */
 } rt_code;
 
@@ -296,6 +312,12 @@ wp_status rt_translate_function(wp_module *m, uint32_t func_index, const uint8_t
  * producing code: what compilation runs when translation is lazy. */
 wp_status rt_validate_function(wp_module *m, uint32_t func_index, const uint8_t *body,
                                size_t len, uint32_t body_offset, wp_error *err);
+
+/* The module offset of the wasm instruction whose internal code holds
+ * ip (code.c): for an ip outside the function's words (its entry guard,
+ * the stub before its first call) the body's offset; UINT32_MAX when
+ * the code has no positions (code not made by the translator). */
+uint32_t rt_code_offset(const rt_code *c, const uint32_t *ip);
 
 /* Lazy translation (lazy.c). The code of defined function func_index,
  * translating it first if nobody has: safe from any number of threads,

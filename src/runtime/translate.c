@@ -987,10 +987,16 @@ static void write_local(tr *t, uint32_t x, rt_valtype type, const rt_operand *o)
         if (len <= 8) {
             uint32_t w[8];
             memcpy(w, e->words + e->last_start, len * sizeof *w);
+            /* The instruction keeps the position of the wasm instruction
+             * it came from (a trap in it names that one). */
+            uint32_t here = e->at;
+            uint32_t c_at = e->npos > 0 ? e->pos[2 * e->npos - 1] : here;
             e->n = e->last_start;
             rt_emit_before_local_write(e, &t->v, x);
             w[1] = x;
+            e->at = c_at;
             rt_emit_words(e, w, len);
+            e->at = here;
             return;
         }
     }
@@ -1419,6 +1425,7 @@ static wp_status run_body(tr *t)
             return st;
         t->v.offset = in.at;
         t->v.what = op_name(in.op);
+        t->e.at = in.at;
         uint32_t depth = t->v.nctrls;
         st = step(t, &in, &done);
         if (st == WP_ERR_INVALID) {
@@ -1611,6 +1618,7 @@ static wp_status translate(wp_module *m, uint32_t func_index, const uint8_t *bod
      * carry many values could take far more. */
     uint64_t limit = 32 * (uint64_t)len + 65536;
     rt_emit_init(&t.e, m->engine, (uint32_t)limit);
+    t.e.at = body_offset;
 
     wp_status st = read_locals(&t);
     if (st == WP_OK && !validate_only)
@@ -1636,7 +1644,8 @@ static wp_status translate(wp_module *m, uint32_t func_index, const uint8_t *bod
         uint32_t guard = libc_op != 0 ? LIBC_NWORDS : 0;
         uint32_t total = guard + t.e.n;
         uint32_t *words = RT_ARENA_ARRAY(&m->arena, uint32_t, total ? total : 1);
-        if (words == NULL) {
+        uint32_t *pos = RT_ARENA_ARRAY(&m->arena, uint32_t, t.e.npos ? 2 * (size_t)t.e.npos : 1);
+        if (words == NULL || pos == NULL) {
             st = rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "out of memory for the translated code");
         } else {
             uint32_t ws[LIBC_NWORDS] = {libc_op, 0, 1, 2, IOP_return};
@@ -1647,6 +1656,9 @@ static wp_status translate(wp_module *m, uint32_t func_index, const uint8_t *bod
             c->entry = words;
             c->words = words + guard;
             c->nwords = t.e.n;
+            memcpy(pos, t.e.pos, (size_t)t.e.npos * 2 * sizeof *pos);
+            c->pos = pos;
+            c->npos = t.e.npos;
             c->nparams = t.type->param_slots;
             c->nlocals = t.local_slots;
             c->nresults = t.type->result_slots;

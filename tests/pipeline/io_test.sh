@@ -249,8 +249,8 @@ pipeline:
 EOF
 wp -c two.yaml
 expect_rc "errors name the file" 0
-expect_err "errors name the file" 'event=message_error index=2 file=f1.txt line=2 error="process: unreachable'
-expect_err "errors name the file" 'event=message_error index=5 file=f2.txt line=3 error="process: unreachable'
+expect_err "errors name the file" 'event=message_error index=2 file=f1.txt line=2 error="process @0x[0-9a-f]+: unreachable'
+expect_err "errors name the file" 'event=message_error index=5 file=f2.txt line=3 error="process @0x[0-9a-f]+: unreachable'
 
 # ---------------------------------------------------------------- threads
 

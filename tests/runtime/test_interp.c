@@ -592,16 +592,21 @@ static void test_calls(void)
     emit(a, IOP_i32_div_u, 3, 0, 0, 1);
     emit(a, IOP_return, 0);
     define(fx, 2, 1, 1, 2, 1);
-    fx->funcs[2].name = "divider";
+    rt_name names[MAX_FUNCS] = { { NULL, 0 } };
+    names[2] = (rt_name){ "divider", 7 };
+    fx->inst.module->func_names = names;
     uint64_t slots[2] = { 5 };
     check_status("nested div by zero", WP_ERR_TRAP, WP_TRAP_DIV_ZERO, run(fx, 1, slots, &err), &err);
     check_exec_clean("nested div by zero", fx);
     check_true("nested div by zero", "the message to name \"divider\"",
                strstr(err.msg, "divider") != NULL);
-    fx->funcs[2].name = NULL;
+    check_true("nested div by zero", "two frames, divider's then its caller's",
+               err.nframes == 2 && err.depth == 2 && err.frames[0].func == 2 &&
+               strcmp(err.frames[0].name, "divider") == 0 && err.frames[1].func == 1);
+    fx->inst.module->func_names = NULL;
     run(fx, 1, slots, &err);
-    check_true("unnamed div by zero", "the message to name \"function #2\"",
-               strstr(err.msg, "function #2") != NULL);
+    check_true("unnamed div by zero", "the message to name \"func[2]\"",
+               strstr(err.msg, "func[2]") != NULL && err.frames[0].name[0] == '\0');
 
     /* A callee's declared locals start at zero whatever the stack held:
      * f3(x) = f4(x), f4(x) { local y; return x + y } */
