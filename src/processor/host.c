@@ -68,16 +68,18 @@ static pr_entry *entry_of(wp_call *call, const char *fn, wp_status *s)
     return e;
 }
 
-/* Checks [ptr, ptr+len) against guest memory; NULL (and a trap) if bad. */
+/* Checks [ptr, ptr+len) against guest memory; NULL (and a trap naming
+ * the function and its arguments) if bad. arg: the index of the pointer
+ * argument; the length is the next one. */
 static const uint8_t *guest_range(wp_call *call, const char *fn, const char *what,
-                                  uint32_t ptr, uint32_t len, wp_status *s)
+                                  unsigned arg, uint32_t ptr, uint32_t len, wp_status *s)
 {
     size_t size;
     uint8_t *mem = wp_call_memory(call, &size);
     if ((uint64_t)ptr + len > (uint64_t)size) {
-        *s = wp_call_trap(call, "%s: %s [%u, %llu) is outside guest memory (%llu bytes)", fn,
-                          what, (unsigned)ptr, (unsigned long long)ptr + len,
-                          (unsigned long long)size);
+        *s = wp_call_trap(call, "%s: %s pointer 0x%x (argument %u) + length %u (argument %u) "
+                          "is outside guest memory (%llu bytes)", fn, what, (unsigned)ptr,
+                          arg, (unsigned)len, arg + 1, (unsigned long long)size);
         return NULL;
     }
     /* An empty range is valid even where there is no memory at all. */
@@ -169,7 +171,7 @@ static wp_status set_bytes(wp_call *call, void *user, uint64_t *slots)
     if (e == NULL)
         return s;
     uint32_t ptr = (uint32_t)slots[0], len = (uint32_t)slots[1];
-    const uint8_t *src = guest_range(call, fn, "content", ptr, len, &s);
+    const uint8_t *src = guest_range(call, fn, "content", 0, ptr, len, &s);
     if (src == NULL)
         return s;
     if (wp_message_set_bytes(e->stage, src, len) != WP_OK)
@@ -188,7 +190,7 @@ static wp_status get_meta(wp_call *call, void *user, uint64_t *slots)
     if (e == NULL)
         return s;
     uint32_t kptr = (uint32_t)slots[0], klen = (uint32_t)slots[1];
-    const uint8_t *key = guest_range(call, fn, "key", kptr, klen, &s);
+    const uint8_t *key = guest_range(call, fn, "key", 0, kptr, klen, &s);
     if (key == NULL)
         return s;
     /* The key is copied out before the guest runs again (deallocate, then
@@ -226,10 +228,10 @@ static wp_status set_meta(wp_call *call, void *user, uint64_t *slots)
         return s;
     uint32_t kptr = (uint32_t)slots[0], klen = (uint32_t)slots[1];
     uint32_t vptr = (uint32_t)slots[2], vlen = (uint32_t)slots[3];
-    const uint8_t *key = guest_range(call, fn, "key", kptr, klen, &s);
+    const uint8_t *key = guest_range(call, fn, "key", 0, kptr, klen, &s);
     if (key == NULL)
         return s;
-    const uint8_t *value = guest_range(call, fn, "value", vptr, vlen, &s);
+    const uint8_t *value = guest_range(call, fn, "value", 2, vptr, vlen, &s);
     if (value == NULL)
         return s;
     if (wp_message_meta_set(e->stage, (const char *)key, klen, value, vlen) != WP_OK)
