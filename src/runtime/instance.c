@@ -453,7 +453,8 @@ uint64_t wp_engine_stack_bytes(const wp_engine *e, const wp_instance_config *cfg
         return 0;
     uint32_t slots, depth;
     stack_size(e, cfg, &slots, &depth);
-    return (uint64_t)slots * sizeof(uint64_t) + (uint64_t)depth * sizeof(rt_frame);
+    return (uint64_t)slots * sizeof(uint64_t) +
+           (uint64_t)depth * (sizeof(rt_frame) + sizeof(rt_native_site));
 }
 
 static wp_status make_exec(wp_instance *in, const wp_instance_config *cfg, wp_error *err)
@@ -479,6 +480,12 @@ static wp_status make_exec(wp_instance *in, const wp_instance_config *cfg, wp_er
                        "cannot map a call stack of %u frames", depth);
     x->frames_end = x->frames + depth;
     x->frame_top = x->frames;
+    x->sites = map_zeroed((size_t)depth * sizeof *x->sites);
+    if (x->sites == NULL)
+        return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX,
+                       "cannot map the call sites of %u frames", depth);
+    x->sites_end = x->sites + depth;
+    x->jit_cx = NULL;
     x->depth = 0;
     atomic_init(&x->interrupt, 0);
     in->max_call_depth = depth;
@@ -740,6 +747,8 @@ void wp_instance_destroy(wp_instance *in)
         munmap(x->stack, (size_t)(x->stack_end - x->stack) * sizeof *x->stack);
     if (x->frames != NULL)
         munmap(x->frames, (size_t)(x->frames_end - x->frames) * sizeof *x->frames);
+    if (x->sites != NULL)
+        munmap(x->sites, (size_t)(x->sites_end - x->sites) * sizeof *x->sites);
     rt_free(e, in, sizeof *in);
 }
 

@@ -413,6 +413,16 @@ typedef struct rt_frame {
     wp_func        *func;      /* the caller's function */
 } rt_frame;
 
+/* What native code records for each wasm call in progress (jit/): site is
+ * the calling function's index << 32 | the module offset of the call (or
+ * of the helper call or trap in progress). Bit 63 set: the call left the
+ * caller's module, and mod is the caller's module. Read only when a trap
+ * builds its call stack. */
+typedef struct rt_native_site {
+    uint64_t   site;
+    wp_module *mod;
+} rt_native_site;
+
 /* Execution stack of an instance. Calls into functions of other instances
  * continue on the stack of the instance where the outermost call began. */
 typedef struct rt_exec {
@@ -424,6 +434,8 @@ typedef struct rt_exec {
     atomic_int  interrupt;
     void       *jit_stack_limit;     /* lowest C stack address native code may use;
                                       * set by the outermost native call (jit/) */
+    rt_native_site *sites, *sites_end; /* one per call depth (jit/) */
+    void       *jit_cx;              /* the innermost native entry running, or NULL */
 } rt_exec;
 
 struct wp_call {

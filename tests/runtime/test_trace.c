@@ -226,7 +226,11 @@ static void test_unnamed(wp_tier tier)
 int main(void)
 {
     wp_tier tiers[2] = { WP_TIER_INTERP, WP_TIER_JIT };
+#ifdef WP_HAVE_JIT
+    int ntiers = 2;
+#else
     int ntiers = 1;
+#endif
     for (int t = 0; t < ntiers; t++) {
         test_named(tiers[t]);
         test_unnamed(tiers[t]);

@@ -51,10 +51,18 @@ static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *
     cx.exec = exec;
     cx.interrupt = &exec->interrupt;
     cx.depth = 0;
-    cx.max_depth = inst->max_call_depth;
     cx.status = WP_OK;
     cx.err.code = WP_OK;
     cx.err.msg[0] = '\0';
+    cx.err.nframes = 0;
+    cx.err.depth = 0;
+    /* A nested entry (a host function called back into wasm) records its
+     * calls above those of the entry it runs under; together they may go
+     * as deep as the exec has sites. */
+    rt_jit_cx *outer = exec->jit_cx;
+    cx.sites = outer != NULL ? outer->sites + outer->depth : exec->sites;
+    size_t room = (size_t)(exec->sites_end - cx.sites);
+    cx.max_depth = inst->max_call_depth < room ? inst->max_call_depth : (uint32_t)room;
 
     char *here = __builtin_frame_address(0);
     bool outermost = exec->jit_stack_limit == NULL;
@@ -63,15 +71,19 @@ static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *
     cx.stack_limit = exec->jit_stack_limit;
 
     exec->depth++;
+    exec->jit_cx = &cx;
     wp_status status = WP_OK;
     if (exec->depth > WP_MAX_REENTRY_DEPTH || here < cx.stack_limit) {
-        rt_trap(&cx.err, WP_TRAP_STACK_EXHAUSTED, rt_module_func_name(inst->module, f->index));
+        wp_module *m = inst->module;
+        rt_trap_at(&cx.err, WP_TRAP_STACK_EXHAUSTED, m, f->index,
+                   m->codes[f->index - m->nfunc_imports].body_offset);
         status = WP_ERR_TRAP;
     } else if (setjmp(cx.trap) == 0) {
         entry(&cx, inst, slots);
     } else {
         status = cx.status;
     }
+    exec->jit_cx = outer;
     exec->depth--;
     if (outermost)
         exec->jit_stack_limit = NULL;

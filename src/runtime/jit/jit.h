@@ -13,6 +13,13 @@
  * entered it (jit.c, jit_call): native frames hold nothing to clean up,
  * and no call has to test a status on the way back, which keeps every
  * wasm call a plain native call. Only rt_jit_* helpers (jit_rt.c) jump.
+ *
+ * For a trap's call stack, each function stores one word before each call
+ * it makes (direct, or through a helper): its index and the call's module
+ * offset, in sites[depth] of the entry (rt_native_site, rt.h), where depth
+ * is the cx->depth it read on entry. A trap block receives the offset of
+ * the instruction that branched to it (a phi), and rt_jit_trap walks the
+ * sites from there out. Nothing else about positions is kept.
  */
 #ifndef WP_JIT_H
 #define WP_JIT_H
@@ -31,8 +38,19 @@ typedef struct rt_jit_cx {
     uint32_t     max_depth;
     char        *stack_limit;  /* native code traps below this C stack address */
     wp_status    status;       /* why trap was jumped to */
+    rt_native_site *sites;     /* sites[d]: the call in progress at depth d
+                                * (max_depth of them); from exec->sites */
     wp_error     err;
 } rt_jit_cx;
+
+/* The offset argument of rt_jit_trap when it is not a module offset:
+ * the trap is in the function's prologue, so it is reported at the call
+ * into the function (in the caller); or it is in a helper, at the site
+ * the function stored before calling it. */
+#define RT_JIT_AT_CALL UINT32_MAX
+#define RT_JIT_AT_SITE (UINT32_MAX - 1)
+/* Bit 63 of rt_native_site.site. */
+#define RT_SITE_LEFT_MODULE (UINT64_C(1) << 63)
 
 typedef void (*rt_jit_entry)(rt_jit_cx *cx, wp_instance *inst, uint64_t *slots);
 
@@ -50,7 +68,8 @@ wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_mo
                        wp_error *err);
 
 /* ---- called from native code (jit_rt.c); the noreturn ones longjmp */
-_Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint32_t func);
+_Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint32_t func,
+                           uint32_t offset);
 void     rt_jit_call_import(rt_jit_cx *cx, wp_instance *inst, uint32_t func, uint64_t *slots);
 void     rt_jit_call_indirect(rt_jit_cx *cx, wp_instance *inst, uint32_t table,
                               uint32_t type, uint32_t index, uint64_t *slots, uint32_t caller);

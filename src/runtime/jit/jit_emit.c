@@ -116,12 +116,29 @@ LLVMValueRef jit_intrinsic(jemit *e, const char *name, LLVMTypeRef *types, unsig
     return LLVMBuildCall2(e->b, ft, fn, args, nargs, "");
 }
 
-/* Calls the C helper at addr of type (ret)(params...). */
-static LLVMValueRef call_helper(jemit *e, const void *addr, LLVMTypeRef ret, LLVMTypeRef *params,
-                                unsigned n, LLVMValueRef *args)
+/* Records the call (or helper call) about to be made at e->at in the
+ * function's site (jit.h). */
+static void store_site(jemit *e)
+{
+    uint64_t site = (uint64_t)e->func << 32 | e->at;
+    LLVMBuildStore(e->b, LLVMConstInt(e->t_i64, site, 0), e->site);
+}
+
+/* Calls the C helper at addr of type (ret)(params...), without a site. */
+static LLVMValueRef call_c(jemit *e, const void *addr, LLVMTypeRef ret, LLVMTypeRef *params,
+                           unsigned n, LLVMValueRef *args)
 {
     LLVMTypeRef ft = LLVMFunctionType(ret, params, n, 0);
     return LLVMBuildCall2(e->b, ft, const_ptr(e, addr), args, n, "");
+}
+
+/* Calls the C helper at addr of type (ret)(params...); a trap in it, or
+ * in what it calls, is reported at this instruction. */
+static LLVMValueRef call_helper(jemit *e, const void *addr, LLVMTypeRef ret, LLVMTypeRef *params,
+                                unsigned n, LLVMValueRef *args)
+{
+    store_site(e);
+    return call_c(e, addr, ret, params, n, args);
 }
 
 #define HELPER(fn, ret, ...)                                                        \
@@ -133,21 +150,29 @@ static LLVMValueRef c32(jemit *e, uint64_t v) { return LLVMConstInt(e->t_i32, v,
 
 /* ---------------------------------------------------------------- traps */
 
+/* The function's one trap block for `kind`, for a branch from the current
+ * block: the block's phi gets e->at from it, the offset rt_jit_trap
+ * reports. */
 static LLVMBasicBlockRef trap_block(jemit *e, wp_trap_kind kind)
 {
-    if (e->trap_bb[kind] != NULL)
-        return e->trap_bb[kind];
     LLVMBasicBlockRef here = LLVMGetInsertBlock(e->b);
-    LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "trap");
-    LLVMPositionBuilderAtEnd(e->b, bb);
-    LLVMValueRef args[4] = { e->cx, e->inst, c32(e, kind), c32(e, e->func) };
-    LLVMValueRef call = HELPER(rt_jit_trap, e->t_void, e->t_ptr, e->t_ptr, e->t_i32, e->t_i32);
-    LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, e->a_noreturn);
-    LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, e->a_cold);
-    LLVMBuildUnreachable(e->b);
-    LLVMPositionBuilderAtEnd(e->b, here);
-    e->trap_bb[kind] = bb;
-    return bb;
+    if (e->trap_bb[kind] == NULL) {
+        LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "trap");
+        LLVMPositionBuilderAtEnd(e->b, bb);
+        e->trap_at[kind] = LLVMBuildPhi(e->b, e->t_i32, "at");
+        LLVMValueRef args[5] = { e->cx, e->inst, c32(e, kind), c32(e, e->func),
+                                 e->trap_at[kind] };
+        LLVMTypeRef params[5] = { e->t_ptr, e->t_ptr, e->t_i32, e->t_i32, e->t_i32 };
+        LLVMValueRef call = call_c(e, (const void *)rt_jit_trap, e->t_void, params, 5, args);
+        LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, e->a_noreturn);
+        LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, e->a_cold);
+        LLVMBuildUnreachable(e->b);
+        LLVMPositionBuilderAtEnd(e->b, here);
+        e->trap_bb[kind] = bb;
+    }
+    LLVMValueRef at = c32(e, e->at);
+    LLVMAddIncoming(e->trap_at[kind], &at, &here, 1);
+    return e->trap_bb[kind];
 }
 
 void jit_trap_if(jemit *e, LLVMValueRef cond, wp_trap_kind kind)
@@ -348,6 +373,7 @@ static const rt_functype *func_type(jemit *e, uint32_t f)
 static void call_direct(jemit *e, uint32_t def)
 {
     const rt_functype *ft = func_type(e, def + e->m->nfunc_imports);
+    store_site(e);
     LLVMValueRef args[2 + ft->nparams];
     args[0] = e->cx;
     args[1] = e->inst;
@@ -645,8 +671,14 @@ static wp_status emit_prologue(jemit *e, rt_reader *r)
     LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "body");
     LLVMPositionBuilderAtEnd(B, body);
 
-    /* Depth and C stack, then the interrupt flag. */
+    /* Depth and C stack, then the interrupt flag, all before the depth is
+     * raised: a trap here is reported at the call into the function. */
+    e->at = RT_JIT_AT_CALL;
     e->depth_in = load_at(e, e->t_i32, e->cx, offsetof(rt_jit_cx, depth));
+    LLVMValueRef sites = load_at(e, e->t_ptr, e->cx, offsetof(rt_jit_cx, sites));
+    LLVMValueRef site_off = LLVMBuildMul(B, LLVMBuildZExt(B, e->depth_in, e->t_i64, ""),
+                                         LLVMConstInt(e->t_i64, sizeof(rt_native_site), 0), "");
+    e->site = LLVMBuildInBoundsGEP2(B, e->t_i8, sites, &site_off, 1, "site");
     LLVMValueRef d1 = LLVMBuildAdd(B, e->depth_in, c32(e, 1), "");
     LLVMValueRef max = load_at(e, e->t_i32, e->cx, offsetof(rt_jit_cx, max_depth));
     jit_trap_if(e, LLVMBuildICmp(B, LLVMIntUGT, d1, max, ""), WP_TRAP_STACK_EXHAUSTED);
@@ -656,8 +688,8 @@ static wp_status emit_prologue(jemit *e, rt_reader *r)
     jit_trap_if(e, LLVMBuildICmp(B, LLVMIntULT, LLVMBuildPtrToInt(B, sp, e->t_i64, ""),
                                  LLVMBuildPtrToInt(B, limit, e->t_i64, ""), ""),
                 WP_TRAP_STACK_EXHAUSTED);
-    LLVMBuildStore(B, d1, at(e, e->cx, offsetof(rt_jit_cx, depth)));
     interrupt_check(e);
+    LLVMBuildStore(B, d1, at(e, e->cx, offsetof(rt_jit_cx, depth)));
     if (e->m->nmemories > 0) {
         e->mem_obj = load_elem(e, e->inst, offsetof(wp_instance, memories), 0);
         reload_memory(e);
@@ -748,6 +780,7 @@ static wp_status emit_body(jemit *e, rt_reader *r)
     uint32_t skip = 0;   /* blocks opened inside dead code */
     for (;;) {
         uint32_t at_off = rt_reader_offset(r);
+        e->at = at_off;
         uint8_t op;
         TRY(rt_read_u8(r, &op, e->err));
         bool dead = ctrl_top(e)->dead;
@@ -1145,6 +1178,7 @@ static wp_status emit_function(jemit *e, uint32_t def, const uint8_t *body, size
     e->cx = LLVMGetParam(e->fn, 0);
     e->inst = LLVMGetParam(e->fn, 1);
     memset(e->trap_bb, 0, sizeof e->trap_bb);
+    memset(e->trap_at, 0, sizeof e->trap_at);
     e->sp = 0;
     e->nctrl = 0;
     e->alloca_bb = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "entry");

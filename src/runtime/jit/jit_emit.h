@@ -47,6 +47,10 @@ typedef struct jemit {
     LLVMValueRef       fn, cx, inst;
     LLVMBasicBlockRef  alloca_bb;    /* entry: allocas; jumps to the body at the end */
     LLVMBasicBlockRef  trap_bb[WP_TRAP_NULL_REFERENCE + 1];
+    LLVMValueRef       trap_at[WP_TRAP_NULL_REFERENCE + 1];  /* each block's offset phi */
+    uint32_t           at;           /* module offset of the instruction being
+                                      * translated, or RT_JIT_AT_CALL (prologue) */
+    LLVMValueRef       site;         /* &cx->sites[depth on entry] */
     LLVMValueRef      *locals;       /* allocas */
     rt_valtype        *local_types;
     uint32_t           nlocals;

@@ -14,25 +14,64 @@ static _Noreturn void jit_fail(rt_jit_cx *cx, wp_status status)
     longjmp(cx->trap, 1);
 }
 
-_Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint32_t func)
+/* The frame recorded at depth d: *m is the module of the function one
+ * deeper on entry and that of this one on return (jit.h). */
+static void site_frame(const rt_jit_cx *cx, uint32_t d, wp_module **m, uint32_t *func,
+                       uint32_t *offset)
 {
-    char where[40];
-    const char *name = func < inst->module->nfuncs ? rt_module_func_name(inst->module, func) : NULL;
-    if (name == NULL || name[0] == '\0') {
-        snprintf(where, sizeof where, "function #%u", func);
-        name = where;
+    uint64_t s = cx->sites[d].site;
+    if (s & RT_SITE_LEFT_MODULE)
+        *m = cx->sites[d].mod;
+    *func = (uint32_t)(s >> 32) & 0x7fffffffu;
+    *offset = (uint32_t)s;
+}
+
+/* Adds the frames recorded at depths top-1 .. 0 to err; m is the module
+ * of the function at depth top. */
+static void add_sites(const rt_jit_cx *cx, wp_error *err, wp_module *m, uint32_t top)
+{
+    for (uint32_t d = top; d-- > 0;) {
+        uint32_t func, offset;
+        site_frame(cx, d, &m, &func, &offset);
+        rt_error_add_frame(err, m, func, offset);
     }
-    rt_trap(&cx->err, (wp_trap_kind)kind, name);
+}
+
+_Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint32_t func,
+                           uint32_t offset)
+{
+    /* In the body of func, cx->depth counts it: its site is sites[depth - 1].
+     * In its prologue (RT_JIT_AT_CALL) the depth is not raised yet, and
+     * sites[depth - 1] is its caller's call of it. */
+    uint32_t top = cx->depth;
+    wp_module *m = inst->module;
+    if (top == 0) {
+        /* The prologue of the entry's first function: no caller. */
+        uint32_t at = func >= m->nfunc_imports && func < m->nfuncs
+                          ? m->codes[func - m->nfunc_imports].body_offset : UINT32_MAX;
+        rt_trap_at(&cx->err, (wp_trap_kind)kind, m, func, at);
+        jit_fail(cx, WP_ERR_TRAP);
+    }
+    if (offset != RT_JIT_AT_CALL && offset != RT_JIT_AT_SITE)
+        cx->sites[top - 1].site = (uint64_t)func << 32 | offset;
+    uint32_t f, at;
+    site_frame(cx, top - 1, &m, &f, &at);
+    rt_trap_at(&cx->err, (wp_trap_kind)kind, m, f, at);
+    add_sites(cx, &cx->err, m, top - 1);
     jit_fail(cx, WP_ERR_TRAP);
 }
 
 /* Calls f (any kind, any tier) with raw slots on behalf of caller. */
 static void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *slots)
 {
-    if (atomic_load_explicit(cx->interrupt, memory_order_relaxed) != 0) {
-        rt_trap(&cx->err, WP_TRAP_INTERRUPTED,
-                f->kind == RT_FUNC_WASM ? rt_module_func_name(f->inst->module, f->index) : f->name);
-        jit_fail(cx, WP_ERR_TRAP);
+    if (atomic_load_explicit(cx->interrupt, memory_order_relaxed) != 0)
+        rt_jit_trap(cx, caller, WP_TRAP_INTERRUPTED, 0, RT_JIT_AT_SITE);
+    /* The caller's site is sites[depth - 1]; a call into another module
+     * marks it, so that the frames above it are named from theirs. */
+    rt_native_site *site = &cx->sites[cx->depth - 1];
+    if (f->kind == RT_FUNC_WASM && f->inst->module != caller->module) {
+        site->site |= RT_SITE_LEFT_MODULE;
+        site->mod = caller->module;
     }
     if (f->kind == RT_FUNC_HOST) {
         struct wp_call call = { .inst = caller, .exec = cx->exec, .err = &cx->err };
@@ -46,6 +85,9 @@ static void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *
             if (s == WP_ERR_TRAP)
                 cx->err.detail = WP_TRAP_HOST;
         }
+        /* A trap gets this entry's frames, from the call of the host
+         * function out. */
+        add_sites(cx, &cx->err, caller->module, cx->depth);
         jit_fail(cx, s);
     }
     wp_module *m = f->inst->module;
@@ -55,8 +97,10 @@ static void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *
         return;
     }
     wp_status s = rt_interp_call(cx->exec, f, slots, &cx->err);
-    if (s != WP_OK)
+    if (s != WP_OK) {
+        add_sites(cx, &cx->err, caller->module, cx->depth);
         jit_fail(cx, s);
+    }
 }
 
 void rt_jit_call_import(rt_jit_cx *cx, wp_instance *inst, uint32_t func, uint64_t *slots)
@@ -69,12 +113,12 @@ void rt_jit_call_indirect(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint
 {
     const wp_table *t = inst->tables[table];
     if (index >= t->size)
-        rt_jit_trap(cx, inst, WP_TRAP_UNDEFINED_ELEMENT, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_UNDEFINED_ELEMENT, caller, RT_JIT_AT_SITE);
     wp_func *f = t->elems[index];
     if (f == NULL)
-        rt_jit_trap(cx, inst, WP_TRAP_UNINITIALIZED, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_UNINITIALIZED, caller, RT_JIT_AT_SITE);
     if (f->type_id != inst->module->types[type].id)
-        rt_jit_trap(cx, inst, WP_TRAP_INDIRECT_TYPE, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_INDIRECT_TYPE, caller, RT_JIT_AT_SITE);
     call_func(cx, inst, f, slots);
 }
 
@@ -89,7 +133,7 @@ void rt_jit_memory_fill(rt_jit_cx *cx, wp_instance *inst, uint32_t d, uint32_t v
 {
     wp_memory *m = inst->memories[0];
     if ((uint64_t)d + n > m->size)
-        rt_jit_trap(cx, inst, WP_TRAP_MEMORY_OOB, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_MEMORY_OOB, caller, RT_JIT_AT_SITE);
     if (n > 0)
         memset(m->data + d, (uint8_t)v, n);
 }
@@ -99,7 +143,7 @@ void rt_jit_memory_copy(rt_jit_cx *cx, wp_instance *inst, uint32_t d, uint32_t s
 {
     wp_memory *m = inst->memories[0];
     if ((uint64_t)d + n > m->size || (uint64_t)s + n > m->size)
-        rt_jit_trap(cx, inst, WP_TRAP_MEMORY_OOB, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_MEMORY_OOB, caller, RT_JIT_AT_SITE);
     if (n > 0)
         memmove(m->data + d, m->data + s, n);
 }
@@ -109,7 +153,7 @@ void rt_jit_memory_init(rt_jit_cx *cx, wp_instance *inst, uint32_t seg, uint32_t
 {
     wp_memory *m = inst->memories[0];
     if ((uint64_t)s + n > inst->data_len[seg] || (uint64_t)d + n > m->size)
-        rt_jit_trap(cx, inst, WP_TRAP_MEMORY_OOB, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_MEMORY_OOB, caller, RT_JIT_AT_SITE);
     if (n > 0)
         memcpy(m->data + d, inst->module->datas[seg].bytes + s, n);
 }
@@ -124,7 +168,7 @@ void *rt_jit_table_get(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint32_
 {
     const wp_table *t = inst->tables[table];
     if (i >= t->size)
-        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller, RT_JIT_AT_SITE);
     return t->elems[i];
 }
 
@@ -133,7 +177,7 @@ void rt_jit_table_set(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint32_t
 {
     wp_table *t = inst->tables[table];
     if (i >= t->size)
-        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller, RT_JIT_AT_SITE);
     t->elems[i] = v;
 }
 
@@ -152,7 +196,7 @@ void rt_jit_table_fill(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint32_
 {
     wp_table *t = inst->tables[table];
     if ((uint64_t)i + n > t->size)
-        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller, RT_JIT_AT_SITE);
     for (uint32_t k = 0; k < n; k++)
         t->elems[i + k] = v;
 }
@@ -163,7 +207,7 @@ void rt_jit_table_copy(rt_jit_cx *cx, wp_instance *inst, uint32_t dt, uint32_t s
     wp_table *dst = inst->tables[dt];
     const wp_table *src = inst->tables[st];
     if ((uint64_t)d + n > dst->size || (uint64_t)s + n > src->size)
-        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller, RT_JIT_AT_SITE);
     if (n > 0)
         memmove(dst->elems + d, src->elems + s, (size_t)n * sizeof *dst->elems);
 }
@@ -173,7 +217,7 @@ void rt_jit_table_init(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint32_
 {
     wp_table *t = inst->tables[table];
     if ((uint64_t)s + n > inst->elem_len[seg] || (uint64_t)d + n > t->size)
-        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller);
+        rt_jit_trap(cx, inst, WP_TRAP_TABLE_OOB, caller, RT_JIT_AT_SITE);
     void *const *items = (void *const *)inst->elem_items[seg];
     if (n > 0)
         memcpy(t->elems + d, items + s, (size_t)n * sizeof *t->elems);
