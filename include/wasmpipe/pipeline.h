@@ -34,7 +34,9 @@ typedef struct wp_diag {
 } wp_diag;
 
 /* A list of diagnostics about one file. Zero-initialise it (or call
- * wp_diags_init) before use and wp_diags_free it after. */
+ * wp_diags_init) before use and wp_diags_free it after. The list is on
+ * libc's malloc whatever allocator the configuration uses, so that running
+ * out in that one can still be reported. */
 typedef struct wp_diags {
     char     file[256];  /* the file (or source name) the positions refer to */
     wp_diag *items;
@@ -67,6 +69,16 @@ WP_API wp_status wp_config_load_string(const char *name, const char *text, size_
 /* An empty configuration (every field at its default), for building one in
  * code with wp_config_set. NULL on allocation failure. */
 WP_API wp_config *wp_config_create(const char *name);
+/* The same three with every allocation of the configuration (its tree,
+ * strings, the file's bytes and the substitution buffers) made through e's
+ * allocator (wp_engine_alloc), so e must outlive the configuration; e NULL
+ * is libc, as above. Out of memory is WP_ERR_NOMEM with a diagnostic.
+ * libyaml's own parser buffers stay on libc. */
+WP_API wp_status wp_config_load_file_in(wp_engine *e, const char *path, wp_config **out,
+                                        wp_diags *diags);
+WP_API wp_status wp_config_load_string_in(wp_engine *e, const char *name, const char *text,
+                                          size_t len, wp_config **out, wp_diags *diags);
+WP_API wp_config *wp_config_create_in(wp_engine *e, const char *name);
 WP_API void wp_config_destroy(wp_config *c);
 
 /* Sets a scalar at a dot path, creating the maps and sequences on the way:
@@ -161,6 +173,12 @@ typedef struct wp_pipeline_options {
     bool log_level_fixed;
     /* Messages per batch handed to a worker; 0: 256. */
     uint32_t batch_size;
+    /* borrowed; must outlive the pipeline. The engine its processors run
+     * on; the pipeline itself, its batches and messages, readers, writers
+     * and connectors' buffers allocate through its allocator too
+     * (wp_engine_alloc). NULL: the pipeline makes its own with the default
+     * configuration (libc's allocator). */
+    wp_engine *engine;
 } wp_pipeline_options;
 
 /* Checks the configuration, opens the input and outputs and creates the

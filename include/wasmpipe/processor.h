@@ -45,6 +45,11 @@ WP_API wp_status wp_message_set_bytes(wp_message *msg, const uint8_t *data, size
  * when the message was made with an engine. For an input that has a large
  * message in a buffer of its own already. */
 WP_API void wp_message_adopt_bytes(wp_message *msg, uint8_t *data, size_t len, size_t cap);
+/* The same for `data` from e's allocator (wp_engine_alloc, `cap` bytes),
+ * which the message gives back to e when it is done with it; e must
+ * outlive the message. e NULL: from malloc, as wp_message_adopt_bytes. */
+WP_API void wp_message_adopt_bytes_in(wp_message *msg, wp_engine *e, uint8_t *data, size_t len,
+                                      size_t cap);
 
 /* The value for a key, as a view valid until the metadata changes; NULL
  * (and *vlen = 0) when absent. */

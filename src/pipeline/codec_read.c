@@ -16,9 +16,10 @@
 
 const char *const pl_input_codecs[] = { "lines", "all-bytes", NULL };
 
-wp_status pl_reader_init(pl_reader *r, int fd, const pl_waiter *wait, pl_codec codec,
-                         size_t max_line, const char *name, wp_error *err) {
+wp_status pl_reader_init(pl_reader *r, wp_engine *e, int fd, const pl_waiter *wait,
+                         pl_codec codec, size_t max_line, const char *name, wp_error *err) {
     memset(r, 0, sizeof *r);
+    r->engine = e;
     r->fd = fd;
     if (wait)
         r->wait = *wait;
@@ -28,9 +29,9 @@ wp_status pl_reader_init(pl_reader *r, int fd, const pl_waiter *wait, pl_codec c
     r->max_line = max_line ? max_line : 1;
     r->name = name;
     r->limit_name = "max_message_size";
+    r->buf = pl_alloc(e, READ_CHUNK);
+    if (!r->buf) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory for the read buffer", name);
     r->cap = READ_CHUNK;
-    r->buf = malloc(r->cap);
-    if (!r->buf) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", name);
     return WP_OK;
 }
 
@@ -48,8 +49,9 @@ size_t pl_message_limit(const pl_node *node, uint64_t max_message_size, uint64_t
 }
 
 void pl_reader_free(pl_reader *r) {
-    free(r->buf);
+    pl_free(r->engine, r->buf, r->cap);
     r->buf = NULL;
+    r->cap = 0;
 }
 
 /* Waits until fd has data or the pipeline is stopping; false on a stop.
@@ -82,8 +84,10 @@ static wp_status fill(pl_reader *r, size_t limit, wp_error *err) {
     if (r->end == r->cap) {
         if (r->cap >= limit) return WP_OK;   /* caller handles a full buffer */
         size_t cap = r->cap * 2 < limit ? r->cap * 2 : limit;
-        uint8_t *nb = realloc(r->buf, cap);
-        if (!nb) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", r->name);
+        uint8_t *nb = pl_realloc(r->engine, r->buf, r->cap, cap);
+        if (!nb)
+            return pl_error(err, WP_ERR_NOMEM, "%s: out of memory for a %zu-byte line buffer",
+                            r->name, cap);
         r->buf = nb;
         r->cap = cap;
     }
@@ -136,14 +140,14 @@ static wp_status push(pl_reader *r, pl_batch *b, const uint8_t *p, size_t n,
 static wp_status push_buffer(pl_reader *r, pl_batch *b, size_t n, size_t from, size_t keep,
                              const char *meta_key, const char *meta_value, wp_error *err) {
     size_t cap = keep > READ_CHUNK ? keep : READ_CHUNK;
-    uint8_t *nb = malloc(cap);
+    uint8_t *nb = pl_alloc(r->engine, cap);
     wp_message *m = nb ? pl_batch_push(b, NULL, 0) : NULL;
     if (!m) {
-        free(nb);
+        pl_free(r->engine, nb, cap);
         return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", r->name);
     }
     if (keep) memcpy(nb, r->buf + from, keep);
-    wp_message_adopt_bytes(m, r->buf, n, r->cap);
+    wp_message_adopt_bytes_in(m, r->engine, r->buf, n, r->cap);
     b->bytes += n;
     r->buf = nb;
     r->cap = cap;

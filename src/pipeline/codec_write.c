@@ -27,24 +27,28 @@
 
 const char *const pl_output_codecs[] = { "lines", "json", "raw", NULL };
 
-wp_status pl_writer_init(pl_writer *w, int fd, bool own_fd, pl_out_codec codec,
+wp_status pl_writer_init(pl_writer *w, wp_engine *e, int fd, bool own_fd, pl_out_codec codec,
                          const char *name, wp_error *err) {
     memset(w, 0, sizeof *w);
+    w->engine = e;
     w->fd = fd;
     w->own_fd = own_fd;
     w->codec = codec;
     w->name = name;
+    w->buf = pl_alloc(e, WRITE_BUF);
+    if (!w->buf)
+        return pl_error(err, WP_ERR_NOMEM, "%s: out of memory for the write buffer", name);
     w->cap = WRITE_BUF;
-    w->buf = malloc(w->cap);
-    if (!w->buf) return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", name);
     return WP_OK;
 }
 
 void pl_writer_free(pl_writer *w) {
-    free(w->buf);
+    pl_free(w->engine, w->buf, w->cap);
     w->buf = NULL;
-    free(w->pend);
+    w->cap = 0;
+    pl_free(w->engine, w->pend, w->pend_cap * sizeof *w->pend);
     w->pend = NULL;
+    w->pend_cap = 0;
     if (w->own_fd && w->fd >= 0) close(w->fd);
     w->fd = -1;
 }
@@ -90,7 +94,7 @@ static bool note_end(pl_writer *w, size_t payload) {
             w->pend_head = 0;
         } else {
             size_t cap = w->pend_cap ? w->pend_cap * 2 : 256;
-            pl_pending *v = realloc(w->pend, cap * sizeof *v);
+            pl_pending *v = pl_realloc(w->engine, w->pend, w->pend_cap * sizeof *v, cap * sizeof *v);
             if (!v) return false;
             w->pend = v;
             w->pend_cap = cap;

@@ -36,8 +36,11 @@ void *pl_arena_alloc(pl_arena *a, size_t size) {
     pl_chunk *c = a->head;
     if (!c || c->size - c->used < size) {
         size_t want = size > 16384 ? size : 16384;
-        c = malloc(sizeof *c + want);
-        if (!c) return NULL;
+        c = pl_alloc(a->engine, sizeof *c + want);
+        if (!c) {
+            a->nomem = true;
+            return NULL;
+        }
         c->size = want;
         c->used = 0;
         c->next = a->head;
@@ -62,7 +65,7 @@ void pl_arena_release(pl_arena *a) {
     pl_chunk *c = a->head;
     while (c) {
         pl_chunk *next = c->next;
-        free(c);
+        pl_free(a->engine, c, sizeof *c + c->size);
         c = next;
     }
     a->head = NULL;
@@ -233,12 +236,17 @@ static struct key_slot *key_find(const key_set *ks, const pl_node *map, const pl
     }
 }
 
+static void key_set_free(wp_engine *e, key_set *ks) {
+    if (ks->slots) pl_free(e, ks->slots, (ks->mask + 1) * sizeof *ks->slots);
+}
+
 /* The key already in this map under the same name, or NULL after adding
  * this one. *oom is set when the set cannot grow. */
-static const pl_node *key_add(key_set *ks, const pl_node *map, const pl_node *key, bool *oom) {
+static const pl_node *key_add(wp_engine *e, key_set *ks, const pl_node *map, const pl_node *key,
+                              bool *oom) {
     if ((ks->n + 1) * 2 > ks->mask + 1) {
         size_t size = ks->mask ? (ks->mask + 1) * 2 : 64;
-        struct key_slot *slots = calloc(size, sizeof *slots);
+        struct key_slot *slots = pl_alloc(e, size * sizeof *slots);
         if (!slots) {
             *oom = true;
             return NULL;
@@ -247,7 +255,7 @@ static const pl_node *key_add(key_set *ks, const pl_node *map, const pl_node *ke
         for (size_t i = 0; ks->mask && i <= ks->mask; i++)
             if (ks->slots[i].map) *key_find(&bigger, ks->slots[i].map, ks->slots[i].key) = ks->slots[i];
         bigger.n = ks->n;
-        free(ks->slots);
+        key_set_free(e, ks);
         *ks = bigger;
     }
     struct key_slot *sl = key_find(ks, map, key);
@@ -268,6 +276,7 @@ typedef struct builder {
     int        depth;
     bool       have_doc;
     bool       failed;
+    bool       nomem;      /* an allocation failed (the status is WP_ERR_NOMEM) */
 } builder;
 
 /* A libyaml mark as a 1-based line and column of the file as written. */
@@ -308,6 +317,7 @@ static void fail_mark(builder *b, const yaml_mark_t *m, const char *fmt, ...) {
 }
 
 static bool oom(builder *b, const yaml_event_t *ev) {
+    b->nomem = true;
     fail_mark(b, &ev->start_mark, "out of memory (the configuration is too large)");
     return false;
 }
@@ -334,7 +344,7 @@ static bool attach(builder *b, pl_node *n, const yaml_event_t *ev) {
             return false;
         }
         bool no_room = false;
-        const pl_node *k = key_add(&b->keys, parent, n, &no_room);
+        const pl_node *k = key_add(c->arena.engine, &b->keys, parent, n, &no_room);
         if (no_room) return oom(b, ev);
         if (k) {
             fail_at(b, n->line, n->col, "duplicate key '%s' (first at line %u)", n->str,
@@ -449,19 +459,22 @@ static bool on_event(builder *b, const yaml_event_t *ev) {
     }
 }
 
-static wp_config *config_new(const char *name) {
-    wp_config *c = calloc(1, sizeof *c);
+static wp_config *config_new(wp_engine *e, const char *name) {
+    wp_config *c = pl_alloc(e, sizeof *c);
     if (!c) return NULL;
+    c->arena.engine = e;
     c->name = pl_arena_strndup(&c->arena, name, strlen(name));
     if (!c->name) {
-        free(c);
+        pl_free(e, c, sizeof *c);
         return NULL;
     }
     return c;
 }
 
-wp_config *wp_config_create(const char *name) {
-    wp_config *c = config_new(name ? name : "<config>");
+wp_config *wp_config_create(const char *name) { return wp_config_create_in(NULL, name); }
+
+wp_config *wp_config_create_in(wp_engine *e, const char *name) {
+    wp_config *c = config_new(e, name ? name : "<config>");
     if (!c) return NULL;
     c->root = new_node(&c->arena, PL_MAP, 0, 0);
     if (!c->root) {
@@ -473,12 +486,18 @@ wp_config *wp_config_create(const char *name) {
 
 void wp_config_destroy(wp_config *c) {
     if (!c) return;
+    wp_engine *e = c->arena.engine;
     pl_arena_release(&c->arena);
-    free(c);
+    pl_free(e, c, sizeof *c);
 }
 
 wp_status wp_config_load_string(const char *name, const char *text, size_t len,
                                 wp_config **out, wp_diags *diags) {
+    return wp_config_load_string_in(NULL, name, text, len, out, diags);
+}
+
+wp_status wp_config_load_string_in(wp_engine *e, const char *name, const char *text, size_t len,
+                                   wp_config **out, wp_diags *diags) {
     *out = NULL;
     if (!name) name = "<config>";
     pl_diags_set_file(diags, name);
@@ -486,19 +505,20 @@ wp_status wp_config_load_string(const char *name, const char *text, size_t len,
         pl_diag(diags, NULL, NULL, "the configuration is larger than %zu bytes", MAX_FILE_BYTES);
         return WP_ERR_INVALID;
     }
-    wp_config *c = config_new(name);
+    wp_config *c = config_new(e, name);
     if (!c) {
-        pl_diag(diags, NULL, NULL, "out of memory");
+        pl_diag(diags, NULL, NULL, "out of memory for the configuration");
         return WP_ERR_NOMEM;
     }
     /* Environment references are replaced in the text first, as Bento
      * does; a missing variable is reported and the parse goes on, so that
      * every problem of the file shows at once. */
     pl_subst sub;
-    if (!pl_subst_text(&sub, text, len, MAX_FILE_BYTES, diags)) {
+    if (!pl_subst_text(&sub, e, text, len, MAX_FILE_BYTES, diags)) {
+        bool nomem = sub.nomem;
         pl_subst_free(&sub);
         wp_config_destroy(c);
-        return WP_ERR_INVALID;
+        return nomem ? WP_ERR_NOMEM : WP_ERR_INVALID;
     }
     builder b = { .c = c, .d = diags, .sub = &sub, .failed = sub.missing > 0 };
     yaml_parser_t parser;
@@ -534,17 +554,18 @@ wp_status wp_config_load_string(const char *name, const char *text, size_t len,
         if (!go || end) break;
     }
     yaml_parser_delete(&parser);
-    free(b.keys.slots);
+    key_set_free(e, &b.keys);
+    bool nomem = b.nomem || sub.nomem;
     pl_subst_free(&sub);
-    if (b.failed) {
+    if (b.failed || nomem) {
         wp_config_destroy(c);
-        return WP_ERR_INVALID;
+        return nomem ? WP_ERR_NOMEM : WP_ERR_INVALID;
     }
     if (!c->root) {
         c->root = new_node(&c->arena, PL_NULL, 1, 1);
         if (!c->root) {
             wp_config_destroy(c);
-            pl_diag(diags, NULL, NULL, "out of memory");
+            pl_diag(diags, NULL, NULL, "out of memory for the configuration");
             return WP_ERR_NOMEM;
         }
     }
@@ -553,6 +574,11 @@ wp_status wp_config_load_string(const char *name, const char *text, size_t len,
 }
 
 wp_status wp_config_load_file(const char *path, wp_config **out, wp_diags *diags) {
+    return wp_config_load_file_in(NULL, path, out, diags);
+}
+
+wp_status wp_config_load_file_in(wp_engine *e, const char *path, wp_config **out,
+                                 wp_diags *diags) {
     *out = NULL;
     pl_diags_set_file(diags, path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -571,37 +597,38 @@ wp_status wp_config_load_file(const char *path, wp_config **out, wp_diags *diags
     for (;;) {
         if (n == cap) {
             if (cap > MAX_FILE_BYTES) {
-                free(buf);
+                pl_free(e, buf, cap + 1);
                 close(fd);
                 pl_diag(diags, NULL, NULL, "the configuration is larger than %zu bytes",
                         MAX_FILE_BYTES);
                 return WP_ERR_INVALID;
             }
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap + 1);
+            size_t ncap = cap ? cap * 2 : 8192;
+            char *nb = pl_realloc(e, buf, buf ? cap + 1 : 0, ncap + 1);
             if (!nb) {
-                free(buf);
+                pl_free(e, buf, cap + 1);
                 close(fd);
                 pl_diag(diags, NULL, NULL, "out of memory reading the configuration");
                 return WP_ERR_NOMEM;
             }
             buf = nb;
+            cap = ncap;
         }
         ssize_t got = read(fd, buf + n, cap - n);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) {
-            int e = errno;
-            free(buf);
+            int en = errno;
+            pl_free(e, buf, cap + 1);
             close(fd);
-            pl_diag(diags, NULL, NULL, "cannot read the configuration: %s", strerror(e));
+            pl_diag(diags, NULL, NULL, "cannot read the configuration: %s", strerror(en));
             return WP_ERR_IO;
         }
         if (got == 0) break;
         n += (size_t)got;
     }
     close(fd);
-    wp_status s = wp_config_load_string(path, buf ? buf : "", n, out, diags);
-    free(buf);
+    wp_status s = wp_config_load_string_in(e, path, buf ? buf : "", n, out, diags);
+    pl_free(e, buf, cap + 1);
     return s;
 }
 

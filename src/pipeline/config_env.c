@@ -25,6 +25,7 @@
 /* ---------------------------------------------------------------- output */
 
 typedef struct expander {
+    wp_engine *engine;   /* whose allocator; NULL: libc */
     char    *p;
     size_t   n, cap;
     size_t   limit;      /* the most bytes the output may have */
@@ -47,7 +48,7 @@ static void put(expander *x, const char *s, size_t n) {
     if (x->n + n + 1 > x->cap) {
         size_t cap = x->cap ? x->cap : 256;
         while (cap < x->n + n + 1) cap *= 2;
-        char *p = realloc(x->p, cap);
+        char *p = pl_realloc(x->engine, x->p, x->cap, cap);
         if (!p) {
             x->oom = true;
             return;
@@ -79,7 +80,7 @@ static void span(expander *x, size_t in_start, size_t in_end, size_t out_start) 
     if (!x->want_spans || x->oom) return;
     if (x->nspans == x->cap_spans) {
         size_t cap = x->cap_spans ? x->cap_spans * 2 : 16;
-        pl_span *s = realloc(x->spans, cap * sizeof *s);
+        pl_span *s = pl_realloc(x->engine, x->spans, x->cap_spans * sizeof *s, cap * sizeof *s);
         if (!s) {
             x->oom = true;
             return;
@@ -222,7 +223,8 @@ bool pl_interpolate(pl_arena *a, const char *s, size_t n, const pl_node *at, wp_
         return true;
     }
     value_ctx v = { at, d };
-    expander x = { .limit = PL_ARENA_MAX, .missing = value_missing, .user = &v };
+    expander x = { .engine = a->engine, .limit = PL_ARENA_MAX, .missing = value_missing,
+                   .user = &v };
     expand(&x, s, n);
     bool ok = !x.missing_any;
     if (x.oom || x.too_big) {
@@ -239,7 +241,7 @@ bool pl_interpolate(pl_arena *a, const char *s, size_t n, const pl_node *at, wp_
             *out_len = x.n;
         }
     }
-    free(x.p);
+    pl_free(x.engine, x.p, x.cap);
     return ok;
 }
 
@@ -248,9 +250,10 @@ bool pl_interpolate(pl_arena *a, const char *s, size_t n, const pl_node *at, wp_
 /* Where each line starts, by libyaml's rules: \n, \r\n, a lone \r, and the
  * Unicode breaks NEL, LS and PS end a line. A UTF-8 byte order mark is
  * not part of the first line's columns. */
-static bool line_table(const char *s, size_t n, size_t **out, size_t *count) {
+static bool line_table(wp_engine *e, const char *s, size_t n, size_t **out, size_t *count,
+                       size_t *out_cap) {
     size_t cap = 64, k = 0;
-    size_t *v = malloc(cap * sizeof *v);
+    size_t *v = pl_alloc(e, cap * sizeof *v);
     if (!v) return false;
     v[k++] = n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
     for (size_t i = 0; i < n; i++) {
@@ -268,19 +271,20 @@ static bool line_table(const char *s, size_t n, size_t **out, size_t *count) {
         }
         if (!next) continue;
         if (k == cap) {
-            cap *= 2;
-            size_t *nv = realloc(v, cap * sizeof *nv);
+            size_t *nv = pl_realloc(e, v, cap * sizeof *nv, cap * 2 * sizeof *nv);
             if (!nv) {
-                free(v);
+                pl_free(e, v, cap * sizeof *v);
                 return false;
             }
             v = nv;
+            cap *= 2;
         }
         v[k++] = next;
         i = next - 1;
     }
     *out = v;
     *count = k;
+    *out_cap = cap;
     return true;
 }
 
@@ -304,24 +308,30 @@ static void text_missing(void *user, size_t in_off, const char *name) {
             name, name, name);
 }
 
-bool pl_subst_text(pl_subst *s, const char *in, size_t n, size_t limit, wp_diags *d) {
+bool pl_subst_text(pl_subst *s, wp_engine *e, const char *in, size_t n, size_t limit,
+                   wp_diags *d) {
     memset(s, 0, sizeof *s);
+    s->engine = e;
     s->in = in;
     s->in_len = n;
     s->out = in;
     s->out_len = n;
     if (!memchr(in, '$', n)) return true;
-    if (!line_table(in, n, &s->in_lines, &s->nin_lines)) {
+    if (!line_table(e, in, n, &s->in_lines, &s->nin_lines, &s->in_lines_cap)) {
+        s->nomem = true;
         pl_diag(d, NULL, NULL, "out of memory substituting environment variables");
         return false;
     }
     text_ctx t = { s, d };
-    expander x = { .limit = limit, .want_spans = true, .missing = text_missing, .user = &t };
+    expander x = { .engine = e, .limit = limit, .want_spans = true, .missing = text_missing,
+                   .user = &t };
     expand(&x, in, n);
     s->spans = x.spans;
     s->nspans = x.nspans;
+    s->spans_cap = x.cap_spans;
     if (x.oom || x.too_big) {
-        free(x.p);
+        pl_free(e, x.p, x.cap);
+        s->nomem = x.oom;
         if (x.oom)
             pl_diag(d, NULL, NULL, "out of memory substituting environment variables");
         else
@@ -332,13 +342,15 @@ bool pl_subst_text(pl_subst *s, const char *in, size_t n, size_t limit, wp_diags
     }
     s->missing = x.missing_any;
     if (s->nspans == 0) {
-        free(x.p);   /* only $ signs that are not references */
+        pl_free(e, x.p, x.cap);   /* only $ signs that are not references */
         return true;
     }
     s->own = x.p ? x.p : NULL;
+    s->own_cap = x.cap;
     s->out = x.p ? x.p : "";
     s->out_len = x.n;
-    if (!line_table(s->out, s->out_len, &s->out_lines, &s->nout_lines)) {
+    if (!line_table(e, s->out, s->out_len, &s->out_lines, &s->nout_lines, &s->out_lines_cap)) {
+        s->nomem = true;
         pl_diag(d, NULL, NULL, "out of memory substituting environment variables");
         return false;
     }
@@ -346,10 +358,11 @@ bool pl_subst_text(pl_subst *s, const char *in, size_t n, size_t limit, wp_diags
 }
 
 void pl_subst_free(pl_subst *s) {
-    free(s->own);
-    free(s->spans);
-    free(s->in_lines);
-    free(s->out_lines);
+    wp_engine *e = s->engine;
+    pl_free(e, s->own, s->own_cap);
+    pl_free(e, s->spans, s->spans_cap * sizeof *s->spans);
+    pl_free(e, s->in_lines, s->in_lines_cap * sizeof *s->in_lines);
+    pl_free(e, s->out_lines, s->out_lines_cap * sizeof *s->out_lines);
     memset(s, 0, sizeof *s);
 }
 
@@ -370,7 +383,8 @@ static size_t in_offset(const pl_subst *s, size_t o) {
 }
 
 void pl_subst_in_pos(pl_subst *s, size_t i, uint32_t *line, uint32_t *col) {
-    if (!s->in_lines && !line_table(s->in, s->in_len, &s->in_lines, &s->nin_lines)) {
+    if (!s->in_lines &&
+        !line_table(s->engine, s->in, s->in_len, &s->in_lines, &s->nin_lines, &s->in_lines_cap)) {
         *line = 1;
         *col = (uint32_t)i + 1;
         return;

@@ -21,14 +21,14 @@ bool pl_file_uses_add(pl_file_uses *u, const char *path, int fd, const pl_node *
                       const char *field) {
     if (u->n == u->cap) {
         size_t cap = u->cap ? u->cap * 2 : 8;
-        pl_file_use *v = realloc(u->v, cap * sizeof *v);
+        pl_file_use *v = pl_realloc(u->engine, u->v, u->cap * sizeof *v, cap * sizeof *v);
         if (!v) return false;
         u->v = v;
         u->cap = cap;
     }
     pl_file_use *e = &u->v[u->n];
     memset(e, 0, sizeof *e);
-    if (path && !(e->path = strdup(path))) return false;
+    if (path && !(e->path = pl_strdup(u->engine, path))) return false;
     e->fd = fd;
     e->at = at;
     snprintf(e->field, sizeof e->field, "%s", field ? field : "");
@@ -37,8 +37,8 @@ bool pl_file_uses_add(pl_file_uses *u, const char *path, int fd, const pl_node *
 }
 
 static void uses_free(pl_file_uses *u) {
-    for (size_t i = 0; i < u->n; i++) free(u->v[i].path);
-    free(u->v);
+    for (size_t i = 0; i < u->n; i++) pl_strfree(u->engine, u->v[i].path);
+    pl_free(u->engine, u->v, u->cap * sizeof *u->v);
 }
 
 /* What a use is, as far as sharing goes. */
@@ -47,13 +47,15 @@ typedef struct ident {
     bool         inode;   /* dev/ino are set: an existing regular file */
     dev_t        dev;
     ino_t        ino;
-    char        *resolved;   /* a file that does not exist yet: its full path */
+    char        *resolved;   /* a file that does not exist yet: its full path (pl_strfree) */
     const pl_file_use *use;
 } ident;
 
-/* "dir/name" with dir resolved, for a path that does not exist; NULL when
- * the directory does not exist either (opening it will say so). */
-static char *resolve_new(const char *path) {
+/* "dir/name" with dir resolved, for a path that does not exist, in *out;
+ * NULL when the directory does not exist either (opening it will say so).
+ * false: out of memory. */
+static bool resolve_new(wp_engine *e, const char *path, char **out) {
+    *out = NULL;
     const char *slash = strrchr(path, '/');
     char dir[PATH_MAX];
     const char *name = slash ? slash + 1 : path;
@@ -63,26 +65,28 @@ static char *resolve_new(const char *path) {
         snprintf(dir, sizeof dir, "/");
     else
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    char *real = realpath(dir, NULL);
-    if (!real) return NULL;
+    char *real = realpath(dir, NULL);   /* libc's malloc */
+    if (!real) return errno != ENOMEM;
     size_t n = strlen(real) + strlen(name) + 2;
-    char *out = malloc(n);
-    if (out) snprintf(out, n, "%s/%s", real, name);
+    *out = pl_alloc(e, n);
+    if (*out) snprintf(*out, n, "%s/%s", real, name);
     free(real);
-    return out;
+    return *out != NULL;
 }
 
-static void identify(ident *id, const pl_file_use *u) {
+/* false: out of memory. */
+static bool identify(wp_engine *e, ident *id, const pl_file_use *u) {
     struct stat st;
     int rc = u->path ? stat(u->path, &st) : fstat(u->fd, &st);
     if (rc == 0) {
-        if (!S_ISREG(st.st_mode)) return;
+        if (!S_ISREG(st.st_mode)) return true;
         id->inode = true;
         id->dev = st.st_dev;
         id->ino = st.st_ino;
-        return;
+        return true;
     }
-    if (u->path && errno == ENOENT) id->resolved = resolve_new(u->path);
+    if (u->path && errno == ENOENT) return resolve_new(e, u->path, &id->resolved);
+    return true;
 }
 
 static bool same(const ident *a, const ident *b) {
@@ -108,6 +112,8 @@ wp_status pl_check_files(const pl_config *cfg, const pl_open_ctx *ctx, wp_diags 
     const pl_component *comps[3] = { &cfg->input, &cfg->output, &cfg->errors };
     pl_file_uses uses[3];
     memset(uses, 0, sizeof uses);
+    wp_engine *e = ctx->engine;
+    for (int c = 0; c < 3; c++) uses[c].engine = e;
     wp_status st = WP_OK;
     for (int c = 0; c < 3 && st == WP_OK; c++) {
         const pl_component *comp = comps[c];
@@ -130,17 +136,21 @@ wp_status pl_check_files(const pl_config *cfg, const pl_open_ctx *ctx, wp_diags 
         }
     }
     size_t total = uses[0].n + uses[1].n + uses[2].n;
-    ident *ids = st == WP_OK ? calloc(total ? total : 1, sizeof *ids) : NULL;
+    size_t nids = total ? total : 1;
+    ident *ids = st == WP_OK ? pl_alloc(e, nids * sizeof *ids) : NULL;
     if (st == WP_OK && !ids) {
-        pl_diag(d, NULL, NULL, "out of memory");
+        pl_diag(d, NULL, NULL, "out of memory checking the files");
         st = WP_ERR_NOMEM;
     }
     size_t n = 0;
-    for (int c = 0; c < 3 && ids; c++)
-        for (size_t i = 0; i < uses[c].n; i++, n++) {
+    for (int c = 0; c < 3 && ids && st == WP_OK; c++)
+        for (size_t i = 0; i < uses[c].n && st == WP_OK; i++, n++) {
             ids[n].owner = c;
             ids[n].use = &uses[c].v[i];
-            identify(&ids[n], &uses[c].v[i]);
+            if (!identify(e, &ids[n], &uses[c].v[i])) {
+                pl_diag(d, NULL, NULL, "out of memory checking the files");
+                st = WP_ERR_NOMEM;
+            }
         }
     for (size_t j = 0; st == WP_OK && j < n; j++)
         for (size_t i = 0; st == WP_OK && i < j; i++) {
@@ -162,8 +172,8 @@ wp_status pl_check_files(const pl_config *cfg, const pl_open_ctx *ctx, wp_diags 
                                       : "the two outputs would tear each other's lines");
             st = WP_ERR_INVALID;
         }
-    for (size_t i = 0; ids && i < n; i++) free(ids[i].resolved);
-    free(ids);
+    for (size_t i = 0; ids && i < n; i++) pl_strfree(e, ids[i].resolved);
+    pl_free(e, ids, nids * sizeof *ids);
     for (int c = 0; c < 3; c++) uses_free(&uses[c]);
     return st;
 }

@@ -34,8 +34,8 @@ typedef struct walker {
 } walker;
 
 void pl_paths_free(pl_paths *p) {
-    for (size_t i = 0; i < p->n; i++) free(p->v[i]);
-    free(p->v);
+    for (size_t i = 0; i < p->n; i++) pl_strfree(p->engine, p->v[i]);
+    pl_free(p->engine, p->v, p->cap * sizeof *p->v);
     p->v = NULL;
     p->n = p->cap = 0;
 }
@@ -48,7 +48,7 @@ static void add(walker *w, const char *path) {
     }
     if (o->n == o->cap) {
         size_t cap = o->cap ? o->cap * 2 : 16;
-        char **v = realloc(o->v, cap * sizeof *v);
+        char **v = pl_realloc(o->engine, o->v, o->cap * sizeof *v, cap * sizeof *v);
         if (!v) {
             w->oom = true;
             return;
@@ -56,7 +56,7 @@ static void add(walker *w, const char *path) {
         o->v = v;
         o->cap = cap;
     }
-    char *copy = strdup(path);
+    char *copy = pl_strdup(o->engine, path);
     if (!copy) {
         w->oom = true;
         return;
@@ -151,8 +151,10 @@ static int by_name(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-wp_status pl_glob(const char *pattern, pl_paths *out, char *why, size_t why_size) {
+wp_status pl_glob(wp_engine *e, const char *pattern, pl_paths *out, char *why,
+                  size_t why_size) {
     memset(out, 0, sizeof *out);
+    out->engine = e;
     walker w = { .out = out };
     /* A file named literally is itself, whatever its name holds. */
     struct stat st;
@@ -169,7 +171,7 @@ wp_status pl_glob(const char *pattern, pl_paths *out, char *why, size_t why_size
         pl_format(why, why_size, "the pattern is longer than 4095 bytes");
         return WP_ERR_INVALID;
     }
-    char *copy = strdup(pattern);
+    char *copy = pl_strdup(e, pattern);
     if (!copy) {
         pl_format(why, why_size, "out of memory");
         return WP_ERR_NOMEM;
@@ -178,14 +180,14 @@ wp_status pl_glob(const char *pattern, pl_paths *out, char *why, size_t why_size
     char *save = NULL;
     for (char *tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
         if (w.ncomp == MAX_COMPONENTS) {
-            free(copy);
+            pl_free(e, copy, len + 1);
             pl_format(why, why_size, "more than %d path components", MAX_COMPONENTS);
             return WP_ERR_INVALID;
         }
         w.comp[w.ncomp++] = tok;
     }
     walk(&w, w.absolute ? "/" : "", 0, 0);
-    free(copy);
+    pl_free(e, copy, len + 1);
     if (w.oom) {
         pl_paths_free(out);
         pl_format(why, why_size, "out of memory");
@@ -201,7 +203,7 @@ wp_status pl_glob(const char *pattern, pl_paths *out, char *why, size_t why_size
     size_t k = 0;
     for (size_t i = 0; i < out->n; i++) {
         if (k > 0 && strcmp(out->v[k - 1], out->v[i]) == 0) {
-            free(out->v[i]);
+            pl_strfree(e, out->v[i]);
             continue;
         }
         out->v[k++] = out->v[i];

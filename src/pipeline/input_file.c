@@ -46,8 +46,9 @@ static const pl_field file_in_fields[] = {
 };
 
 typedef struct file_in {
+    wp_engine *engine;    /* whose allocator everything here is */
     char     **files;     /* expanded, owned */
-    size_t     nfiles, next;
+    size_t     nfiles, next, files_cap;
     pl_codec   codec;
     size_t     max_line;
     const char *limit_name;
@@ -63,20 +64,21 @@ static void file_in_free(file_in *f) {
         close(f->r.fd);
         pl_reader_free(&f->r);
     }
-    for (size_t i = 0; i < f->nfiles; i++) free(f->files[i]);
-    free(f->files);
-    free(f);
+    wp_engine *e = f->engine;
+    for (size_t i = 0; i < f->nfiles; i++) pl_strfree(e, f->files[i]);
+    pl_free(e, f->files, f->files_cap * sizeof *f->files);
+    pl_free(e, f, sizeof *f);
 }
 
-static bool add_file(file_in *f, const char *path, size_t *cap) {
-    if (f->nfiles == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        char **v = realloc(f->files, nc * sizeof *v);
+static bool add_file(file_in *f, const char *path) {
+    if (f->nfiles == f->files_cap) {
+        size_t nc = f->files_cap ? f->files_cap * 2 : 8;
+        char **v = pl_realloc(f->engine, f->files, f->files_cap * sizeof *v, nc * sizeof *v);
         if (!v) return false;
         f->files = v;
-        *cap = nc;
+        f->files_cap = nc;
     }
-    char *copy = strdup(path);
+    char *copy = pl_strdup(f->engine, path);
     if (!copy) return false;
     f->files[f->nfiles++] = copy;
     return true;
@@ -99,18 +101,18 @@ static wp_status check_file(const char *path, const pl_node *at, const char *fie
 static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state,
                            pl_fail *fail) {
     const file_in_cfg *c = cfg;
-    file_in *f = calloc(1, sizeof *f);
-    if (!f) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    file_in *f = pl_alloc(ctx->engine, sizeof *f);
+    if (!f) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory for the input");
+    f->engine = ctx->engine;
     f->codec = (pl_codec)c->codec;
     if (c->max_message_size == 0) {
-        free(f);
+        file_in_free(f);
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_message_size"),
                         "max_message_size", "must be at least 1 byte");
     }
     f->max_line = pl_message_limit(ctx->comp->node, c->max_message_size, c->max_buffer, "max_buffer",
                                    &f->limit_name);
     f->wait = ctx->wait;   /* a path may be a FIFO that blocks */
-    size_t cap = 0;
     for (size_t i = 0; i < c->paths.n; i++) {
         const char *p = c->paths.v[i];
         const pl_node *at = c->paths.node && i < c->paths.node->n ? c->paths.node->items[i]
@@ -123,7 +125,8 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
         }
         if (!strpbrk(p, "*?[")) {
             wp_status s = check_file(p, at, field, fail);
-            if (s == WP_OK && !add_file(f, p, &cap)) s = pl_failf(fail, WP_ERR_NOMEM, at, field, "out of memory");
+            if (s == WP_OK && !add_file(f, p))
+                s = pl_failf(fail, WP_ERR_NOMEM, at, field, "out of memory for the file list");
             if (s != WP_OK) {
                 file_in_free(f);
                 return s;
@@ -132,7 +135,7 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
         }
         pl_paths g;
         char why[128];
-        wp_status gs = pl_glob(p, &g, why, sizeof why);
+        wp_status gs = pl_glob(f->engine, p, &g, why, sizeof why);
         if (gs != WP_OK || g.n == 0) {
             file_in_free(f);
             if (gs != WP_OK) return pl_failf(fail, gs, at, field, "'%s': %s", p, why);
@@ -140,8 +143,8 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
         }
         for (size_t k = 0; k < g.n; k++) {
             wp_status s = check_file(g.v[k], at, field, fail);
-            if (s == WP_OK && !add_file(f, g.v[k], &cap))
-                s = pl_failf(fail, WP_ERR_NOMEM, at, field, "out of memory");
+            if (s == WP_OK && !add_file(f, g.v[k]))
+                s = pl_failf(fail, WP_ERR_NOMEM, at, field, "out of memory for the file list");
             if (s != WP_OK) {
                 pl_paths_free(&g);
                 file_in_free(f);
@@ -173,7 +176,7 @@ static wp_status file_files(const pl_open_ctx *ctx, const void *cfg, pl_file_use
                 break;
             }
         if (!pl_file_uses_add(out, f->files[i], -1, at, field))
-            s = pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+            s = pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory checking the files");
     }
     file_in_free(f);
     return s;
@@ -187,8 +190,8 @@ static wp_status file_read(void *state, pl_batch *b, wp_error *err) {
             const char *path = f->files[f->next++];
             int fd = pl_fd_off_std(open(path, O_RDONLY | O_CLOEXEC));
             if (fd < 0) return pl_error(err, WP_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-            wp_status s = pl_reader_init(&f->r, fd, &f->wait, f->codec, f->max_line, path,
-                                         err);
+            wp_status s = pl_reader_init(&f->r, f->engine, fd, &f->wait, f->codec, f->max_line,
+                                         path, err);
             if (s != WP_OK) {
                 close(fd);
                 return s;

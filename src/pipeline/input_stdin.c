@@ -38,20 +38,20 @@ static const pl_field stdin_fields[] = {
 static wp_status stdin_open(const pl_open_ctx *ctx, const void *cfg, void **state,
                             pl_fail *fail) {
     const stdin_cfg *c = cfg;
-    pl_reader *r = malloc(sizeof *r);
-    if (!r) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    pl_reader *r = pl_alloc(ctx->engine, sizeof *r);
+    if (!r) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory for the reader");
     wp_error err;
     if (c->max_message_size == 0) {
-        free(r);
+        pl_free(ctx->engine, r, sizeof *r);
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_message_size"),
                         "max_message_size", "must be at least 1 byte");
     }
     const char *limit_name;
     size_t limit = pl_message_limit(ctx->comp->node, c->max_message_size, c->max_buffer, "max_buffer",
                                     &limit_name);
-    if (pl_reader_init(r, STDIN_FILENO, &ctx->wait, (pl_codec)c->codec, limit, "stdin",
-                       &err) != WP_OK) {
-        free(r);
+    if (pl_reader_init(r, ctx->engine, STDIN_FILENO, &ctx->wait, (pl_codec)c->codec, limit,
+                       "stdin", &err) != WP_OK) {
+        pl_free(ctx->engine, r, sizeof *r);
         return pl_failf(fail, err.code, NULL, "", "%s", err.msg);
     }
     r->limit_name = limit_name;
@@ -66,7 +66,7 @@ static wp_status stdin_files(const pl_open_ctx *ctx, const void *cfg, pl_file_us
                              pl_fail *fail) {
     (void)cfg;
     if (!pl_file_uses_add(out, NULL, STDIN_FILENO, ctx->comp->at, ""))
-        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory checking the files");
     return WP_OK;
 }
 
@@ -77,8 +77,10 @@ static wp_status stdin_read(void *state, pl_batch *b, wp_error *err) {
 
 static void stdin_close(void *state) {
     if (!state) return;
-    pl_reader_free(state);
-    free(state);
+    pl_reader *r = state;
+    wp_engine *e = r->engine;
+    pl_reader_free(r);
+    pl_free(e, r, sizeof *r);
 }
 
 const pl_input_type pl_input_stdin = {

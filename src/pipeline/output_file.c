@@ -47,14 +47,15 @@ static wp_status file_open(const pl_open_ctx *ctx, const void *cfg, void **state
     if (fd < 0)
         return pl_failf(fail, WP_ERR_IO, at, "path", "cannot open '%s' for writing: %s",
                         c->path, strerror(errno));
-    pl_writer *w = malloc(sizeof *w);
+    pl_writer *w = pl_alloc(ctx->engine, sizeof *w);
     if (!w) {
         close(fd);
-        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory for the writer");
     }
     wp_error err;
-    if (pl_writer_init(w, fd, true, (pl_out_codec)c->codec, c->path, &err) != WP_OK) {
-        free(w);
+    if (pl_writer_init(w, ctx->engine, fd, true, (pl_out_codec)c->codec, c->path, &err) !=
+        WP_OK) {
+        pl_free(ctx->engine, w, sizeof *w);
         close(fd);
         return pl_failf(fail, err.code, NULL, "", "%s", err.msg);
     }
@@ -68,7 +69,7 @@ static wp_status file_files(const pl_open_ctx *ctx, const void *cfg, pl_file_use
     const file_out_cfg *c = cfg;
     if (c->path && c->path[0] &&
         !pl_file_uses_add(out, c->path, -1, pl_map_get(ctx->comp->node, "path"), "path"))
-        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory checking the files");
     return WP_OK;
 }
 
@@ -84,8 +85,10 @@ static void file_progress(void *state, uint64_t *msgs, uint64_t *bytes) {
 
 static void file_close(void *state) {
     if (!state) return;
-    pl_writer_free(state);
-    free(state);
+    pl_writer *w = state;
+    wp_engine *e = w->engine;
+    pl_writer_free(w);
+    pl_free(e, w, sizeof *w);
 }
 
 const pl_output_type pl_output_file = {

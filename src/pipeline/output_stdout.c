@@ -24,14 +24,13 @@ static const pl_field stdout_fields[] = {
 
 static wp_status stdout_open(const pl_open_ctx *ctx, const void *cfg, void **state,
                              pl_fail *fail) {
-    (void)ctx;
     const stdout_cfg *c = cfg;
-    pl_writer *w = malloc(sizeof *w);
-    if (!w) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    pl_writer *w = pl_alloc(ctx->engine, sizeof *w);
+    if (!w) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory for the writer");
     wp_error err;
-    if (pl_writer_init(w, STDOUT_FILENO, false, (pl_out_codec)c->codec, "stdout", &err) !=
-        WP_OK) {
-        free(w);
+    if (pl_writer_init(w, ctx->engine, STDOUT_FILENO, false, (pl_out_codec)c->codec, "stdout",
+                       &err) != WP_OK) {
+        pl_free(ctx->engine, w, sizeof *w);
         return pl_failf(fail, err.code, NULL, "", "%s", err.msg);
     }
     *state = w;
@@ -42,7 +41,7 @@ static wp_status stdout_files(const pl_open_ctx *ctx, const void *cfg, pl_file_u
                               pl_fail *fail) {
     (void)cfg;
     if (!pl_file_uses_add(out, NULL, STDOUT_FILENO, ctx->comp->at, ""))
-        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+        return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory checking the files");
     return WP_OK;
 }
 
@@ -58,8 +57,10 @@ static void stdout_progress(void *state, uint64_t *msgs, uint64_t *bytes) {
 
 static void stdout_close(void *state) {
     if (!state) return;
-    pl_writer_free(state);
-    free(state);
+    pl_writer *w = state;
+    wp_engine *e = w->engine;
+    pl_writer_free(w);
+    pl_free(e, w, sizeof *w);
 }
 
 const pl_output_type pl_output_stdout = {

@@ -51,7 +51,8 @@ struct wp_pipeline {
     pl_config  cfg;
     wp_logger  own_log;
     wp_logger *log;
-    wp_engine *engine;
+    wp_engine *engine;        /* every allocation of the pipeline goes through it */
+    bool       own_engine;    /* made here (no wp_pipeline_options.engine) */
 
     const pl_input_type *in_type;
     void      *in_state;
@@ -121,12 +122,21 @@ bool pl_batch_full(const pl_batch *b) { return b->n >= b->limit || b->bytes >= P
 wp_message *pl_batch_push(pl_batch *b, const uint8_t *data, size_t len) {
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : (b->limit ? b->limit : DEFAULT_BATCH);
-        wp_message **v = realloc(b->msgs, cap * sizeof *v);
-        if (!v) return NULL;
-        memset(v + b->cap, 0, (cap - b->cap) * sizeof *v);
+        /* Both arrays are made anew, so that either both grow or neither
+         * does and each keeps b->cap entries (zeroed past the copied ones). */
+        wp_message **v = pl_alloc(b->engine, cap * sizeof *v);
+        void **a = v ? pl_alloc(b->engine, cap * sizeof *a) : NULL;
+        if (!a) {
+            pl_free(b->engine, v, cap * sizeof *v);
+            return NULL;
+        }
+        if (b->cap) {
+            memcpy(v, b->msgs, b->cap * sizeof *v);
+            memcpy(a, b->acks, b->cap * sizeof *a);
+        }
+        pl_free(b->engine, b->msgs, b->cap * sizeof *v);
+        pl_free(b->engine, b->acks, b->cap * sizeof *a);
         b->msgs = v;
-        void **a = realloc(b->acks, cap * sizeof *a);
-        if (!a) return NULL;   /* cap stays: the grown msgs is only spare room */
         b->acks = a;
         b->cap = cap;
     }
@@ -139,7 +149,7 @@ wp_message *pl_batch_push(pl_batch *b, const uint8_t *data, size_t len) {
         m = b->msgs[b->n] = NULL;
     }
     if (!m) {
-        m = wp_message_create(data, len);
+        m = wp_message_create_in(b->engine, data, len);
         if (!m) return NULL;
         b->msgs[b->n] = m;
     } else {
@@ -149,6 +159,15 @@ wp_message *pl_batch_push(pl_batch *b, const uint8_t *data, size_t len) {
     b->n++;
     b->bytes += len;
     return m;
+}
+
+void pl_batch_free(pl_batch *b) {
+    for (size_t k = 0; k < b->cap; k++) wp_message_destroy(b->msgs[k]);
+    pl_free(b->engine, b->msgs, b->cap * sizeof *b->msgs);
+    pl_free(b->engine, b->acks, b->cap * sizeof *b->acks);
+    b->msgs = NULL;
+    b->acks = NULL;
+    b->n = b->cap = 0;
 }
 
 void pl_batch_set_ack(pl_batch *b, void *handle) {
@@ -219,19 +238,34 @@ wp_status wp_pipeline_create(const wp_config *c, const wp_pipeline_options *opt,
     *out = NULL;
     if (!c) return WP_ERR_ARG;
     pl_diags_set_file(diags, c->name);
-    wp_pipeline *p = calloc(1, sizeof *p);
+    wp_engine *e = opt ? opt->engine : NULL;
+    if (!e) {
+        wp_error err;
+        memset(&err, 0, sizeof err);
+        wp_status s = wp_engine_create(NULL, &e, &err);
+        if (s != WP_OK) {
+            pl_diag(diags, NULL, NULL, "cannot create the engine: %s", err.msg);
+            return s;
+        }
+    }
+    wp_pipeline *p = pl_alloc(e, sizeof *p);
     if (!p) {
-        pl_diag(diags, NULL, NULL, "out of memory");
+        if (!opt || !opt->engine) wp_engine_destroy(e);
+        pl_diag(diags, NULL, NULL, "out of memory for the pipeline");
         return WP_ERR_NOMEM;
     }
+    p->engine = e;
+    p->own_engine = !opt || !opt->engine;
+    p->arena.engine = e;
     p->stop_pipe[0] = p->stop_pipe[1] = -1;
     pthread_mutex_init(&p->fail_mu, NULL);
     p->own_log.level = WP_LOG_INFO;
     p->own_log.fd = STDERR_FILENO;
     p->log = opt && opt->log ? opt->log : &p->own_log;
     if (!pl_bind(&p->arena, &pl_root_spec, c->root, "", &p->cfg, diags)) {
+        wp_status bs = p->arena.nomem ? WP_ERR_NOMEM : WP_ERR_INVALID;
         wp_pipeline_destroy(p);
-        return WP_ERR_INVALID;
+        return bs;
     }
     if (!opt || !opt->log_level_fixed) p->log->level = p->cfg.logger.level - 1;
     p->nthreads = p->cfg.pipeline.threads > 0 ? (unsigned)p->cfg.pipeline.threads : cpu_count();
@@ -244,14 +278,7 @@ wp_status wp_pipeline_create(const wp_config *c, const wp_pipeline_options *opt,
         if (per < p->batch_size) p->batch_size = per;
     }
 
-    wp_error err;
-    memset(&err, 0, sizeof err);
-    wp_status s = wp_engine_create(NULL, &p->engine, &err);
-    if (s != WP_OK) {
-        pl_diag(diags, NULL, NULL, "cannot create the engine: %s", err.msg);
-        wp_pipeline_destroy(p);
-        return s;
-    }
+    wp_status s;
     if (pipe(p->stop_pipe) != 0) {
         pl_diag(diags, NULL, NULL, "cannot create a pipe: %s", strerror(errno));
         wp_pipeline_destroy(p);
@@ -277,9 +304,9 @@ wp_status wp_pipeline_create(const wp_config *c, const wp_pipeline_options *opt,
     }
 
     const pl_components *pc = &p->cfg.pipeline.processors;
-    p->procs = calloc(pc->n ? pc->n : 1, sizeof *p->procs);
+    p->procs = pl_alloc(e, (pc->n ? pc->n : 1) * sizeof *p->procs);
     if (!p->procs) {
-        pl_diag(diags, NULL, NULL, "out of memory");
+        pl_diag(diags, NULL, NULL, "out of memory for the processors");
         wp_pipeline_destroy(p);
         return WP_ERR_NOMEM;
     }
@@ -324,25 +351,28 @@ wp_status wp_pipeline_create(const wp_config *c, const wp_pipeline_options *opt,
 
 void wp_pipeline_destroy(wp_pipeline *p) {
     if (!p) return;
+    wp_engine *e = p->engine;
     pl_http_stop(p->http);
-    free(p->m_procs);
+    size_t nslots = p->cfg.pipeline.processors.n ? p->cfg.pipeline.processors.n : 1;
+    pl_free(e, p->m_procs, nslots * sizeof *p->m_procs);
     if (p->in_type) p->in_type->close(p->in_state);
     if (p->out.type) p->out.type->close(p->out.state);
     if (p->errs.type) p->errs.type->close(p->errs.state);
     for (size_t i = 0; i < p->nprocs; i++) p->procs[i].type->destroy(p->procs[i].state);
-    free(p->procs);
-    free(p->out_turn);
+    pl_free(e, p->procs, nslots * sizeof *p->procs);
     if (p->sync_ready) {
         pthread_mutex_destroy(&p->in_mu);
         pthread_mutex_destroy(&p->out_mu);
         for (unsigned i = 0; i < p->nthreads; i++) pthread_cond_destroy(&p->out_turn[i]);
     }
+    pl_free(e, p->out_turn, p->nthreads * sizeof *p->out_turn);
     pthread_mutex_destroy(&p->fail_mu);
     for (int i = 0; i < 2; i++)
         if (p->stop_pipe[i] >= 0) close(p->stop_pipe[i]);
-    wp_engine_destroy(p->engine);
     pl_arena_release(&p->arena);
-    free(p);
+    bool own = p->own_engine;
+    pl_free(e, p, sizeof *p);
+    if (own) wp_engine_destroy(e);
 }
 
 void wp_pipeline_stop(wp_pipeline *p) {
@@ -603,10 +633,11 @@ static void *worker_main(void *arg) {
     wp_pipeline *p = arg;
     pl_batch b;
     memset(&b, 0, sizeof b);
+    b.engine = p->engine;
     b.limit = p->batch_size;
-    wp_message **scratch = malloc(p->batch_size * sizeof *scratch);
+    wp_message **scratch = pl_alloc(p->engine, p->batch_size * sizeof *scratch);
     bool acking = p->in_type->ack != NULL;
-    uint8_t *outcome = acking ? malloc(p->batch_size) : NULL;
+    uint8_t *outcome = acking ? pl_alloc(p->engine, p->batch_size) : NULL;
     if (acking && !outcome) {
         /* Nothing is read, so nothing is left unacknowledged. */
         wp_error e;
@@ -645,18 +676,16 @@ static void *worker_main(void *arg) {
         pthread_mutex_unlock(&p->out_mu);
         if (acking) ack_batch(p, &b, outcome);
     }
-    for (size_t k = 0; k < b.cap; k++) wp_message_destroy(b.msgs[k]);
-    free(b.msgs);
-    free(b.acks);
-    free(scratch);
-    free(outcome);
+    pl_batch_free(&b);
+    pl_free(p->engine, scratch, p->batch_size * sizeof *scratch);
+    pl_free(p->engine, outcome, p->batch_size);
     return NULL;
 }
 
 /* ---------------------------------------------------------------- run */
 
 static bool sync_init(wp_pipeline *p) {
-    p->out_turn = calloc(p->nthreads, sizeof *p->out_turn);
+    p->out_turn = pl_alloc(p->engine, p->nthreads * sizeof *p->out_turn);
     if (!p->out_turn) return false;
     unsigned conds = 0;
     bool ok = pthread_mutex_init(&p->in_mu, NULL) == 0;
@@ -715,10 +744,13 @@ wp_status wp_pipeline_run(wp_pipeline *p, wp_error *err) {
     if (p->ran) return pl_error(err, WP_ERR_ARG, "a pipeline runs only once");
     p->ran = true;
     atomic_store(&p->running, true);
-    if (!sync_init(p)) return pl_error(err, WP_ERR_NOMEM, "cannot create thread primitives");
+    if (!sync_init(p))
+        return pl_error(err, WP_ERR_NOMEM, "%s",
+                        p->out_turn ? "cannot create thread primitives"
+                                    : "out of memory for the workers' turn conditions");
     p->next_first = 1;
-    pthread_t *workers = calloc(p->nthreads, sizeof *workers);
-    if (!workers) return pl_error(err, WP_ERR_NOMEM, "out of memory");
+    pthread_t *workers = pl_alloc(p->engine, p->nthreads * sizeof *workers);
+    if (!workers) return pl_error(err, WP_ERR_NOMEM, "out of memory for the worker threads");
     wp_log_line l;
     if (wp_log_begin(&l, p->log, WP_LOG_DEBUG, "pipeline_start")) {
         wp_log_str(&l, "input", p->cfg.input.path);
@@ -736,7 +768,7 @@ wp_status wp_pipeline_run(wp_pipeline *p, wp_error *err) {
         if (pthread_create(&workers[started], NULL, worker_main, p) != 0) break;
     worker_main(p);
     for (unsigned i = 0; i < started; i++) pthread_join(workers[i], NULL);
-    free(workers);
+    pl_free(p->engine, workers, p->nthreads * sizeof *workers);
     flush_outputs(p);
     atomic_store(&p->running, false);
     log_summary(p, &t0);
@@ -792,7 +824,8 @@ static void service_metrics(void *user, pl_text *t) {
     atomic_store(&p->m_out.sent, atomic_load(&p->n_out));
     atomic_store(&p->m_out.error, atomic_load(&p->n_dropped));
     const pl_comp_metrics *in[1] = { &p->m_in }, *out[1] = { &p->m_out };
-    const pl_comp_metrics **procs = calloc(p->nprocs ? p->nprocs : 1, sizeof *procs);
+    size_t nprocs = p->nprocs ? p->nprocs : 1;
+    const pl_comp_metrics **procs = pl_alloc(p->engine, nprocs * sizeof *procs);
     if (!procs) {
         t->failed = true;
         return;
@@ -814,16 +847,17 @@ static void service_metrics(void *user, pl_text *t) {
                        offsetof(pl_comp_metrics, error));
     pl_metrics_latency(t, "output_latency_ns", "Time to write and confirm a batch.", out, 1);
     processor_families(p, t);
-    free(procs);
+    pl_free(p->engine, procs, nprocs * sizeof *procs);
 }
 
 /* Sets up the metrics and, with http.enabled, starts the endpoints. */
 static void start_service(wp_pipeline *p, wp_diags *d, wp_status *s) {
     pl_comp_metrics_init(&p->m_in, p->cfg.input.label, "root.input");
     pl_comp_metrics_init(&p->m_out, p->cfg.output.label, "root.output");
-    p->m_procs = calloc(p->nprocs ? p->nprocs : 1, sizeof *p->m_procs);
+    size_t nslots = p->cfg.pipeline.processors.n ? p->cfg.pipeline.processors.n : 1;
+    p->m_procs = pl_alloc(p->engine, nslots * sizeof *p->m_procs);
     if (!p->m_procs) {
-        pl_diag(d, NULL, NULL, "out of memory");
+        pl_diag(d, NULL, NULL, "out of memory for the metrics");
         *s = WP_ERR_NOMEM;
         return;
     }

@@ -9,8 +9,20 @@
 #include <wasmpipe/pipeline.h>
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---------------------------------------------------------------- memory (alloc.c) */
+
+/* The layer's allocator: the engine's (wp_engine_alloc), libc's for e NULL.
+ * Zeroed; sizes must be those asked for, as with wp_engine_free. */
+void *pl_alloc(wp_engine *e, size_t size);
+void *pl_realloc(wp_engine *e, void *p, size_t old_size, size_t new_size);
+void pl_free(wp_engine *e, void *p, size_t size);
+/* A copy of s, freed with pl_strfree (which tells the size from strlen). */
+char *pl_strdup(wp_engine *e, const char *s);
+void pl_strfree(wp_engine *e, char *s);
 
 /* ---------------------------------------------------------------- arena */
 
@@ -18,8 +30,10 @@
  * hold; it is released as a whole. */
 typedef struct pl_chunk pl_chunk;
 typedef struct pl_arena {
-    pl_chunk *head;
-    size_t    total;   /* bytes handed out, checked against PL_ARENA_MAX */
+    wp_engine *engine;   /* whose allocator the chunks come from; NULL: libc */
+    pl_chunk  *head;
+    size_t     total;    /* bytes handed out, checked against PL_ARENA_MAX */
+    bool       nomem;    /* an allocation failed for want of memory (not the cap) */
 } pl_arena;
 
 /* A configuration that needs more than this is refused. */
@@ -87,6 +101,7 @@ typedef struct pl_span {
 } pl_span;
 
 typedef struct pl_subst {
+    wp_engine  *engine;          /* whose allocator the buffers are; NULL: libc */
     const char *in;
     size_t      in_len;
     const char *out;             /* the text to parse: `in` itself, or own */
@@ -99,6 +114,8 @@ typedef struct pl_subst {
     size_t      out_cache_line, out_cache_col, out_cache_byte;   /* cursors */
     size_t      in_cache_line, in_cache_byte, in_cache_col;
     bool        missing;         /* some variable was unset (and reported) */
+    bool        nomem;           /* an allocation failed (and was reported) */
+    size_t      own_cap, spans_cap, in_lines_cap, out_lines_cap;   /* for the frees */
 } pl_subst;
 
 /* Substitutes every reference in in[0..n); the result may have at most
@@ -106,7 +123,8 @@ typedef struct pl_subst {
  * position, replaced by nothing, and sets s->missing. Returns false (with
  * a diagnostic) when the result is too large or memory ran out. s must be
  * freed either way. */
-bool pl_subst_text(pl_subst *s, const char *in, size_t n, size_t limit, wp_diags *d);
+bool pl_subst_text(pl_subst *s, wp_engine *e, const char *in, size_t n, size_t limit,
+                   wp_diags *d);
 void pl_subst_free(pl_subst *s);
 /* Maps a 1-based line and column of s->out to the original, in place. */
 void pl_subst_pos(pl_subst *s, uint32_t *line, uint32_t *col);
@@ -279,6 +297,7 @@ wp_status pl_failf(pl_fail *f, wp_status code, const pl_node *at, const char *fi
 /* A batch of messages on its way through the pipeline. The messages are
  * kept between uses, so a steady stream allocates nothing per message. */
 typedef struct pl_batch {
+    wp_engine   *engine;     /* whose allocator the arrays and messages use; NULL: libc */
     wp_message **msgs;
     void       **acks;       /* per message: the acking input's handle, or NULL */
     size_t       n;          /* in use */
@@ -298,6 +317,8 @@ typedef struct pl_batch {
  * allocation failure. */
 wp_message *pl_batch_push(pl_batch *b, const uint8_t *data, size_t len);
 bool pl_batch_full(const pl_batch *b);
+/* Destroys the kept messages and frees the arrays; b can be used again. */
+void pl_batch_free(pl_batch *b);
 /* Gives the message pushed last the acking input's handle for it. */
 void pl_batch_set_ack(pl_batch *b, void *handle);
 
@@ -319,6 +340,7 @@ typedef struct pl_file_use {
 } pl_file_use;
 
 typedef struct pl_file_uses {
+    wp_engine   *engine;   /* whose allocator; NULL: libc */
     pl_file_use *v;
     size_t       n, cap;
 } pl_file_uses;
@@ -407,6 +429,7 @@ typedef enum pl_codec { PL_CODEC_LINES = 0, PL_CODEC_ALL_BYTES } pl_codec;
 extern const char *const pl_input_codecs[];   /* "lines", "all-bytes" */
 
 typedef struct pl_reader {
+    wp_engine *engine;      /* whose allocator the buffer is; NULL: libc */
     int       fd;
     pl_waiter wait;
     pl_codec  codec;
@@ -433,8 +456,8 @@ typedef struct pl_reader {
 size_t pl_message_limit(const pl_node *node, uint64_t max_message_size, uint64_t older,
                         const char *older_name, const char **name);
 
-wp_status pl_reader_init(pl_reader *r, int fd, const pl_waiter *wait, pl_codec codec,
-                         size_t max_line, const char *name, wp_error *err);
+wp_status pl_reader_init(pl_reader *r, wp_engine *e, int fd, const pl_waiter *wait,
+                         pl_codec codec, size_t max_line, const char *name, wp_error *err);
 /* Adds messages to b; sets *done at the end of the stream. With a non-NULL
  * meta_key every message gets that key set to meta_value. */
 wp_status pl_reader_read(pl_reader *r, pl_batch *b, bool *done, const char *meta_key,
@@ -454,6 +477,7 @@ typedef struct pl_pending {
 } pl_pending;
 
 typedef struct pl_writer {
+    wp_engine   *engine;       /* whose allocator the buffers are; NULL: libc */
     int          fd;
     bool         own_fd;
     bool         sync;         /* fsync after pushing bytes out; count only what was synced */
@@ -472,7 +496,7 @@ typedef struct pl_writer {
     size_t       pend_head, pend_n, pend_cap;
 } pl_writer;
 
-wp_status pl_writer_init(pl_writer *w, int fd, bool own_fd, pl_out_codec codec,
+wp_status pl_writer_init(pl_writer *w, wp_engine *e, int fd, bool own_fd, pl_out_codec codec,
                          const char *name, wp_error *err);
 wp_status pl_writer_write(pl_writer *w, wp_message *const *msgs, size_t n, wp_error *err);
 wp_status pl_writer_flush(pl_writer *w, wp_error *err);
@@ -490,6 +514,7 @@ int pl_fd_off_std(int fd);
 /* ---------------------------------------------------------------- path patterns (glob.c) */
 
 typedef struct pl_paths {
+    wp_engine *engine;   /* whose allocator; NULL: libc */
     char **v;       /* owned */
     size_t n, cap;
 } pl_paths;
@@ -498,7 +523,8 @@ typedef struct pl_paths {
  * component, `**` for any number of directories; an existing file named
  * literally is itself; directories are skipped. Sorted, no duplicates;
  * none found is WP_OK with out->n == 0. On error, why says what. */
-wp_status pl_glob(const char *pattern, pl_paths *out, char *why, size_t why_size);
+wp_status pl_glob(wp_engine *e, const char *pattern, pl_paths *out, char *why,
+                  size_t why_size);
 void pl_paths_free(pl_paths *p);
 
 /* ---------------------------------------------------------------- errors */

@@ -83,6 +83,7 @@ static const pl_field wasm_fields[] = {
 };
 
 typedef struct wasm_state {
+    wp_engine       *engine;       /* whose allocator this struct is */
     wp_processor    *proc;
     const wp_logger *log;
     const char      *label;
@@ -117,8 +118,9 @@ static wp_status wasm_create(const pl_open_ctx *ctx, const void *cfg, void **sta
     if (dir)
         return pl_failf(fail, WP_ERR_IO, path_at, "module_path", "'%s' is a directory",
                         c->module_path);
-    wasm_state *w = calloc(1, sizeof *w);
-    if (!w) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    wasm_state *w = pl_alloc(ctx->engine, sizeof *w);
+    if (!w) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory for the processor");
+    w->engine = ctx->engine;
     w->log = ctx->log;
     w->label = ctx->comp->label;
     w->module_path = c->module_path;
@@ -144,7 +146,7 @@ static wp_status wasm_create(const pl_open_ctx *ctx, const void *cfg, void **sta
     clock_gettime(CLOCK_MONOTONIC, &t1);
     w->compile_ns = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec));
     if (s != WP_OK) {
-        free(w);
+        pl_free(ctx->engine, w, sizeof *w);
         /* A name that was looked up and not found is the function's. */
         const pl_node *fn_at = pl_map_get(ctx->comp->node, "function");
         if (s == WP_ERR_NOT_FOUND && fn_at)
@@ -213,7 +215,7 @@ static void wasm_destroy(void *state) {
     wasm_state *w = state;
     if (!w) return;
     wp_processor_destroy(w->proc);
-    free(w);
+    pl_free(w->engine, w, sizeof *w);
 }
 
 const pl_processor_type pl_processor_wasm = {

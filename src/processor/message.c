@@ -159,18 +159,24 @@ const uint8_t *wp_message_bytes(const wp_message *m, size_t *len)
 
 void wp_message_adopt_bytes(wp_message *m, uint8_t *data, size_t len, size_t cap)
 {
+    wp_message_adopt_bytes_in(m, NULL, data, len, cap);
+}
+
+void wp_message_adopt_bytes_in(wp_message *m, wp_engine *e, uint8_t *data, size_t len,
+                               size_t cap)
+{
     if (m == NULL) {
-        free(data);
+        mem_free(e, data, cap);
         return;
     }
     free_data(m);
     if (!cap) {
-        free(data);
+        mem_free(e, data, cap);
         m->data_engine = m->engine;
         return;
     }
     m->data = data;
-    m->data_engine = NULL;   /* libc's, whatever the message's allocator */
+    m->data_engine = e;   /* whoever allocated it, whatever the message's allocator */
     m->len = len;
     m->cap = cap;
 }

@@ -52,7 +52,7 @@ static bool read_all(const void *data, size_t len, pl_codec codec, size_t max_li
     if (fd < 0) return false;
     pl_reader r;
     wp_error err;
-    if (pl_reader_init(&r, fd, NULL, codec, max_line, "test", &err) != WP_OK) return false;
+    if (pl_reader_init(&r, NULL, fd, NULL, codec, max_line, "test", &err) != WP_OK) return false;
     pl_batch b;
     memset(&b, 0, sizeof b);
     b.limit = limit;
@@ -126,7 +126,7 @@ static void test_lines(void) {
     int fd = file_with(text, len);
     pl_reader r;
     wp_error err;
-    pl_reader_init(&r, fd, NULL, PL_CODEC_LINES, 100, "t", &err);
+    pl_reader_init(&r, NULL, fd, NULL, PL_CODEC_LINES, 100, "t", &err);
     pl_batch b;
     memset(&b, 0, sizeof b);
     b.limit = 256;
@@ -265,7 +265,7 @@ static void test_waiting(void) {
     pl_waiter w = { stop[0], on_idle, &ic };
     pl_reader r;
     wp_error err;
-    pl_reader_init(&r, data[0], &w, PL_CODEC_LINES, 100, "pipe", &err);
+    pl_reader_init(&r, NULL, data[0], &w, PL_CODEC_LINES, 100, "pipe", &err);
     delayed dl = { data[1], "one\ntwo\n" };
     pthread_t t;
     pthread_create(&t, NULL, write_later, &dl);
@@ -285,7 +285,7 @@ static void test_waiting(void) {
 
     /* A stop ends a blocked read; the partial line is not a message. */
     if (pipe(data)) return;
-    pl_reader_init(&r, data[0], &w, PL_CODEC_LINES, 100, "pipe", &err);
+    pl_reader_init(&r, NULL, data[0], &w, PL_CODEC_LINES, 100, "pipe", &err);
     ssize_t wr = write(data[1], "full\npartial", 12);
     (void)wr;
     wr = write(stop[1], "x", 1);
@@ -309,7 +309,7 @@ static char *written(pl_out_codec codec, wp_message **msgs, size_t n, size_t *le
     int fd = file_with(NULL, 0);
     pl_writer w;
     wp_error err;
-    pl_writer_init(&w, fd, false, codec, "t", &err);
+    pl_writer_init(&w, NULL, fd, false, codec, "t", &err);
     wp_status s = pl_writer_write(&w, msgs, n, &err);
     if (s == WP_OK) s = pl_writer_flush(&w, &err);
     pl_writer_free(&w);
@@ -362,7 +362,7 @@ static void test_writer(void) {
         close(p[0]);
         pl_writer w;
         wp_error err;
-        pl_writer_init(&w, p[1], true, PL_OUT_LINES, "the-pipe", &err);
+        pl_writer_init(&w, NULL, p[1], true, PL_OUT_LINES, "the-pipe", &err);
         wp_status s = pl_writer_write(&w, m, 1, &err);
         if (s == WP_OK) s = pl_writer_flush(&w, &err);
         CHECK("closed pipe", s == WP_ERR_IO && strstr(err.msg, "the-pipe"), "%s", err.msg);
@@ -428,7 +428,7 @@ static void test_long_line_pipe(void) {
     slow_line sl = { data[1], (size_t)8 << 20 };
     pl_reader r;
     wp_error err;
-    pl_reader_init(&r, data[0], NULL, PL_CODEC_LINES, (size_t)16 << 20, "pipe", &err);
+    pl_reader_init(&r, NULL, data[0], NULL, PL_CODEC_LINES, (size_t)16 << 20, "pipe", &err);
     pthread_t t;
     pthread_create(&t, NULL, write_slowly, &sl);
     pl_batch b;

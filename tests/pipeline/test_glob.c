@@ -40,7 +40,7 @@ static const char *matches(const char *pattern, wp_status *st) {
     char full[256], why[128] = "";
     snprintf(full, sizeof full, "%s/%s", root, pattern);
     pl_paths g;
-    *st = pl_glob(full, &g, why, sizeof why);
+    *st = pl_glob(NULL, full, &g, why, sizeof why);
     buf[0] = '\0';
     size_t skip = strlen(root) + 1;
     for (size_t i = 0; i < g.n; i++) {
