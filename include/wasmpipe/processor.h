@@ -111,6 +111,11 @@ typedef struct wp_processor_config {
     /* The tier the module runs on (wp_tier): WP_TIER_AUTO (0, default)
      * takes the engine's; INTERP or JIT choose for this processor alone. */
     wp_tier     tier;
+    /* The JIT's compile cache for this module (wp_engine_config.cache_dir,
+     * which it overrides): NULL: the engine's; "": none. What the cache did
+     * is logged as a "compile_cache" event (a warning when a cache file was
+     * ignored or could not be written). */
+    const char *cache_dir;
 } wp_processor_config;
 
 /* Reads, compiles and checks the module once (the function's export and

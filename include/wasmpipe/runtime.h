@@ -217,6 +217,18 @@ typedef struct wp_engine_config {
      * every function is translated at compile time (start-up does all the
      * work, and no call ever waits for a translation). */
     bool        eager_translation;
+    /* A directory for the compile cache of the JIT tier: native code of
+     * each module compiled there is stored in a file named after its key
+     * (the module's bytes, wasmpipe's and LLVM's versions, the CPU and its
+     * features, the JIT's own build, the disabled features), and a later
+     * compile of the same module with the same key loads it instead of
+     * compiling again. Created when missing. A file that is unreadable,
+     * corrupt or made for another key is ignored and replaced; a directory
+     * that cannot be created or written only costs the cache. Neither
+     * fails a compile: wp_module_cache says what happened. The files are
+     * native code, so the directory must be writable only by whoever runs
+     * wasmpipe. Borrowed (copied). NULL: no cache. */
+    const char *cache_dir;
 } wp_engine_config;
 
 /* The default of max_instance_bytes: 8 GiB, room for a full 4 GiB memory. */
@@ -288,6 +300,17 @@ WP_API wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t le
  * (wp_engine_config.tier, or WASMPIPE_TIER where that is auto). */
 WP_API wp_status wp_module_compile_tier(wp_engine *e, wp_tier tier, const uint8_t *bytes,
                                         size_t len, wp_module **out, wp_error *err);
+/* Settings of one compile that override the engine's. Zero everywhere:
+ * the engine's settings. */
+typedef struct wp_module_config {
+    wp_tier     tier;        /* WP_TIER_AUTO: the engine's (wp_module_compile_tier) */
+    const char *cache_dir;   /* NULL: the engine's cache_dir; "": no cache.
+                              * Borrowed (copied). */
+} wp_module_config;
+/* wp_module_compile with cfg's settings (cfg may be NULL). */
+WP_API wp_status wp_module_compile_ex(wp_engine *e, const uint8_t *bytes, size_t len,
+                                      const wp_module_config *cfg, wp_module **out,
+                                      wp_error *err);
 WP_API void wp_module_destroy(wp_module *m);
 /* Translates every function of m that is not translated yet, as
  * eager_translation would have at compile time, so that no later call
@@ -305,6 +328,16 @@ WP_API const char *wp_module_tier(const wp_module *m, const char **why_not_jit);
 /* wp_module_tier after waiting for m's background compile (auto) to end,
  * successful or not; at once when there is none. */
 WP_API const char *wp_module_wait_tier(wp_module *m, const char **why_not_jit);
+/* What the compile cache did for m: "off" (no cache directory, or m does
+ * not run on the JIT tier), "hit" (its native code was loaded from the
+ * cache) or "miss" (compiled, and stored unless a warning says why not).
+ * warning (may be NULL) receives, valid while m lives, what went wrong
+ * with the cache (a file ignored and why, a directory or file that could
+ * not be written), else NULL; the compile itself succeeded either way.
+ * With the auto tier a cached module starts on native code at once; on a
+ * miss the compile runs in the background and this says "pending" (with
+ * the warning of the lookup, if any) until wp_module_wait_tier returns. */
+WP_API const char *wp_module_cache(const wp_module *m, const char **warning);
 
 WP_API uint32_t wp_module_import_count(const wp_module *m);
 WP_API uint32_t wp_module_export_count(const wp_module *m);

@@ -53,6 +53,9 @@ static const char help_text[] =
     "                      before the guest starts. A module the JIT cannot\n"
     "                      compile runs on the interpreter (with jit, a warning\n"
     "                      on stderr says why)\n"
+    "  --cache-dir DIR     keep the JIT's native code for the module in DIR\n"
+    "                      and load it from there next time (a cache file\n"
+    "                      that cannot be used is a warning on stderr)\n"
     "  -h, --help          this text\n"
     "\n"
     "--dir and --env can be repeated. The guest's argv[0] is the module path.\n"
@@ -76,6 +79,7 @@ typedef struct options {
     uint64_t     timeout_ns; /* 0: none */
     bool         eager;    /* wp_engine_config.eager_translation */
     wp_tier      tier;     /* wp_engine_config.tier */
+    const char  *cache_dir; /* wp_engine_config.cache_dir, NULL: none */
     const char  *module;
     char       **args;     /* after the module */
     int          nargs;
@@ -168,7 +172,8 @@ static int parse(int argc, char **argv, options *o, char **keep) {
             val = a + nlen + 1;
         } else if (i + 1 < argc && (strcmp(a, "--dir") == 0 || strcmp(a, "--env") == 0 ||
                                     strcmp(a, "--invoke") == 0 ||
-                                    strcmp(a, "--timeout") == 0 || strcmp(a, "--tier") == 0)) {
+                                    strcmp(a, "--timeout") == 0 || strcmp(a, "--tier") == 0 ||
+                                    strcmp(a, "--cache-dir") == 0)) {
             val = argv[++i];
         }
         if (strncmp(a, "--dir", nlen) == 0 && nlen == 5 && val) {
@@ -182,6 +187,9 @@ static int parse(int argc, char **argv, options *o, char **keep) {
         } else if (strncmp(a, "--tier", nlen) == 0 && nlen == 6 && val) {
             if (!parse_tier(val, &o->tier))
                 return fail("--tier '%s': expected interp, jit or auto", val);
+        } else if (strncmp(a, "--cache-dir", nlen) == 0 && nlen == 11 && val) {
+            if (!val[0]) return fail("--cache-dir: empty directory name");
+            o->cache_dir = val;
         } else if (strncmp(a, "--timeout", nlen) == 0 && nlen == 9 && val) {
             if (!parse_duration(val, &o->timeout_ns) || o->timeout_ns == 0)
                 return fail("--timeout '%s': expected a positive duration such as 500ms or 2s",
@@ -474,7 +482,8 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
         cfg.stdio[i].kind = fcntl(i, F_GETFD) >= 0 ? WP_WASI_STDIO_FD : WP_WASI_STDIO_NULL;
         cfg.stdio[i].host_fd = i;
     }
-    wp_engine_config ecfg = { .eager_translation = o->eager, .tier = o->tier };
+    wp_engine_config ecfg = { .eager_translation = o->eager, .tier = o->tier,
+                              .cache_dir = o->cache_dir };
     wp_status st = wp_engine_create(&ecfg, &engine, &err);
     if (st == WP_OK) {
         st = wp_module_compile(engine, bytes, len, &mod, &err);
@@ -486,6 +495,10 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
         if (o->tier == WP_TIER_JIT && strcmp(wp_module_tier(mod, &why), "jit") != 0)
             fprintf(stderr, "wasmpipe exec: %s: warning: runs on the interpreter: %s\n",
                     o->module, why != NULL ? why : "the JIT refused it");
+        const char *cache_warning = NULL;
+        wp_module_cache(mod, &cache_warning);
+        if (cache_warning != NULL)
+            fprintf(stderr, "wasmpipe exec: warning: compile cache: %s\n", cache_warning);
     }
     if (st == WP_OK) st = wp_wasi_create(engine, &cfg, &wasi, &err);
     if (st == WP_OK) st = wp_imports_create(engine, &im, &err);

@@ -30,6 +30,8 @@ static const char help_text[] =
     "  --max-memory SIZE       linear memory per instance, e.g. 64MiB\n"
     "  --tier TIER             interp, jit or auto (default: auto, or WASMPIPE_TIER)\n"
     "  --max-line SIZE         the longest line read whole (default: 64MiB)\n"
+    "  --cache-dir DIR         keep the JIT's native code in DIR and load it\n"
+    "                          from there on the next start (default: none)\n"
     "  --batch N               lines per batch handed to a thread (default: 256)\n"
     "  --log-level LEVEL       off, error, warn, info, debug or trace (default: info)\n"
     "  -h, --help              this text\n"
@@ -51,6 +53,7 @@ static const struct flag {
     { NULL, "--max-memory", "pipeline.processors[0].wasm.max_memory" },
     { NULL, "--tier", "pipeline.processors[0].wasm.tier" },
     { NULL, "--max-line", "input.stdin.max_buffer" },
+    { NULL, "--cache-dir", "pipeline.processors[0].wasm.cache_dir" },
     { NULL, "--batch", NULL },
     { NULL, "--log-level", NULL },
 };
@@ -65,6 +68,7 @@ static const char *const flag_names[][2] = {
     { "pipeline.processors[0].wasm.max_memory", "--max-memory" },
     { "pipeline.processors[0].wasm.tier", "--tier" },
     { "input.stdin.max_buffer", "--max-line" },
+    { "pipeline.processors[0].wasm.cache_dir", "--cache-dir" },
     { NULL, NULL },
 };
 

@@ -26,6 +26,7 @@ typedef struct wasm_cfg {
     uint64_t    output_per_second;
     bool        eager_translation;
     int         tier;            /* index into tier_names: the wp_tier value */
+    const char *cache_dir;
 } wasm_cfg;
 
 /* In wp_tier order: WP_TIER_AUTO, WP_TIER_INTERP, WP_TIER_JIT. */
@@ -79,6 +80,14 @@ static const pl_field wasm_fields[] = {
       "the JIT cannot compile, or a build without it, runs on the interpreter with the "
       "same results (with `jit`, a `module_warning` says why).",
       0, tier_names, 0, 0, NULL },
+    { "cache_dir", PL_T_STR, "", offsetof(wasm_cfg, cache_dir),
+      "A directory for the compile cache of the JIT tier: the module's native code is "
+      "stored there, and a later start with the same module, wasmpipe, LLVM and CPU loads "
+      "it instead of compiling again. Created when missing. A damaged or foreign cache file "
+      "is ignored (a `compile_cache` warning) and replaced; a directory that cannot be "
+      "written only costs the cache. Deleting it is always safe. Empty: no cache. Only the "
+      "JIT tier uses it.",
+      0, NULL, 0, 0, NULL },
     { NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL },
 };
 
@@ -135,6 +144,7 @@ static wp_status wasm_create(const pl_open_ctx *ctx, const void *cfg, void **sta
         .output_per_second = c->output_per_second,
         .eager_translation = c->eager_translation,
         .tier = (wp_tier)c->tier,
+        .cache_dir = c->cache_dir,
         .log = forward,
         .log_user = w,
     };

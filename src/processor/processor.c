@@ -418,7 +418,8 @@ static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_erro
     wp_status s = read_module(p->engine, p->path, &bytes, &len, &size, err);
     if (s != WP_OK)
         return s;
-    s = wp_module_compile_tier(p->engine, cfg->tier, bytes, len, &p->module, err);
+    wp_module_config mc = { .tier = cfg->tier, .cache_dir = cfg->cache_dir };
+    s = wp_module_compile_ex(p->engine, bytes, len, &mc, &p->module, err);
     wp_engine_free(p->engine, bytes, size);
     if (s != WP_OK)
         return s;
@@ -426,6 +427,12 @@ static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_erro
     if (cfg->tier == WP_TIER_JIT && strcmp(wp_module_tier(p->module, &why), "jit") != 0)
         pr_log(p, WP_LOG_WARN, "module_warning", "%s: runs on the interpreter: %s", p->path,
                why != NULL ? why : "the JIT refused it");
+    const char *cache_warning = NULL;
+    const char *cache = wp_module_cache(p->module, &cache_warning);
+    if (cache_warning != NULL)
+        pr_log(p, WP_LOG_WARN, "compile_cache", "%s: %s", p->path, cache_warning);
+    if (strcmp(cache, "off") != 0)
+        pr_log(p, WP_LOG_DEBUG, "compile_cache", "%s: %s", p->path, cache);
     atomic_fetch_add(&p->compiles, 1);
     if (cfg->eager_translation && (s = wp_module_translate_all(p->module, err)) != WP_OK)
         return s;

@@ -69,7 +69,20 @@ wp_status wp_engine_create(const wp_engine_config *cfg, wp_engine **out, wp_erro
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "wp_engine_create: out of memory");
     memset(e, 0, sizeof *e);
     e->cfg = c;
+    e->cfg.cache_dir = NULL;
+    if (c.cache_dir != NULL && c.cache_dir[0] != '\0') {
+        size_t n = strlen(c.cache_dir) + 1;
+        char *dir = c.alloc(c.alloc_ud, NULL, 0, n);
+        if (dir == NULL) {
+            c.alloc(c.alloc_ud, e, sizeof *e, 0);
+            return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "wp_engine_create: out of memory");
+        }
+        memcpy(dir, c.cache_dir, n);
+        e->cfg.cache_dir = dir;
+    }
     if (pthread_mutex_init(&e->types_lock, NULL) != 0) {
+        if (e->cfg.cache_dir != NULL)
+            c.alloc(c.alloc_ud, (char *)e->cfg.cache_dir, strlen(e->cfg.cache_dir) + 1, 0);
         c.alloc(c.alloc_ud, e, sizeof *e, 0);
         return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX,
                        "wp_engine_create: cannot initialise the type table lock");
@@ -86,6 +99,8 @@ void wp_engine_destroy(wp_engine *e)
     pthread_mutex_destroy(&e->types_lock);
     wp_alloc_fn alloc = e->cfg.alloc;
     void *ud = e->cfg.alloc_ud;
+    if (e->cfg.cache_dir != NULL)
+        alloc(ud, (char *)e->cfg.cache_dir, strlen(e->cfg.cache_dir) + 1, 0);
     alloc(ud, e, sizeof *e, 0);
 }
 

@@ -3,18 +3,28 @@
  * exports. A module's data all lives in its arena, so destroying it is one
  * release.
  */
+#include <string.h>
+
 #include "tier.h"
 
 wp_status wp_module_compile(wp_engine *e, const uint8_t *bytes, size_t len,
                             wp_module **out, wp_error *err)
 {
-    return wp_module_compile_tier(e, WP_TIER_AUTO, bytes, len, out, err);
+    return wp_module_compile_ex(e, bytes, len, NULL, out, err);
 }
 
 wp_status wp_module_compile_tier(wp_engine *e, wp_tier tier, const uint8_t *bytes, size_t len,
                                  wp_module **out, wp_error *err)
 {
+    wp_module_config cfg = { .tier = tier };
+    return wp_module_compile_ex(e, bytes, len, &cfg, out, err);
+}
+
+wp_status wp_module_compile_ex(wp_engine *e, const uint8_t *bytes, size_t len,
+                               const wp_module_config *cfg, wp_module **out, wp_error *err)
+{
     static const uint8_t empty[1] = { 0 };
+    wp_tier tier = cfg != NULL ? cfg->tier : WP_TIER_AUTO;
 
     if (out)
         *out = NULL;
@@ -23,7 +33,7 @@ wp_status wp_module_compile_tier(wp_engine *e, wp_tier tier, const uint8_t *byte
                        "wp_module_compile: engine, output and bytes must not be NULL");
     if ((unsigned)tier > WP_TIER_JIT)
         return rt_fail(err, WP_ERR_ARG, UINT32_MAX,
-                       "wp_module_compile_tier: tier %u is none of auto, interp, jit",
+                       "wp_module_compile: tier %u is none of auto, interp, jit",
                        (unsigned)tier);
     if (len > UINT32_MAX)
         return rt_fail(err, WP_ERR_ARG, UINT32_MAX,
@@ -40,6 +50,17 @@ wp_status wp_module_compile_tier(wp_engine *e, wp_tier tier, const uint8_t *byte
         return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "cannot initialise a module lock");
     }
 
+    const char *dir = cfg != NULL && cfg->cache_dir != NULL ? cfg->cache_dir : e->cfg.cache_dir;
+    if (dir != NULL && dir[0] != '\0') {
+        size_t n = strlen(dir) + 1;
+        char *copy = rt_arena_alloc(&m->arena, n, 1);
+        if (copy == NULL) {
+            wp_module_destroy(m);
+            return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "out of memory for a module");
+        }
+        memcpy(copy, dir, n);
+        m->cache_dir = copy;
+    }
     wp_status st = rt_decode_module(m, bytes ? bytes : empty, len, err);
     if (st == WP_OK)
         st = rt_tier_prepare(m, bytes ? bytes : empty, len, err);

@@ -54,7 +54,7 @@ void rt_error_prefix(wp_error *err, const char *fmt, ...) WP_PRINTF(2, 3);
 /* ---------------------------------------------------------------- allocation */
 
 struct wp_engine {
-    wp_engine_config cfg;        /* defaults filled in */
+    wp_engine_config cfg;        /* defaults filled in; cfg.cache_dir is the engine's copy */
     pthread_mutex_t  types_lock; /* guards the canonical type table */
     struct rt_type_entry *types; /* canonical function types (types.c) */
     uint32_t         ntypes, cap_types;
@@ -283,6 +283,17 @@ struct wp_module {
     atomic_bool   tier_pending;    /* a background compile is running */
     atomic_bool   tier_cancel;     /* set by wp_module_destroy: stop compiling */
     struct rt_tier_job *tier_job;  /* the background compile, or NULL (tier.c) */
+    /* The compile cache (jit/jit_cache.c): the directory (arena copy, NULL:
+     * none), what it did (rt_cache_state) and its warning, or "". With
+     * auto the background compile writes them: final once tier_pending is
+     * false. */
+    const char   *cache_dir;
+    uint8_t       cache_state;
+    bool          cache_looked;    /* the cache file was read (cache_key set) */
+    uint8_t       cache_key[32];
+    char          cache_note[256];
+    char          cache_lookup_note[256]; /* with auto: cache_note as the lookup
+                                           * left it, read while tier_pending */
     /* Lazy parts (lazy.c): translations and the name section. */
     pthread_mutex_t lock;        /* the slow paths: translating, reading names */
     const uint8_t *name_section; /* contents of the first "name" section (arena

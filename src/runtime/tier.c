@@ -178,6 +178,23 @@ wp_status rt_tier_prepare(wp_module *m, const uint8_t *bytes, size_t len, wp_err
 #ifdef WP_HAVE_JIT
     if (m->tier_want == WP_TIER_JIT)
         return compile_now(m, bytes, len, err);
+    if (m->cache_dir != NULL) {
+        /* A cached module starts on native code; only a miss waits for the
+         * background compile (which does not read the cache again). */
+        wp_error why;
+        memset(&why, 0, sizeof why);
+        s = rt_tier_jit.load_cached(m, bytes, len, &why);
+        if (s == WP_OK) {
+            atomic_store_explicit(&m->tier, &rt_tier_jit, memory_order_release);
+            return WP_OK;
+        }
+        if (s == WP_ERR_NOMEM) {
+            if (err != NULL)
+                *err = why;
+            return s;
+        }
+        memcpy(m->cache_lookup_note, m->cache_note, sizeof m->cache_lookup_note);
+    }
     start_background(m, bytes, len);
 #else
     (void)bytes; (void)len;
@@ -247,4 +264,23 @@ const char *wp_module_wait_tier(wp_module *m, const char **why_not_jit)
     if (m != NULL)
         wait_job(m, false);
     return wp_module_tier(m, why_not_jit);
+}
+
+const char *wp_module_cache(const wp_module *m, const char **warning)
+{
+    /* pending first: once it reads false, the state and the note are final. */
+    if (m != NULL && atomic_load_explicit(&m->tier_pending, memory_order_acquire)) {
+        if (warning != NULL)
+            *warning = m->cache_lookup_note[0] != '\0' ? m->cache_lookup_note : NULL;
+        return "pending";
+    }
+    if (warning != NULL)
+        *warning = (m != NULL && m->cache_note[0] != '\0') ? m->cache_note : NULL;
+    if (m == NULL)
+        return "off";
+    switch (m->cache_state) {
+    case RT_CACHE_HIT:  return "hit";
+    case RT_CACHE_MISS: return "miss";
+    default:            return "off";
+    }
 }

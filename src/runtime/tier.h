@@ -22,6 +22,11 @@ typedef struct rt_tier {
      * interpreter, as it does on any other error but WP_ERR_NOMEM, which
      * fails the compile. */
     wp_status (*compile)(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err);
+    /* As compile, from the compile cache only (NULL: the tier has none):
+     * WP_OK on a hit; WP_ERR_NOT_FOUND on a miss or an unusable file (the
+     * module's cache note says why), and a later compile does not read the
+     * cache again. Lets auto start a cached module on native code at once. */
+    wp_status (*load_cached)(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err);
     /* Frees m->tier_data (NULL-safe). */
     void (*release)(wp_module *m);
     /* Runs the wasm function f of a module prepared by this tier on exec;
@@ -33,6 +38,9 @@ extern const rt_tier rt_tier_interp;
 #ifdef WP_HAVE_JIT
 extern const rt_tier rt_tier_jit;
 #endif
+
+/* wp_module.cache_state: what the compile cache did (wp_module_cache). */
+enum rt_cache_state { RT_CACHE_OFF = 0, RT_CACHE_HIT, RT_CACHE_MISS };
 
 /* Picks the tier for a new module (m->tier_want: interp, jit or auto),
  * compiles it there and falls back to the interpreter when the chosen

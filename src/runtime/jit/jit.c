@@ -1,8 +1,12 @@
 /* The LLVM tier: compiles a module's functions to native code once
- * (jit_emit.c) and enters that code for a call. A module the translator
+ * (jit_emit.c), or takes it from the compile cache (jit_cache.c), loads it
+ * (jit_link.c) and enters that code for a call. A module the translator
  * does not support runs on the interpreter (tier.c decides). */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include <llvm-c/Core.h>
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 
@@ -13,18 +17,104 @@
  * traps here rather than faulting. */
 #define JIT_STACK_BUDGET ((size_t)1 << 20)
 
-static wp_status jit_compile(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err)
+static double now_ms(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Loads m's native code from m->cache_dir. A hit: WP_OK, jm filled.
+ * Anything else is WP_ERR_NOT_FOUND (m->cache_note may say why), or
+ * WP_ERR_NOMEM. Either way m->cache_key is set and m->cache_looked true,
+ * so a later compile_or_load does not read the file again. */
+static wp_status load_cached(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_module *jm,
+                             wp_error *err)
+{
+    rt_jit_object obj = NULL;
+    m->cache_looked = true;
+    wp_status s = rt_jit_cache_load(m, bytes, len, m->cache_key, &obj, err);
+    if (s != WP_OK)
+        return s;
+    wp_error why;
+    s = rt_jit_load(m, obj, jm, &why);
+    if (s == WP_OK) {
+        m->cache_state = RT_CACHE_HIT;
+        return WP_OK;
+    }
+    if (s == WP_ERR_NOMEM) {
+        *err = why;
+        return s;
+    }
+    snprintf(m->cache_note, sizeof m->cache_note,
+             "ignored the cached object, it does not load: %.180s", why.msg);
+    return WP_ERR_NOT_FOUND;
+}
+
+/* From m->cache_dir when the cache has m (jit_cache.c), else compiled
+ * (jit_emit.c) and stored there; either way the object file is loaded by
+ * jit_link.c, so a hit runs the code a miss does. */
+static wp_status compile_or_load(wp_module *m, const uint8_t *bytes, size_t len,
+                                 rt_jit_module *jm, wp_error *err)
+{
+    if (m->cache_dir != NULL && !m->cache_looked) {
+        wp_status s = load_cached(m, bytes, len, jm, err);
+        if (s != WP_ERR_NOT_FOUND)
+            return s;
+    }
+    rt_jit_object obj = NULL;
+    wp_status s = rt_jit_build(m, bytes, len, &obj, err);
+    if (s != WP_OK)
+        return s;
+    if (m->cache_dir == NULL)
+        return rt_jit_load(m, obj, jm, err);
+    /* The loader takes its object over; the cache stores the original once
+     * the copy loaded. */
+    rt_jit_object copy = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+        LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), "wasm");
+    s = rt_jit_load(m, copy, jm, err);
+    if (s == WP_OK) {
+        m->cache_state = RT_CACHE_MISS;
+        rt_jit_cache_store(m, len, m->cache_key, obj);
+    }
+    LLVMDisposeMemoryBuffer(obj);
+    return s;
+}
+
+typedef wp_status (*jit_prepare_fn)(wp_module *m, const uint8_t *bytes, size_t len,
+                                    rt_jit_module *jm, wp_error *err);
+
+/* Runs prepare into a new rt_jit_module and installs it as m->tier_data. */
+static wp_status jit_prepare(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err,
+                             jit_prepare_fn prepare)
+{
+    if (!rt_jit_llvm_ready())
+        return rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: LLVM has no native target");
+    double t0 = now_ms();
     rt_jit_module *jm = rt_alloc(m->engine, sizeof *jm);
     if (jm == NULL)
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "jit: out of memory");
-    wp_status s = rt_jit_build(m, bytes, len, jm, err);
+    wp_status s = prepare(m, bytes, len, jm, err);
     if (s != WP_OK) {
+        m->cache_state = RT_CACHE_OFF;
         rt_free(m->engine, jm, sizeof *jm);
         return s;
     }
+    jm->compile_ms = now_ms() - t0;
     m->tier_data = jm;
     return WP_OK;
+}
+
+static wp_status jit_compile(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err)
+{
+    return jit_prepare(m, bytes, len, err, compile_or_load);
+}
+
+static wp_status jit_load_cached(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err)
+{
+    if (m->cache_dir == NULL)
+        return rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: no compile cache");
+    return jit_prepare(m, bytes, len, err, load_cached);
 }
 
 static void jit_release(wp_module *m)
@@ -95,6 +185,7 @@ static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *
 const rt_tier rt_tier_jit = {
     .name = "jit",
     .compile = jit_compile,
+    .load_cached = jit_load_cached,
     .release = jit_release,
     .call = jit_call,
 };

@@ -62,9 +62,17 @@ typedef struct rt_jit_module {
     double        compile_ms;  /* translation + optimisation + code generation */
 } rt_jit_module;
 
-/* Translates and compiles m (jit_emit.c); fills jm. WP_ERR_NOT_FOUND:
+/* The object file a compile produces and the cache stores (an
+ * LLVMMemoryBufferRef). */
+typedef struct LLVMOpaqueMemoryBuffer *rt_jit_object;
+
+/* Initialises LLVM's native target once per process; false: LLVM has none. */
+bool rt_jit_llvm_ready(void);
+
+/* Translates, optimises and compiles m to an object file in memory
+ * (jit_emit.c; *obj transferred to the caller). WP_ERR_NOT_FOUND:
  * something in the module is not supported (err says what). */
-wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_module *jm,
+wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_object *obj,
                        wp_error *err);
 
 /* ---- called from native code (jit_rt.c); the noreturn ones longjmp */
@@ -94,5 +102,56 @@ void     rt_jit_table_copy(rt_jit_cx *cx, wp_instance *inst, uint32_t dt, uint32
 void     rt_jit_table_init(rt_jit_cx *cx, wp_instance *inst, uint32_t table, uint32_t seg,
                            uint32_t d, uint32_t s, uint32_t n, uint32_t caller);
 void     rt_jit_elem_drop(wp_instance *inst, uint32_t seg);
+
+/* Every rt_jit_* helper native code calls. Native code calls them by name
+ * (HELPER in jit_emit.c takes a name from this list), and jit_link.c binds
+ * the names to this process's addresses when it loads the code, so the
+ * code holds no address of the process and can be cached. */
+#define RT_JIT_HELPERS(X)                                                   \
+    X(rt_jit_trap) X(rt_jit_call_import) X(rt_jit_call_indirect)            \
+    X(rt_jit_memory_grow) X(rt_jit_memory_fill) X(rt_jit_memory_copy)       \
+    X(rt_jit_memory_init) X(rt_jit_data_drop) X(rt_jit_table_get)           \
+    X(rt_jit_table_set) X(rt_jit_table_size) X(rt_jit_table_grow)           \
+    X(rt_jit_table_fill) X(rt_jit_table_copy) X(rt_jit_table_init)          \
+    X(rt_jit_elem_drop)
+
+#define RT_JIT_HELPER_ID(fn) RT_JIT_H_##fn,
+enum rt_jit_helper_id { RT_JIT_HELPERS(RT_JIT_HELPER_ID) RT_JIT_NHELPERS };
+#undef RT_JIT_HELPER_ID
+
+/* ---- loading native code (jit_link.c) */
+
+/* Links obj (transferred, also on error) into a new LLJIT of its own,
+ * binds the helpers and fills jm->jit and jm->entry. The loaded code is
+ * the same whether obj was just compiled or read from the cache. */
+wp_status rt_jit_load(wp_module *m, rt_jit_object obj, rt_jit_module *jm, wp_error *err);
+
+/* ---- the compile cache (jit_cache.c) */
+
+/* Everything a module's native code depends on, hashed into its key.
+ * Anything that comes to change generated code (an option of the JIT, a
+ * bounds-check mode) must be added here. */
+typedef struct rt_jit_key_inputs {
+    uint32_t       format;            /* of the cache files */
+    const char    *wasmpipe_version;
+    const char    *jit_build;         /* hash of the JIT's sources (CMake) */
+    unsigned       llvm_major, llvm_minor, llvm_patch;
+    const char    *triple, *cpu, *cpu_features;
+    uint32_t       disabled_features; /* the engine's wp_feature bits */
+    const uint8_t *bytes;             /* the module */
+    size_t         len;
+} rt_jit_key_inputs;
+
+void rt_jit_cache_key(const rt_jit_key_inputs *in, uint8_t key[32]);
+
+/* Looks m up in m->cache_dir. A hit: WP_OK with *obj set. Anything else
+ * (no file, or a file that cannot be used: m->cache_note says why):
+ * WP_ERR_NOT_FOUND. Only WP_ERR_NOMEM fails. key receives m's key. */
+wp_status rt_jit_cache_load(wp_module *m, const uint8_t *bytes, size_t len, uint8_t key[32],
+                            rt_jit_object *obj, wp_error *err);
+/* Stores obj (borrowed) under key in m->cache_dir, atomically (len: the
+ * module's size, which bounds what the cache takes); a failure is only a
+ * note in m->cache_note. */
+void rt_jit_cache_store(wp_module *m, size_t len, const uint8_t key[32], rt_jit_object obj);
 
 #endif

@@ -1,4 +1,5 @@
-/* WebAssembly to LLVM IR, and the module's compile through ORC LLJIT.
+/* WebAssembly to LLVM IR, optimised and compiled to an object file in memory
+ * (jit_link.c loads it).
  *
  * Each function body is walked once, the way the validator walks it, with
  * an operand stack of LLVM values and a control stack of basic blocks:
@@ -18,11 +19,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Error.h>
-#include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
@@ -81,11 +80,6 @@ void jit_push(jemit *e, LLVMValueRef v)
     e->stack[e->sp++] = v;
 }
 
-static LLVMValueRef const_ptr(jemit *e, const void *p)
-{
-    return LLVMConstIntToPtr(LLVMConstInt(e->t_i64, (uint64_t)(uintptr_t)p, 0), e->t_ptr);
-}
-
 /* Address of byte `off` from pointer base. */
 static LLVMValueRef at(jemit *e, LLVMValueRef base, size_t off)
 {
@@ -124,27 +118,33 @@ static void store_site(jemit *e)
     LLVMBuildStore(e->b, LLVMConstInt(e->t_i64, site, 0), e->site);
 }
 
-/* Calls the C helper at addr of type (ret)(params...), without a site. */
-static LLVMValueRef call_c(jemit *e, const void *addr, LLVMTypeRef ret, LLVMTypeRef *params,
+/* Calls the C helper `name` of type (ret)(params...), declared on first
+ * use, without a site; jit_link.c binds the name when the code is loaded. */
+static LLVMValueRef call_c(jemit *e, const char *name, LLVMTypeRef ret, LLVMTypeRef *params,
                            unsigned n, LLVMValueRef *args)
 {
     LLVMTypeRef ft = LLVMFunctionType(ret, params, n, 0);
-    return LLVMBuildCall2(e->b, ft, const_ptr(e, addr), args, n, "");
+    LLVMValueRef fn = LLVMGetNamedFunction(e->mod, name);
+    if (fn == NULL)
+        fn = LLVMAddFunction(e->mod, name, ft);
+    return LLVMBuildCall2(e->b, ft, fn, args, n, "");
 }
 
-/* Calls the C helper at addr of type (ret)(params...); a trap in it, or
+/* Calls the C helper `name` of type (ret)(params...); a trap in it, or
  * in what it calls, is reported at this instruction. */
-static LLVMValueRef call_helper(jemit *e, const void *addr, LLVMTypeRef ret, LLVMTypeRef *params,
+static LLVMValueRef call_helper(jemit *e, const char *name, LLVMTypeRef ret, LLVMTypeRef *params,
                                 unsigned n, LLVMValueRef *args)
 {
     store_site(e);
-    return call_c(e, addr, ret, params, n, args);
+    return call_c(e, name, ret, params, n, args);
 }
 
+/* fn must be in RT_JIT_HELPERS (jit.h): the enum constant checks it. */
 #define HELPER(fn, ret, ...)                                                        \
-    call_helper(e, (const void *)(fn), (ret), (LLVMTypeRef[]){ __VA_ARGS__ },       \
-                sizeof((LLVMTypeRef[]){ __VA_ARGS__ }) / sizeof(LLVMTypeRef),       \
-                args)
+    ((void)RT_JIT_H_##fn,                                                           \
+     call_helper(e, #fn, (ret), (LLVMTypeRef[]){ __VA_ARGS__ },                     \
+                 sizeof((LLVMTypeRef[]){ __VA_ARGS__ }) / sizeof(LLVMTypeRef),      \
+                 args))
 
 static LLVMValueRef c32(jemit *e, uint64_t v) { return LLVMConstInt(e->t_i32, v, 0); }
 
@@ -163,7 +163,7 @@ static LLVMBasicBlockRef trap_block(jemit *e, wp_trap_kind kind)
         LLVMValueRef args[5] = { e->cx, e->inst, c32(e, kind), c32(e, e->func),
                                  e->trap_at[kind] };
         LLVMTypeRef params[5] = { e->t_ptr, e->t_ptr, e->t_i32, e->t_i32, e->t_i32 };
-        LLVMValueRef call = call_c(e, (const void *)rt_jit_trap, e->t_void, params, 5, args);
+        LLVMValueRef call = call_c(e, "rt_jit_trap", e->t_void, params, 5, args);
         LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, e->a_noreturn);
         LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, e->a_cold);
         LLVMBuildUnreachable(e->b);
@@ -1267,6 +1267,12 @@ static void llvm_init(void)
     llvm_ready = LLVMInitializeNativeTarget() == 0 && LLVMInitializeNativeAsmPrinter() == 0;
 }
 
+bool rt_jit_llvm_ready(void)
+{
+    pthread_once(&llvm_once, llvm_init);
+    return llvm_ready;
+}
+
 static wp_status llvm_error(wp_error *err, LLVMErrorRef le, const char *what)
 {
     char *msg = LLVMGetErrorMessage(le);
@@ -1275,53 +1281,37 @@ static wp_status llvm_error(wp_error *err, LLVMErrorRef le, const char *what)
     return WP_ERR_INTERNAL;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* A target machine for the host CPU at the default code generation level
- * (the caller owns it). FastISel was measured and left off: it cut code
- * generation by about a third but made the byte loop of the `upper`
- * kernel run about 3x slower. */
-static wp_status host_target(const char *triple, LLVMTargetMachineRef *out, wp_error *err)
+ * (the caller owns it), as ORC's JIT linker wants its objects:
+ * position-independent, small code model. FastISel was measured and left
+ * off: it cut code generation by about a third but made the byte loop of
+ * the `upper` kernel run about 3x slower. */
+static wp_status host_machine(LLVMTargetMachineRef *out, wp_error *err)
 {
+    LLVMOrcJITTargetMachineBuilderRef jtmb = NULL;
+    LLVMErrorRef le = LLVMOrcJITTargetMachineBuilderDetectHost(&jtmb);
+    if (le)
+        return llvm_error(err, le, "detecting the host");
+    char *triple = LLVMOrcJITTargetMachineBuilderGetTargetTriple(jtmb);
+    LLVMOrcDisposeJITTargetMachineBuilder(jtmb);
     LLVMTargetRef target;
     char *msg = NULL;
     if (LLVMGetTargetFromTriple(triple, &target, &msg) != 0) {
         rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: no target for %s: %s", triple,
                 msg ? msg : "");
         LLVMDisposeMessage(msg);
+        LLVMDisposeMessage(triple);
         return WP_ERR_INTERNAL;
     }
     char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
     *out = LLVMCreateTargetMachine(target, triple, cpu, features, LLVMCodeGenLevelDefault,
-                                   LLVMRelocDefault, LLVMCodeModelJITDefault);
+                                   LLVMRelocPIC, LLVMCodeModelSmall);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
-    if (*out == NULL)
-        return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: no target machine for %s",
-                       triple);
-    return WP_OK;
-}
-
-/* An LLJIT generating code for the host CPU with host_target's settings. */
-static wp_status create_jit(LLVMOrcLLJITRef *jit, wp_error *err)
-{
-    char *triple = LLVMGetDefaultTargetTriple();
-    LLVMTargetMachineRef tm = NULL;
-    wp_status s = host_target(triple, &tm, err);
     LLVMDisposeMessage(triple);
-    if (s != WP_OK)
-        return s;
-    LLVMOrcLLJITBuilderRef jb = LLVMOrcCreateLLJITBuilder();
-    /* Both take ownership: tm to the builder, the builder to the JIT. */
-    LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(
-        jb, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(tm));
-    LLVMErrorRef le = LLVMOrcCreateLLJIT(jit, jb);
-    return le ? llvm_error(err, le, "creating the JIT") : WP_OK;
+    if (*out == NULL)
+        return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: no target machine for the host");
+    return WP_OK;
 }
 
 /* The optimisation pipeline. Not default<O2>: on the benchmark kernels
@@ -1334,21 +1324,35 @@ static wp_status create_jit(LLVMOrcLLJITRef *jit, wp_error *err)
     "cgscc(inline),function(sroa,early-cse,simplifycfg,"                  \
     "instcombine<no-verify-fixpoint>,loop-mssa(licm),gvn,dse,simplifycfg)"
 
-/* Optimises mod for the JIT's target. */
-static wp_status optimise(LLVMOrcLLJITRef jit, LLVMModuleRef mod, wp_error *err)
+/* Optimises mod for tm's target. */
+static wp_status optimise(LLVMTargetMachineRef tm, LLVMModuleRef mod, wp_error *err)
 {
-    const char *triple = LLVMOrcLLJITGetTripleString(jit);
+    char *triple = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(mod, triple);
-    LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr(jit));
-    LLVMTargetMachineRef tm = NULL;
-    wp_status s = host_target(triple, &tm, err);
-    if (s != WP_OK)
-        return s;
+    LLVMDisposeMessage(triple);
+    LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+    LLVMSetModuleDataLayout(mod, td);
+    LLVMDisposeTargetData(td);
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
     LLVMErrorRef le = LLVMRunPasses(mod, JIT_PIPELINE, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
-    LLVMDisposeTargetMachine(tm);
     return le ? llvm_error(err, le, "optimisation") : WP_OK;
+}
+
+/* Generates mod's object file in memory. */
+static wp_status emit_object(LLVMTargetMachineRef tm, LLVMModuleRef mod, rt_jit_object *out,
+                             wp_error *err)
+{
+    char *msg = NULL;
+    LLVMMemoryBufferRef buf = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &buf) != 0) {
+        rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: code generation: %.150s", msg ? msg : "");
+        LLVMDisposeMessage(msg);
+        return WP_ERR_INTERNAL;
+    }
+    LLVMDisposeMessage(msg);
+    *out = buf;
+    return WP_OK;
 }
 
 static wp_status build_ir(jemit *e, const uint8_t *bytes, size_t len)
@@ -1387,22 +1391,19 @@ static wp_status build_ir(jemit *e, const uint8_t *bytes, size_t len)
     return WP_OK;
 }
 
-wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_module *jm,
+wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_object *obj,
                        wp_error *err)
 {
-    pthread_once(&llvm_once, llvm_init);
-    if (!llvm_ready)
+    *obj = NULL;
+    if (!rt_jit_llvm_ready())
         return rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: LLVM has no native target");
-    double t0 = now_ms();
-    memset(jm, 0, sizeof *jm);
 
-    LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
     jemit e;
     memset(&e, 0, sizeof e);
     e.m = m;
     e.err = err;
     rt_arena_init(&e.scratch, m->engine);
-    e.ctx = LLVMOrcThreadSafeContextGetContext(tsc);
+    e.ctx = LLVMContextCreate();
     e.mod = LLVMModuleCreateWithNameInContext("wasm", e.ctx);
     e.b = LLVMCreateBuilderInContext(e.ctx);
     e.t_i1 = LLVMInt1TypeInContext(e.ctx);
@@ -1444,52 +1445,20 @@ wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_mo
         }
         LLVMDisposeMessage(msg);
     }
-    LLVMOrcLLJITRef jit = NULL;
-    if (s == WP_OK) {
-        s = create_jit(&jit, err);
-    }
+    LLVMTargetMachineRef tm = NULL;
     if (s == WP_OK && atomic_load_explicit(&m->tier_cancel, memory_order_relaxed))
         s = rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: compile cancelled");
     if (s == WP_OK)
-        s = optimise(jit, e.mod, err);
+        s = host_machine(&tm, err);
+    if (s == WP_OK)
+        s = optimise(tm, e.mod, err);
     if (s == WP_OK && atomic_load_explicit(&m->tier_cancel, memory_order_relaxed))
         s = rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: compile cancelled");
-    if (s != WP_OK) {
-        LLVMDisposeModule(e.mod);
-        LLVMOrcDisposeThreadSafeContext(tsc);
-        if (jit)
-            LLVMOrcDisposeLLJIT(jit);
-        return s;
-    }
-    LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(e.mod, tsc);
-    LLVMOrcDisposeThreadSafeContext(tsc);
-    LLVMErrorRef le = LLVMOrcLLJITAddLLVMIRModule(jit, LLVMOrcLLJITGetMainJITDylib(jit), tsm);
-    if (le) {
-        LLVMOrcDisposeThreadSafeModule(tsm);
-        LLVMOrcDisposeLLJIT(jit);
-        return llvm_error(err, le, "adding the module");
-    }
-    uint32_t ndefs = m->nfuncs - m->nfunc_imports;
-    jm->jit = jit;
-    jm->nentries = ndefs;
-    jm->entry = rt_alloc(m->engine, ((size_t)ndefs + 1) * sizeof *jm->entry);
-    if (jm->entry == NULL) {
-        LLVMOrcDisposeLLJIT(jit);
-        return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "jit: out of memory");
-    }
-    for (uint32_t d = 0; d < ndefs; d++) {
-        char name[24];
-        snprintf(name, sizeof name, "e%u", d);
-        LLVMOrcExecutorAddress addr = 0;
-        le = LLVMOrcLLJITLookup(jit, &addr, name);
-        if (le || addr == 0) {
-            rt_free(m->engine, jm->entry, ((size_t)ndefs + 1) * sizeof *jm->entry);
-            LLVMOrcDisposeLLJIT(jit);
-            return le ? llvm_error(err, le, "code generation")
-                      : rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: %s has no address", name);
-        }
-        jm->entry[d] = (rt_jit_entry)(uintptr_t)addr;
-    }
-    jm->compile_ms = now_ms() - t0;
-    return WP_OK;
+    if (s == WP_OK)
+        s = emit_object(tm, e.mod, obj, err);
+    if (tm != NULL)
+        LLVMDisposeTargetMachine(tm);
+    LLVMDisposeModule(e.mod);
+    LLVMContextDispose(e.ctx);
+    return s;
 }
