@@ -510,6 +510,70 @@ static void test_module_config(void)
 
 /* Threads filling one directory at once: each compile succeeds, the file is
  * whole, and no temporary file is left. */
+/* The auto tier: a miss compiles in the background ("pending" until
+ * wp_module_wait_tier, with the lookup's warning at once); a hit starts on
+ * native code without waiting. */
+static void auto_expect(const char *what, const char *dir, bool hit, const char *warn)
+{
+    wp_engine_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.tier = WP_TIER_AUTO;
+    cfg.cache_dir = dir;
+    wp_engine *e = NULL;
+    wp_module *m = NULL;
+    wp_error err;
+    memset(&err, 0, sizeof err);
+    wp_status s = wp_engine_create(&cfg, &e, &err);
+    if (s == WP_OK)
+        s = wp_module_compile(e, module_bytes, sizeof module_bytes, &m, &err);
+    CHECK(s == WP_OK, "%s: compile: %s", what, err.msg);
+    if (s != WP_OK) {
+        wp_engine_destroy(e);
+        return;
+    }
+    const char *warning = NULL;
+    const char *got = wp_module_cache(m, &warning);
+    const char *tier = wp_module_tier(m, NULL);
+    if (hit) {
+        CHECK(strcmp(got, "hit") == 0 && strcmp(tier, "jit") == 0,
+              "%s: cache %s on %s at once, expected a hit on jit", what, got, tier);
+    } else {
+        /* "miss" only if the background compile already ended. */
+        CHECK(strcmp(got, "pending") == 0 || strcmp(got, "miss") == 0,
+              "%s: cache says %s before the background compile ended", what, got);
+        if (warn == NULL)
+            CHECK(warning == NULL, "%s: unexpected warning: %s", what, warning);
+        else
+            CHECK(warning != NULL && strstr(warning, warn) != NULL,
+                  "%s: warning '%s' at once, expected one with '%s'", what,
+                  warning ? warning : "(none)", warn);
+        const char *why = NULL;
+        tier = wp_module_wait_tier(m, &why);
+        CHECK(strcmp(tier, "jit") == 0, "%s: after the wait on %s: %s", what, tier, why ? why : "");
+        got = wp_module_cache(m, NULL);
+        CHECK(strcmp(got, "miss") == 0, "%s: after the wait the cache says %s", what, got);
+    }
+    check_runs(what, e, m, 1);
+    wp_module_destroy(m);
+    wp_engine_destroy(e);
+}
+
+static void test_auto(void)
+{
+    char dir[300], file[600];
+    fresh_dir(dir, sizeof dir, "auto");
+    auto_expect("auto, first compile", dir, false, NULL);
+    CHECK(count_files(dir, ".wpjit", file, sizeof file) == 1, "auto miss: no file in %s", dir);
+    auto_expect("auto, second compile", dir, true, NULL);
+    uint8_t *good;
+    size_t len;
+    read_file(file, &good, &len);
+    damage_file(file, damages[0].how, good, len);
+    free(good);
+    auto_expect("auto, damaged file", dir, false, damages[0].warning);
+    auto_expect("auto, after the damaged file", dir, true, NULL);
+}
+
 static const char *race_dir;
 
 static void *race(void *arg)
@@ -592,6 +656,7 @@ int main(void)
     test_key_changes();
     test_unusable_dir();
     test_module_config();
+    test_auto();
     test_concurrent();
 #else
     /* Without the JIT there is nothing to cache: every module says "off". */
