@@ -1,8 +1,8 @@
 /* The message host functions a guest imports from "bento_wasm" (or
  * "benthos_wasm"): v0_msg_as_bytes, v0_msg_set_bytes, v0_msg_get_meta and
- * v0_msg_set_meta. They are made once per processor and shared by every
- * instance; each call finds its pool entry, and so the message, through
- * the calling instance's user pointer.
+ * v0_msg_set_meta. Each pool entry has its own four, made with the entry as
+ * their user pointer, so that a call finds the message it works on without
+ * a lookup.
  *
  * Every pointer and length from the guest is checked against its memory in
  * 64-bit arithmetic, and a bad one traps with a text that says which call
@@ -52,10 +52,10 @@ int pr_host_lookup(const char *name, size_t len)
 /* The entry of the calling instance, when it is processing a message and
  * not already inside another host function (a guest allocator that calls
  * back into these functions would see the staging state half-changed). */
-static pr_entry *entry_of(wp_call *call, const char *fn, wp_status *s)
+static pr_entry *entry_of(wp_call *call, void *user, const char *fn, wp_status *s)
 {
-    pr_entry *e = wp_instance_user(wp_call_instance(call));
-    if (e == NULL || e->msg == NULL) {
+    pr_entry *e = user;
+    if (e->msg == NULL) {
         *s = wp_call_trap(call, "%s: called outside the processing of a message "
                           "(e.g. during initialisation)", fn);
         return NULL;
@@ -150,10 +150,9 @@ static wp_status place(wp_call *call, pr_entry *e, const char *fn, const uint8_t
 /* () -> i64 */
 static wp_status as_bytes(wp_call *call, void *user, uint64_t *slots)
 {
-    (void)user;
     static const char fn[] = "v0_msg_as_bytes";
     wp_status s = WP_OK;
-    pr_entry *e = entry_of(call, fn, &s);
+    pr_entry *e = entry_of(call, user, fn, &s);
     if (e == NULL)
         return s;
     /* After a set_bytes the guest reads what it set. */
@@ -164,10 +163,9 @@ static wp_status as_bytes(wp_call *call, void *user, uint64_t *slots)
 /* (ptr i32, len i32) -> () */
 static wp_status set_bytes(wp_call *call, void *user, uint64_t *slots)
 {
-    (void)user;
     static const char fn[] = "v0_msg_set_bytes";
     wp_status s = WP_OK;
-    pr_entry *e = entry_of(call, fn, &s);
+    pr_entry *e = entry_of(call, user, fn, &s);
     if (e == NULL)
         return s;
     uint32_t ptr = (uint32_t)slots[0], len = (uint32_t)slots[1];
@@ -183,10 +181,9 @@ static wp_status set_bytes(wp_call *call, void *user, uint64_t *slots)
 /* (kptr i32, klen i32) -> i64 */
 static wp_status get_meta(wp_call *call, void *user, uint64_t *slots)
 {
-    (void)user;
     static const char fn[] = "v0_msg_get_meta";
     wp_status s = WP_OK;
-    pr_entry *e = entry_of(call, fn, &s);
+    pr_entry *e = entry_of(call, user, fn, &s);
     if (e == NULL)
         return s;
     uint32_t kptr = (uint32_t)slots[0], klen = (uint32_t)slots[1];
@@ -220,10 +217,9 @@ static wp_status get_meta(wp_call *call, void *user, uint64_t *slots)
 /* (kptr i32, klen i32, vptr i32, vlen i32) -> () */
 static wp_status set_meta(wp_call *call, void *user, uint64_t *slots)
 {
-    (void)user;
     static const char fn[] = "v0_msg_set_meta";
     wp_status s = WP_OK;
-    pr_entry *e = entry_of(call, fn, &s);
+    pr_entry *e = entry_of(call, user, fn, &s);
     if (e == NULL)
         return s;
     uint32_t kptr = (uint32_t)slots[0], klen = (uint32_t)slots[1];
@@ -252,12 +248,13 @@ static const wp_host_fn host_fns[PR_NHOST] = {
 
 /* ---------------------------------------------------------------- set-up */
 
-wp_status pr_host_create(wp_engine *e, wp_func *out[PR_NHOST], wp_error *err)
+wp_status pr_host_create(wp_engine *e, pr_entry *entry, wp_func *out[PR_NHOST], wp_error *err)
 {
     for (int i = 0; i < PR_NHOST; i++)
         out[i] = NULL;
     for (int i = 0; i < PR_NHOST; i++) {
-        wp_status s = wp_func_create_host(e, &host_defs[i].type, host_fns[i], NULL, &out[i], err);
+        wp_status s = wp_func_create_host(e, &host_defs[i].type, host_fns[i], entry, &out[i],
+                                          err);
         if (s != WP_OK) {
             pr_host_destroy(out);
             return s;

@@ -134,6 +134,7 @@ static void entry_destroy(pr_entry *e)
     wp_instance_destroy(e->inst);
     wp_interrupt_destroy(e->intr);
     wp_imports_destroy(e->imports);
+    pr_host_destroy(e->host);
     wp_wasi_destroy(e->wasi);
     wp_message_destroy(e->stage);
     wp_engine *eng = e->proc->engine;
@@ -180,7 +181,9 @@ static wp_status entry_create(wp_processor *p, pr_entry **out, wp_error *err)
     if (s == WP_OK)
         s = wp_wasi_define(e->wasi, e->imports, err);
     if (s == WP_OK)
-        s = pr_host_define(p->host, e->imports, err);
+        s = pr_host_create(p->engine, e, e->host, err);
+    if (s == WP_OK)
+        s = pr_host_define(e->host, e->imports, err);
     if (s != WP_OK) {
         entry_destroy(e);
         return s;

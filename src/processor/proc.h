@@ -1,12 +1,12 @@
 /* Internal model of the processor layer, shared by the files of
  * src/processor only (functions shared between them carry the pr_ prefix).
  *
- * A wp_processor owns one compiled module, the four message host functions
- * (made once and shared by every instance: they find the message they work
- * on through the calling instance's user pointer, which is its pool entry),
- * and a pool of entries. An entry is one instance with everything that
- * belongs to it alone: its WASI state, its resolved exports, and the state
- * of the message it is processing. That per-message state is staged: what
+ * A wp_processor owns one compiled module and a pool of entries. An entry
+ * is one instance with everything that belongs to it alone: its WASI
+ * state, its four message host functions (made with the entry as their
+ * user pointer, so that a call finds its message without asking the
+ * runtime), its resolved exports, and the state of the message it is
+ * processing. That per-message state is staged: what
  * the guest sets is kept in the entry and applied to the message only when
  * the call succeeds, so a failed call leaves the message as it was. Every
  * staging buffer keeps its capacity from message to message, so that the
@@ -110,8 +110,10 @@ wp_functype pr_host_type(int which);
 int pr_host_lookup(const char *name, size_t len);
 /* Whether an import module name is one of the message modules. */
 bool pr_host_module(const char *name, size_t len);
-/* Creates the four functions, shared by every instance of a processor. */
-wp_status pr_host_create(wp_engine *e, wp_func *out[PR_NHOST], wp_error *err);
+struct pr_entry;
+/* Creates the four functions for one entry (their user pointer). */
+wp_status pr_host_create(wp_engine *e, struct pr_entry *entry, wp_func *out[PR_NHOST],
+                         wp_error *err);
 void pr_host_destroy(wp_func *fns[PR_NHOST]);
 /* Defines them under "bento_wasm" and "benthos_wasm". */
 wp_status pr_host_define(wp_func *const fns[PR_NHOST], wp_imports *im, wp_error *err);
@@ -138,6 +140,7 @@ typedef struct pr_entry {
     wp_imports    *imports;        /* until the instance is made */
     wp_interrupt  *intr;           /* the watchdog's handle on inst, made before it */
     wp_func       *fn;             /* the exported function, resolved once */
+    wp_func       *host[PR_NHOST]; /* the message functions, with this entry as user */
     pr_alloc_funcs alloc;
 
     /* The message being processed and what the guest did to it so far:
@@ -219,7 +222,6 @@ struct wp_processor {
     void          *log_user;
     pr_alloc_plan  plan;
     const char    *entry;          /* "_initialize", "_start" or NULL: what initialises */
-    wp_func       *host[PR_NHOST];
     pr_pool        pool;
     bool           pool_ready;
 

@@ -392,7 +392,6 @@ void wp_processor_destroy(wp_processor *p)
     watchdog_stop(p);
     if (p->pool_ready)
         pr_pool_fini(&p->pool);
-    pr_host_destroy(p->host);
     if (p->rate_ready)
         pthread_mutex_destroy(&p->rate_lock);
     wp_module_destroy(p->module);
@@ -453,9 +452,7 @@ static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_erro
                : exports_function(p->module, "_start")    ? "_start"
                                                            : NULL;
 
-    s = pr_host_create(p->engine, p->host, err);
-    if (s == WP_OK)
-        s = pr_pool_init(&p->pool, p->max_instances, err);
+    s = pr_pool_init(&p->pool, p->max_instances, err);
     if (s != WP_OK)
         return s;
     p->pool_ready = true;
