@@ -91,6 +91,11 @@ wp_status wp_engine_create(const wp_engine_config *cfg, wp_engine **out, wp_erro
     return WP_OK;
 }
 
+void rt_engine_set_libc_match(wp_engine *e, bool on)
+{
+    e->libc_match_off = !on;
+}
+
 void wp_engine_destroy(wp_engine *e)
 {
     if (e == NULL)

@@ -270,6 +270,8 @@ rt_libc_fn rt_libc_match(const uint8_t *body, size_t len, uint32_t *callee)
 
 uint32_t rt_libc_op(const wp_module *m, uint32_t func_index, const uint8_t *body, size_t len)
 {
+    if (m->engine->libc_match_off)
+        return 0;
     uint32_t callee = 0;
     rt_libc_fn fn = rt_libc_match(body, len, &callee);
     if (fn == RT_LIBC_NONE)

@@ -20,7 +20,8 @@ rt_libc_fn rt_libc_match(const uint8_t *body, size_t len, uint32_t *callee);
  * (IOP_libc_copy or IOP_libc_fill), or 0 if its body must be translated
  * normally: the body is a recognised one, the type is (i32 i32 i32) -> i32
  * and, for memmove, the function it calls is a recognised memcpy already
- * translated (functions are translated in index order). */
+ * translated (functions are translated in index order); always 0 when the
+ * engine has recognition off (rt_engine_set_libc_match). */
 /* The reference body of fn (memmove's call index is that of function 0),
  * for tests. */
 const uint8_t *rt_libc_body(rt_libc_fn fn, size_t *len);

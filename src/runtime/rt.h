@@ -58,7 +58,14 @@ struct wp_engine {
     pthread_mutex_t  types_lock; /* guards the canonical type table */
     struct rt_type_entry *types; /* canonical function types (types.c) */
     uint32_t         ntypes, cap_types;
+    /* Off: recognised wasi-libc bodies (libc_match.c) are translated like
+     * any other body, for tests that compare the two. On by default. */
+    bool             libc_match_off;
 };
+
+/* Turns the recognition of wasi-libc bodies on or off for modules
+ * compiled from e afterwards (engine.c). Internal: tests and fuzzers. */
+void rt_engine_set_libc_match(wp_engine *e, bool on);
 
 /* Whether a wp_feature is on in the engine. */
 static inline bool rt_feature(const wp_engine *e, uint32_t feature)

@@ -365,6 +365,25 @@ int main(void)
         CHECK(op != IOP_libc_copy && op != IOP_libc_move && op != IOP_libc_fill,
               "%s was recognised", names[f]);
     }
+    /* With recognition off in the engine, the same bodies are plain code. */
+    {
+        wp_engine *off = NULL;
+        wp_module *plain = NULL;
+        if (wp_engine_create(NULL, &off, &err) != WP_OK)
+            return 1;
+        rt_engine_set_libc_match(off, false);
+        buf again = build_module();
+        st = wp_module_compile(off, again.p, again.n, &plain, &err);
+        free(again.p);
+        CHECK(st == WP_OK, "compile with recognition off: %s", err.msg);
+        for (int f = 0; st == WP_OK && f < NFUNCS; f++) {
+            uint32_t op = first_op(plain, (uint32_t)f);
+            CHECK(op != IOP_libc_copy && op != IOP_libc_move && op != IOP_libc_fill,
+                  "%s was recognised with recognition off", names[f]);
+        }
+        wp_module_destroy(plain);
+        wp_engine_destroy(off);
+    }
     /* A body differing in any one byte is not matched. */
     for (rt_libc_fn fn = RT_LIBC_MEMCPY; fn <= RT_LIBC_MEMSET; fn++) {
         size_t len;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the hand-made seed inputs of the host and wasi fuzz targets into
-corpus/host and corpus/wasi (as seed-*.bin), in the record formats that
-wat/host.wat and wat/wasi.wat define. Run from anywhere:
+"""Writes the hand-made seed inputs of the host, wasi and tier fuzz targets
+into corpus/<target> (as seed-*.bin), in the record formats that
+wat/host.wat and wat/wasi.wat define and the input format of fuzz_tier.c.
+Run from anywhere:
 
     python3 tests/fuzz/seeds/make_seeds.py
 
@@ -270,5 +271,53 @@ def write(target, seeds):
             f.write(blob)
 
 
+# ---------------------------------------------------------------- tier
+
+def tier_arg(kind, value=0, wide=False):
+    """One value of fuzz_tier.c's argument stream: kind 0 zero, 1 edge value
+    number `value`, 2 small signed `value`, 3 raw bits."""
+    if kind == 0:
+        return b"\0"
+    if kind == 1:
+        return bytes([1, value & 0xFF])
+    if kind == 2:
+        return bytes([2, value & 0xFF])
+    return bytes([3]) + struct.pack("<Q" if wide else "<I",
+                                    value & (2**64 - 1 if wide else 0xFFFFFFFF))
+
+
+def tier_input(argv, module):
+    assert len(argv) < 256
+    return bytes([len(argv)]) + argv + module
+
+
+def tier_seeds():
+    import random
+    seeds = {}
+    # Choices for the generator: a first byte other than 0xff, then any
+    # bytes; the same pseudo-random bytes each run.
+    rng = random.Random(8)
+    for i, n in enumerate((40, 120, 300, 600, 1200, 2000)):
+        argv = bytes(rng.randrange(256) for _ in range(48))
+        seeds["gen-%d" % i] = tier_input(argv, b"\0" + bytes(rng.randrange(256)
+                                                            for _ in range(n)))
+    # wasi-libc's bodies: memcpy, memmove, memset(d, s_or_c, n), twice round.
+    def raw(x):
+        return tier_arg(3, x)
+    cases = {
+        "libc-overlap": [(1, 0, 40), (0, 1, 40), (3, 7, 255),
+                         (16, 0, 100), (0, 16, 100), (8, 0xAB, 33)],
+        "libc-edges": [(65530, 0, 16), (0, 65530, 16), (65535, 1, 1),
+                       (65536, 0, 0), (0, 0, 65536), (65520, 0x5A, 17)],
+        "libc-aligned": [(64, 0, 64), (128, 64, 64), (0, 0x77, 256),
+                         (256, 4, 1000), (4, 256, 1000), (0xFFFFFFFF, 1, 2)],
+    }
+    for name, calls in cases.items():
+        argv = b"".join(raw(x) for call in calls for x in call)
+        seeds[name] = tier_input(argv, b"\xff")
+    return seeds
+
+
 write("host", HOST)
 write("wasi", wasi_seeds())
+write("tier", tier_seeds())
