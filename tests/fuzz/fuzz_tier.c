@@ -93,7 +93,7 @@ typedef struct stub {
 
 struct side {
     const char   *name;
-    bool          used;
+    bool          shared;      /* e and m belong to libc_cache */
     wp_engine    *e;
     wp_module    *m;
     wp_imports   *im;
@@ -254,8 +254,10 @@ static void side_free(side *sd)
     free(sd->mems);
     free(sd->tables);
     free(sd->globals);
-    wp_module_destroy(sd->m);
-    wp_engine_destroy(sd->e);
+    if (!sd->shared) {
+        wp_module_destroy(sd->m);
+        wp_engine_destroy(sd->e);
+    }
     memset(sd, 0, sizeof *sd);
 }
 
@@ -475,10 +477,25 @@ static bool has_libc_body(const wp_module *m)
     return false;
 }
 
-static wp_status side_compile(side *sd, int kind, const uint8_t *bytes, size_t len,
+/* The libc module never changes, and LLVM takes long over its three
+ * large bodies, so each side compiles it once per process; inputs then
+ * differ only in their calls. The fuzz targets hold process-wide state
+ * anyway (fuzz_util.c's watchdog). */
+static struct {
+    wp_engine *e;
+    wp_module *m;
+} libc_cache[NSIDES];
+
+static wp_status side_compile(side *sd, int kind, const uint8_t *bytes, size_t len, bool libc,
                               wp_error *err)
 {
     sd->name = side_names[kind];
+    if (libc && libc_cache[kind].m != NULL) {
+        sd->e = libc_cache[kind].e;
+        sd->m = libc_cache[kind].m;
+        sd->shared = true;
+        return WP_OK;
+    }
     wp_engine_config cfg = { .max_memory_pages = MAX_PAGES, .stack_slots = STACK_SLOTS,
                              .max_call_depth = CALL_DEPTH,
                              .tier = kind == SIDE_JIT ? WP_TIER_JIT : WP_TIER_INTERP,
@@ -490,6 +507,11 @@ static wp_status side_compile(side *sd, int kind, const uint8_t *bytes, size_t l
     rt_engine_set_libc_match(sd->e, kind == SIDE_LIBC);
     s = wp_module_compile(sd->e, bytes, len, &sd->m, err);
     fuzz_check_status("wp_module_compile", s, err);
+    if (libc && s == WP_OK) {
+        libc_cache[kind].e = sd->e;
+        libc_cache[kind].m = sd->m;
+        sd->shared = true;
+    }
     return s;
 }
 
@@ -542,7 +564,8 @@ static uint32_t func_exports(const wp_module *m, char **names)
     return n;
 }
 
-static void run(const uint8_t *bytes, size_t len, args *av, bool exact, bool generated)
+static void run(const uint8_t *bytes, size_t len, args *av, bool exact, bool generated,
+                bool libc)
 {
     side sides[NSIDES];
     memset(sides, 0, sizeof sides);
@@ -550,7 +573,7 @@ static void run(const uint8_t *bytes, size_t len, args *av, bool exact, bool gen
     outcome o[NSIDES];
     wp_error err;
 
-    set_outcome(&o[SIDE_REF], side_compile(&sides[SIDE_REF], SIDE_REF, bytes, len, &err), &err);
+    set_outcome(&o[SIDE_REF], side_compile(&sides[SIDE_REF], SIDE_REF, bytes, len, libc, &err), &err);
     fuzz_log("compile: %s%s%s", wp_status_text(o[SIDE_REF].s), o[SIDE_REF].s ? ": " : "",
              o[SIDE_REF].msg);
     if (o[SIDE_REF].s != WP_OK) {
@@ -564,7 +587,7 @@ static void run(const uint8_t *bytes, size_t len, args *av, bool exact, bool gen
     for (int k = SIDE_LIBC; k < NSIDES; k++) {
         if (!used[k])
             continue;
-        set_outcome(&o[k], side_compile(&sides[k], k, bytes, len, &err), &err);
+        set_outcome(&o[k], side_compile(&sides[k], k, bytes, len, libc, &err), &err);
         same_outcome("compiling", &sides[SIDE_REF], &o[SIDE_REF], &sides[k], &o[k]);
     }
     const char *why = NULL;
@@ -658,7 +681,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (size >= 4 && memcmp(data, magic, 4) == 0) {
         args none = { NULL, 0, 0 };
-        run(data, size, &none, false, false);
+        run(data, size, &none, false, false, false);
         return 0;
     }
     size_t nargs = data[0];
@@ -671,12 +694,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *made = NULL;
     const uint8_t *bytes = rest;
     size_t len = nrest;
-    bool exact = true;
+    bool exact = true, libc = false;
     if (nrest >= 4 && memcmp(rest, magic, 4) == 0) {
         exact = false;
     } else if (nrest >= 1 && rest[0] == 0xff) {
         made = gen_libc_module(&len);
         bytes = made;
+        libc = true;
     } else {
         made = gen_module(nrest > 0 ? rest + 1 : rest, nrest > 0 ? nrest - 1 : 0, true, &len);
         bytes = made;
@@ -688,7 +712,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (f == NULL || fwrite(bytes, 1, len, f) != len || fclose(f) != 0)
             fuzz_fail("cannot write %s", dump);
     }
-    run(bytes, len, &av, exact, made != NULL);
+    run(bytes, len, &av, exact, made != NULL, libc);
     free(made);
     return 0;
 }
