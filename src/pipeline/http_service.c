@@ -33,6 +33,7 @@ const pl_spec pl_http_spec = {
 };
 
 struct pl_http {
+    wp_engine         *engine;   /* whose allocator this and the /metrics text are */
     struct MHD_Daemon *d;
     pl_http_hooks      hooks;
     pl_http_route      route;
@@ -85,7 +86,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (h->hooks.ready(h->hooks.user)) return reply(c, MHD_HTTP_OK, text, "OK", 2);
         return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, "not ready", 9);
     }
-    pl_text t = { 0 };
+    pl_text t = { .engine = h->engine };
     h->hooks.metrics(h->hooks.user, &t);
     enum MHD_Result r =
         t.failed ? reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, text, "out of memory\n", 14)
@@ -102,7 +103,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         h->route.completed(h->route.cls, c, con_cls, code);
 }
 
-wp_status pl_http_start(const pl_http_cfg *cfg, const pl_http_hooks *hooks,
+wp_status pl_http_start(wp_engine *e, const pl_http_cfg *cfg, const pl_http_hooks *hooks,
                         const pl_http_route *route, pl_http **out, wp_error *err) {
     *out = NULL;
     bool routed = route && route->path;
@@ -129,8 +130,9 @@ wp_status pl_http_start(const pl_http_cfg *cfg, const pl_http_hooks *hooks,
     else if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
         return pl_error(err, WP_ERR_INVALID, "http.address '%s': '%s' is not an IPv4 address",
                         addr, host);
-    pl_http *h = calloc(1, sizeof *h);
-    if (!h) return pl_error(err, WP_ERR_NOMEM, "out of memory");
+    pl_http *h = pl_alloc(e, sizeof *h);
+    if (!h) return pl_error(err, WP_ERR_NOMEM, "out of memory for the http server");
+    h->engine = e;
     h->hooks = *hooks;
     if (routed) h->route = *route;
     /* An input's requests wait for the pipeline: a thread each. */
@@ -144,7 +146,7 @@ wp_status pl_http_start(const pl_http_cfg *cfg, const pl_http_hooks *hooks,
                             MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!h->d) {
-        free(h);
+        pl_free(e, h, sizeof *h);
         return pl_error(err, WP_ERR_IO, "http.address '%s': cannot listen (in use?)%s%s%s", addr,
                         routed ? "; " : "", routed ? route->owner : "",
                         routed ? " has no address, so it shares this server" : "");
@@ -157,5 +159,5 @@ void pl_http_stop(pl_http *h) {
     if (!h) return;
     if (h->route.quiesce) h->route.quiesce(h->route.cls);
     MHD_stop_daemon(h->d);
-    free(h);
+    pl_free(h->engine, h, sizeof *h);
 }

@@ -119,6 +119,7 @@ static const pl_field hs_fields[] = {
 };
 
 typedef struct hs_req {
+    wp_engine     *engine;     /* whose allocator this and its buffers are */
     wp_message    *msg;        /* body and metadata, until read */
     uint8_t       *body;
     size_t         len;
@@ -134,6 +135,7 @@ typedef struct hs_req {
 } hs_req;
 
 typedef struct hs {
+    wp_engine         *engine;    /* whose allocator this and the requests are */
     const hs_cfg      *cfg;
     struct MHD_Daemon *d;
     pthread_mutex_t    mu;
@@ -152,11 +154,12 @@ typedef struct hs {
 static void req_unref(hs *s, hs_req *r) {   /* s->mu held */
     (void)s;
     if (--r->refs > 0) return;
+    wp_engine *e = r->engine;
     wp_message_destroy(r->msg);
-    free(r->body);
-    free(r->reply);
-    free(r->hdrs);
-    free(r);
+    pl_free(e, r->body, r->len);
+    pl_free(e, r->reply, r->reply_len);
+    pl_free(e, r->hdrs, r->hdrs_len);
+    pl_free(e, r, sizeof *r);
 }
 
 /* A header name or value that cannot break the answer's lines. */
@@ -173,7 +176,7 @@ static bool header_ok(const char *v, size_t n, bool name) {
 /* Adds a header to r's answer; false on allocation failure. */
 static bool add_header(hs_req *r, const char *k, size_t kn, const char *v, size_t vn) {
     if (!header_ok(k, kn, true) || !header_ok(v, vn, false)) return true;   /* skipped */
-    char *h = realloc(r->hdrs, r->hdrs_len + kn + vn + 2);
+    char *h = pl_realloc(r->engine, r->hdrs, r->hdrs_len, r->hdrs_len + kn + vn + 2);
     if (!h) return false;
     memcpy(h + r->hdrs_len, k, kn);
     h[r->hdrs_len + kn] = '\0';
@@ -186,7 +189,7 @@ static bool add_header(hs_req *r, const char *k, size_t kn, const char *v, size_
 
 static void finish(hs_req *r, unsigned status, const void *body, size_t len) {
     r->status = status;
-    r->reply = len ? malloc(len) : NULL;
+    r->reply = len ? pl_alloc(r->engine, len) : NULL;
     if (r->reply) memcpy(r->reply, body, len);
     r->reply_len = r->reply ? len : 0;
     r->done = true;
@@ -243,8 +246,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > s->max_body)
             return answer(c, MHD_HTTP_CONTENT_TOO_LARGE, s->too_big, strlen(s->too_big));
-        r = calloc(1, sizeof *r);
+        r = pl_alloc(s->engine, sizeof *r);
         if (!r) return MHD_NO;
+        r->engine = s->engine;
         r->refs = 1;
         *con_cls = r;
         return MHD_YES;
@@ -252,7 +256,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         if (!r->too_big && r->len + *upload_size > s->max_body) r->too_big = true;
         if (!r->too_big) {
-            uint8_t *b = realloc(r->body, r->len + *upload_size);
+            uint8_t *b = pl_realloc(r->engine, r->body, r->len, r->len + *upload_size);
             if (!b) return MHD_NO;
             memcpy(b + r->len, upload, *upload_size);
             r->body = b;
@@ -262,7 +266,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (r->too_big) return answer(c, MHD_HTTP_CONTENT_TOO_LARGE, s->too_big, strlen(s->too_big));
-    r->msg = wp_message_create(r->body ? r->body : (const uint8_t *)"", r->len);
+    r->msg = wp_message_create_in(r->engine, r->body ? r->body : (const uint8_t *)"", r->len);
     if (!r->msg) return answer(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", 14);
     MHD_get_connection_values(c, MHD_HEADER_KIND, take_header, r->msg);
     pthread_mutex_lock(&s->mu);
@@ -329,7 +333,7 @@ static void hs_close(void *state) {
     if (s->d) MHD_stop_daemon(s->d);
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->mu);
-    free(s);
+    pl_free(s->engine, s, sizeof *s);
 }
 
 static wp_status hs_open(const pl_open_ctx *ctx, const void *cfg, void **state, pl_fail *fail) {
@@ -373,12 +377,13 @@ static wp_status hs_open(const pl_open_ctx *ctx, const void *cfg, void **state, 
             return pl_failf(fail, WP_ERR_INVALID, sync->headers.node, "sync_response.headers",
                             "'%s: %s' is not a valid header (a name without ':' or spaces, "
                             "a value on one line)", sync->headers.keys[i], sync->headers.vals[i]);
-    hs *s = calloc(1, sizeof *s);
-    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    hs *s = pl_alloc(ctx->engine, sizeof *s);
+    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory for the input");
+    s->engine = ctx->engine;
     s->cfg = c;
     s->status = (unsigned)status;
     if (!c->max_message_size) {
-        free(s);
+        pl_free(s->engine, s, sizeof *s);
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "max_message_size"),
                         "max_message_size", "must be at least 1 byte");
     }

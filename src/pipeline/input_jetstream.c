@@ -68,6 +68,7 @@ static const pl_field js_in_fields[] = {
 };
 
 typedef struct js_in {
+    wp_engine        *engine;   /* whose allocator this is */
     natsConnection   *nc;
     jsCtx            *js;
     natsSubscription *sub;
@@ -87,7 +88,7 @@ static void js_in_close(void *state) {
     natsSubscription_Destroy(s->sub);
     jsCtx_Destroy(s->js);
     natsConnection_Destroy(s->nc);
-    free(s);
+    pl_free(s->engine, s, sizeof *s);
 }
 
 static wp_status js_in_open(const pl_open_ctx *ctx, const void *cfg, void **state,
@@ -102,15 +103,16 @@ static wp_status js_in_open(const pl_open_ctx *ctx, const void *cfg, void **stat
     if (c->durable && (strchr(c->durable, '.') || !c->durable[0]))
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(node, "durable"), "durable",
                         "a durable name must be non-empty and hold no '.'");
-    js_in *s = calloc(1, sizeof *s);
-    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    js_in *s = pl_alloc(ctx->engine, sizeof *s);
+    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory for the input");
+    s->engine = ctx->engine;
     s->wait = ctx->wait;
     s->log = ctx->log;
     s->max_deliver = c->max_deliver;
     pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
     wp_status ws = pl_nats_connect(ctx, &c->urls, &s->nc, fail);
     if (ws != WP_OK) {
-        free(s);
+        pl_free(s->engine, s, sizeof *s);
         return ws;
     }
     jsOptions jo;

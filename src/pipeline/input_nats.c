@@ -32,6 +32,7 @@ static const pl_field nats_in_fields[] = {
 };
 
 typedef struct nats_in {
+    wp_engine        *engine;   /* whose allocator this is */
     natsConnection   *nc;
     natsSubscription *sub;
     pl_waiter         wait;
@@ -43,7 +44,7 @@ static void nats_in_close(void *state) {
     if (!s) return;
     natsSubscription_Destroy(s->sub);
     natsConnection_Destroy(s->nc);
-    free(s);
+    pl_free(s->engine, s, sizeof *s);
 }
 
 static wp_status nats_in_open(const pl_open_ctx *ctx, const void *cfg, void **state,
@@ -52,13 +53,14 @@ static wp_status nats_in_open(const pl_open_ctx *ctx, const void *cfg, void **st
     if (!c->subject[0])
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(ctx->comp->node, "subject"), "subject",
                         "the subject is empty");
-    nats_in *s = calloc(1, sizeof *s);
-    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    nats_in *s = pl_alloc(ctx->engine, sizeof *s);
+    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory for the input");
+    s->engine = ctx->engine;
     s->wait = ctx->wait;
     pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
     wp_status ws = pl_nats_connect(ctx, &c->urls, &s->nc, fail);
     if (ws != WP_OK) {
-        free(s);
+        pl_free(s->engine, s, sizeof *s);
         return ws;
     }
     natsStatus ns = c->queue ? natsConnection_QueueSubscribeSync(&s->sub, s->nc, c->subject,

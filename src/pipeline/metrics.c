@@ -24,7 +24,7 @@ void pl_text_printf(pl_text *t, const char *fmt, ...) {
         }
         size_t cap = t->cap ? t->cap * 2 : 4096;
         while (cap - t->len <= (size_t)n) cap *= 2;
-        char *s = realloc(t->s, cap);
+        char *s = pl_realloc(t->engine, t->s, t->cap, cap);
         if (!s) {
             t->failed = true;
             return;
@@ -35,7 +35,7 @@ void pl_text_printf(pl_text *t, const char *fmt, ...) {
 }
 
 void pl_text_free(pl_text *t) {
-    free(t->s);
+    pl_free(t->engine, t->s, t->cap);
     memset(t, 0, sizeof *t);
 }
 

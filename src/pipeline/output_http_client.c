@@ -46,6 +46,7 @@ static const pl_field http_out_fields[] = {
 };
 
 typedef struct http_out {
+    wp_engine          *engine;   /* whose allocator this is */
     const http_out_cfg *cfg;
     CURL               *curl;
     struct curl_slist  *headers;
@@ -65,7 +66,7 @@ static void http_out_close(void *state) {
     if (!s) return;
     curl_slist_free_all(s->headers);
     curl_easy_cleanup(s->curl);
-    free(s);
+    pl_free(s->engine, s, sizeof *s);
 }
 
 static wp_status http_out_open(const pl_open_ctx *ctx, const void *cfg, void **state,
@@ -78,15 +79,16 @@ static wp_status http_out_open(const pl_open_ctx *ctx, const void *cfg, void **s
     if (!c->verb[0] || strcspn(c->verb, " \t\r\n") != strlen(c->verb))
         return pl_failf(fail, WP_ERR_INVALID, pl_map_get(node, "verb"), "verb",
                         "'%s' is not an HTTP method", c->verb);
-    http_out *s = calloc(1, sizeof *s);
-    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    http_out *s = pl_alloc(ctx->engine, sizeof *s);
+    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory for the output");
+    s->engine = ctx->engine;
     s->cfg = c;
     pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
     for (size_t i = 0; i < c->successful_on.n; i++) {
         char *end;
         long code = strtol(c->successful_on.v[i], &end, 10);
         if (*end || code < 100 || code > 599 || s->nok == 32) {
-            free(s);
+            http_out_close(s);
             return pl_failf(fail, WP_ERR_INVALID, pl_map_get(node, "successful_on"),
                             "successful_on", "'%s' is not an HTTP status (100 to 599)",
                             c->successful_on.v[i]);

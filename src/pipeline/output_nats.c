@@ -42,6 +42,7 @@ static const pl_field nats_out_fields[] = {
 };
 
 typedef struct nats_out {
+    wp_engine        *engine;     /* whose allocator this is */
     natsConnection   *nc;
     jsCtx            *js;         /* NULL for core NATS */
     const nats_out_cfg *cfg;
@@ -68,7 +69,7 @@ static void nats_out_close(void *state) {
     if (s->nc) natsConnection_FlushTimeout(s->nc, 2000);
     jsCtx_Destroy(s->js);
     natsConnection_Destroy(s->nc);
-    free(s);
+    pl_free(s->engine, s, sizeof *s);
 }
 
 static wp_status open_common(const pl_open_ctx *ctx, const void *cfg, void **state,
@@ -85,15 +86,16 @@ static wp_status open_common(const pl_open_ctx *ctx, const void *cfg, void **sta
                             "'%s: %s' is not a valid header (a name without ':' or spaces, a "
                             "value on one line, no ${! ...} interpolation)", k, v);
     }
-    nats_out *s = calloc(1, sizeof *s);
-    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory");
+    nats_out *s = pl_alloc(ctx->engine, sizeof *s);
+    if (!s) return pl_failf(fail, WP_ERR_NOMEM, NULL, "", "out of memory for the output");
+    s->engine = ctx->engine;
     s->cfg = c;
     s->log = ctx->log;
     atomic_init(&s->failed, 0);
     pl_format(s->name, sizeof s->name, "%s", ctx->comp->path);
     wp_status ws = pl_nats_connect(ctx, &c->urls, &s->nc, fail);
     if (ws != WP_OK) {
-        free(s);
+        pl_free(s->engine, s, sizeof *s);
         return ws;
     }
     if (jetstream) {

@@ -871,6 +871,6 @@ static void start_service(wp_pipeline *p, wp_diags *d, wp_status *s) {
     if (!p->cfg.http.enabled && !p->route.path) return;
     pl_http_hooks hooks = { service_ready, service_metrics, p };
     wp_error err;
-    *s = pl_http_start(&p->cfg.http, &hooks, &p->route, &p->http, &err);
+    *s = pl_http_start(p->engine, &p->cfg.http, &hooks, &p->route, &p->http, &err);
     if (*s != WP_OK) pl_diag(d, NULL, "http.address", "%s", err.msg);
 }

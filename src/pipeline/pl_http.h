@@ -16,6 +16,7 @@
 
 /* A growing text buffer; on allocation failure it stays cut and `failed`. */
 typedef struct pl_text {
+    wp_engine *engine;   /* whose allocator; NULL: libc */
     char  *s;
     size_t len, cap;
     bool   failed;
@@ -71,7 +72,7 @@ struct pl_http_route {
 /* Starts serving on cfg->address ("host:port"; ":port" for every address),
  * with route (NULL or path NULL: none) beside the endpoints. On failure the
  * error names the address. */
-wp_status pl_http_start(const pl_http_cfg *cfg, const pl_http_hooks *hooks,
+wp_status pl_http_start(wp_engine *e, const pl_http_cfg *cfg, const pl_http_hooks *hooks,
                         const pl_http_route *route, pl_http **out, wp_error *err);
 void pl_http_stop(pl_http *h);
 
