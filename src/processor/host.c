@@ -88,11 +88,9 @@ static const uint8_t *guest_range(wp_call *call, const char *fn, const char *wha
 }
 
 /* Hands an out-bound buffer back to a deallocate module. */
-static wp_status give_back(wp_call *call, pr_entry *e, const char *fn, uint32_t ptr,
-                           uint32_t len)
+static wp_status deallocate(wp_call *call, pr_entry *e, const char *fn, uint32_t ptr,
+                            uint32_t len)
 {
-    if (e->alloc.dealloc == NULL || ptr == 0)
-        return WP_OK;
     wp_error err;
     e->in_host = true;
     wp_status s = pr_guest_dealloc(&e->alloc, ptr, len, &err);
@@ -100,6 +98,15 @@ static wp_status give_back(wp_call *call, pr_entry *e, const char *fn, uint32_t 
     if (s != WP_OK)
         return wp_call_trap(call, "%s: the guest's deallocate failed: %s", fn, err.msg);
     return WP_OK;
+}
+
+/* Most modules export no deallocate: that check stays in the caller. */
+static inline wp_status give_back(wp_call *call, pr_entry *e, const char *fn, uint32_t ptr,
+                                  uint32_t len)
+{
+    if (e->alloc.dealloc == NULL || ptr == 0)
+        return WP_OK;
+    return deallocate(call, e, fn, ptr, len);
 }
 
 /* Copies src into a buffer from the guest's allocator, remembers the buffer
@@ -172,8 +179,15 @@ static wp_status set_bytes(wp_call *call, void *user, uint64_t *slots)
     const uint8_t *src = guest_range(call, fn, "content", 0, ptr, len, &s);
     if (src == NULL)
         return s;
-    if (wp_message_set_bytes(e->stage, src, len) != WP_OK)
+    /* The staging buffer keeps its capacity, so after the first messages
+     * this is a plain copy (guest memory and the buffer never overlap). */
+    wp_message *st = e->stage;
+    if (len > 0 && len <= st->cap) {
+        memcpy(st->data, src, len);
+        st->len = len;
+    } else if (wp_message_set_bytes(st, src, len) != WP_OK) {
         return wp_call_trap(call, "%s: out of host memory for %u bytes", fn, (unsigned)len);
+    }
     e->bytes_set = true;
     return give_back(call, e, fn, ptr, len);
 }
