@@ -131,7 +131,11 @@ for _ in $(seq 1200); do
 done
 [ $done_ = 1 ] && ok "scale-out: the consumer drained" || fail "scale-out drain" "$c"
 for i in 1 2; do kill -TERM "${w[$i]}"; done
-for i in 1 2; do wait "${w[$i]}"; r=$?; [ $r = 0 ] || fail "scale-out exit" "process $i: $r"; done
+# A failed exit shows the end of that process's log (so2.err, so3.err).
+for i in 1 2; do
+  wait "${w[$i]}"; r=$?
+  [ $r = 0 ] || fail "scale-out exit" "process $i: $r; its log ends: $(tail -c 2000 "$tmp/so$((i + 1)).err")"
+done
 "$tool" "$url" dump OUT2 > "$tmp/so.out"
 total=$(wc -l < "$tmp/so.out")
 dups=$((total - $(sort -u "$tmp/so.out" | wc -l)))
