@@ -227,6 +227,15 @@ WP_API uint64_t wp_pipeline_shutdown_timeout(const wp_pipeline *p);
 
 WP_API void wp_pipeline_destroy(wp_pipeline *p);
 
+/* Ends what the connector libraries keep for the whole process (the NATS
+ * client's threads, timers and memory), waiting up to timeout_ms for their
+ * threads to return. Call it once before the process exits, after every
+ * pipeline is destroyed; no pipeline with a NATS component can be created
+ * after it. Left to the library's own exit handler, that teardown runs
+ * while its threads may still be running, and the library aborts when one
+ * of them then takes a lock the teardown destroyed. */
+WP_API void wp_pipeline_release_libraries(uint32_t timeout_ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -188,6 +188,7 @@ static int run_with_log(const wp_config *c, wp_logger *log, bool level_fixed, ui
         rc = CLI_EXIT_RUNTIME;
     }
     wp_pipeline_destroy(p);
+    wp_pipeline_release_libraries(5000);
     return rc;
 }
 

@@ -146,3 +146,9 @@ bool pl_nats_stopped(const pl_waiter *w, int ms) {
     struct pollfd pfd = { w->stop_fd, POLLIN, 0 };
     return poll(&pfd, 1, ms) > 0;
 }
+
+void wp_pipeline_release_libraries(uint32_t timeout_ms) {
+    /* NATS_NOT_INITIALIZED when no component opened the library; a timeout
+     * leaves the rest to the library's exit handler, as before. */
+    (void)nats_CloseAndWait((int64_t)timeout_ms);
+}
