@@ -16,12 +16,14 @@
  *     memset (gen_libc_module), so that the argument stream picks
  *     overlapping, out-of-bounds and partial copies and fills;
  *   - otherwise the bytes after the first are choices for the structured
- *     generator (gen_module.h), which always gives a valid module.
+ *     generator (gen_module.h), which always gives a valid module; an odd
+ *     first byte turns on v128 values and the SIMD instructions.
  * The argument stream gives every parameter of every call: per value one
  * byte picks zero, an edge value of the type (gen_edge_bits, by the next
  * byte), a small signed number (next byte) or raw bits (the next 4 or 8
- * bytes); once it runs out every argument is zero. References are null and
- * v128 values zero.
+ * bytes); for a v128 the same byte picks zero, four f32 edge values (the
+ * next 4 bytes), eight small signed i16 lanes (8 bytes) or 16 raw bytes;
+ * once it runs out every argument is zero. References are null.
  *
  * Run: each side compiles and instantiates the module (imported functions
  * are host functions that hash their arguments, with a byte of the caller's
@@ -440,9 +442,23 @@ static wp_value next_arg(args *a, wp_valtype t)
     wp_value v;
     memset(&v, 0, sizeof v);
     v.type = t;
-    if (t != WP_I32 && t != WP_I64 && t != WP_F32 && t != WP_F64)
-        return v;   /* null references, zero v128 */
+    if (t == WP_FUNCREF || t == WP_EXTERNREF)
+        return v;   /* null references */
     uint8_t tag = arg_byte(a);
+    if (t == WP_V128) {
+        for (int i = 0; i < 16 && tag % 4 != 0; i++) {
+            if (tag % 4 == 1 && i % 4 == 0) {
+                uint32_t x = (uint32_t)gen_edge_bits(WP_F32, arg_byte(a));
+                memcpy(v.of.v128 + i, &x, 4);
+            } else if (tag % 4 == 2 && i % 2 == 0) {   /* i16 lanes, sign-extended */
+                int16_t x = (int8_t)arg_byte(a);
+                memcpy(v.of.v128 + i, &x, 2);
+            } else if (tag % 4 == 3) {
+                v.of.v128[i] = arg_byte(a);
+            }
+        }
+        return v;
+    }
     uint64_t bits = 0;
     bool wide = t == WP_I64 || t == WP_F64;
     switch (tag % 4) {
@@ -702,7 +718,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bytes = made;
         libc = true;
     } else {
-        made = gen_module(nrest > 0 ? rest + 1 : rest, nrest > 0 ? nrest - 1 : 0, true, &len);
+        bool simd = nrest > 0 && (rest[0] & 1);
+        made = gen_module(nrest > 0 ? rest + 1 : rest, nrest > 0 ? nrest - 1 : 0, true, simd,
+                          &len);
         bytes = made;
     }
     /* To look at what an input runs: WP_FUZZ_TIER_DUMP=file.wasm. */

@@ -14,9 +14,9 @@
 
 #include "libc_match.h"
 
-enum { I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c };
+enum { I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b };
 
-static const uint8_t valtypes[4] = { I32, I64, F32, F64 };
+static const uint8_t valtypes[5] = { I32, I64, F32, F64, V128 };
 
 #define MAX_FUNCS   4
 #define MAX_PARAMS  4
@@ -24,6 +24,7 @@ static const uint8_t valtypes[4] = { I32, I64, F32, F64 };
 #define MAX_FRAMES  8
 #define MAX_OPS     300     /* choices per function body */
 #define NCOUNTERS   3       /* nested loops per function */
+#define NTYPES      5       /* value types, by type_slot */
 
 /* ---------------------------------------------------------------- bytes */
 
@@ -249,14 +250,15 @@ typedef struct gen {
     src      *s;
     buf      *b;        /* the body being written */
     bool      canonical;
+    bool      simd;     /* v128 values and instructions (gen_simd.inc) */
     const sig *sigs;    /* sigs[0]: the import; sigs[1 + i]: function i */
     uint32_t  nfuncs;   /* defined */
     uint32_t  self;     /* function index being generated */
     /* locals: params, then free locals, then counters and scratch */
-    uint8_t   local_type[MAX_PARAMS + 16 + NCOUNTERS + 4];
+    uint8_t   local_type[MAX_PARAMS + 19 + NCOUNTERS + NTYPES];
     uint32_t  nfree;    /* params + free locals: the ones code may use */
     uint32_t  counter0; /* first loop counter */
-    uint32_t  scratch[4];   /* a scratch local per type, by type_slot */
+    uint32_t  scratch[NTYPES];  /* a scratch local per type, by type_slot */
     uint32_t  loops;    /* loops open */
     uint8_t   stack[MAX_STACK];
     uint32_t  sp;
@@ -270,8 +272,16 @@ static unsigned type_slot(uint8_t t)
     case I32: return 0;
     case I64: return 1;
     case F32: return 2;
-    default:  return 3;
+    case F64: return 3;
+    default:  return 4;
     }
+}
+
+/* A value type from the low 3 bits of x: i32, i64, f32, f64 by the low
+ * two, with f64 made v128 by the third when v128 is on. */
+static uint8_t pick_type(bool simd, uint8_t x)
+{
+    return simd && (x & 7) == 7 ? V128 : valtypes[x & 3];
 }
 
 static frame *top(gen *g) { return &g->frames[g->nframes - 1]; }
@@ -282,6 +292,8 @@ static void push(gen *g, uint8_t t)
         g->stack[g->sp] = t;
     g->sp++;
 }
+
+static void put_v128_const(gen *g, uint8_t c);
 
 /* A constant of type t: an edge value or raw bytes. */
 static void make_const(gen *g, uint8_t t)
@@ -303,12 +315,15 @@ static void make_const(gen *g, uint8_t t)
         put(g->b, &v, 4);   /* little-endian hosts only, like the rest of wasmpipe */
         break;
     }
-    default: {
+    case F64: {
         uint64_t v = (c & 0xc0) == 0xc0 ? next64(g->s) : edge_f64[c % COUNT(edge_f64)];
         put_byte(g->b, 0x44);
         put(g->b, &v, 8);
         break;
     }
+    default:
+        put_v128_const(g, c);
+        break;
     }
 }
 
@@ -395,6 +410,11 @@ static void sink(gen *g, uint8_t t)
         put_byte(g->b, 0x23);
         put_u32(g->b, slot);
         put_byte(g->b, t == I32 ? 0x73 : 0x85);
+    } else if (t == V128) {
+        put_byte(g->b, 0x23);
+        put_u32(g->b, slot);
+        put_byte(g->b, 0xfd);
+        put_u32(g->b, 0x51);    /* v128.xor */
     }
     put_byte(g->b, 0x24);
     put_u32(g->b, slot);
@@ -470,7 +490,7 @@ static void open_frame(gen *g, uint8_t kind, uint8_t c)
     frame f = { .kind = kind, .nres = 0, .height = g->sp, .counter = -1 };
     if (kind != K_LOOP && (c & 4)) {
         f.nres = 1;
-        f.res[0] = valtypes[(c >> 3) & 3];
+        f.res[0] = pick_type(g->simd, (uint8_t)(c >> 3));
     }
     if (kind == K_BLOCK) {
         put_byte(g->b, 0x02);
@@ -639,10 +659,10 @@ static void gen_call(gen *g, uint8_t c)
         push(g, sg->r[i]);
 }
 
-static void gen_memarg(gen *g, const op *o)
+static void gen_memarg(gen *g, uint8_t align)
 {
     uint8_t c = next(g->s);
-    put_u32(g->b, c & 1 ? (uint32_t)(c >> 1) % (o->align + 1u) : o->align);
+    put_u32(g->b, c & 1 ? (uint32_t)(c >> 1) % (align + 1u) : align);
     uint32_t offset = 0;
     switch ((c >> 4) & 3) {
     case 1: offset = next(g->s) & 63; break;
@@ -659,13 +679,15 @@ static void gen_op(gen *g, const op *o)
         put_byte(g->b, 0xfc);
     put_byte(g->b, o->code);
     if (o->flags & MEM)
-        gen_memarg(g, o);
+        gen_memarg(g, o->align);
     if (o->result != 0) {
         push(g, o->result);
         if ((o->flags & CANON) && g->canonical)
             canonicalise(g, o->result);
     }
 }
+
+#include "gen_simd.inc"
 
 /* One choice; returns false once the function's frame is closed. */
 static bool gen_step(gen *g)
@@ -674,7 +696,11 @@ static bool gen_step(gen *g)
     if (g->sp - top(g)->height > 8)
         sink_top(g, g->sp - top(g)->height - 8);
     uint8_t c = next(g->s);
-    uint8_t t = valtypes[(c >> 4) & 3];
+    uint8_t t = pick_type(g->simd, (uint8_t)(((c >> 4) & 3) | ((c >> 5) & 4)));
+    if (g->simd && ((c & 15) == 3 || (c & 15) == 4 || (c & 15) == 15)) {
+        gen_simd(g);
+        return true;
+    }
     switch (c & 15) {
     case 0:
         /* The function itself ends on a 0 byte only (or when the bytes
@@ -779,7 +805,7 @@ static bool gen_step(gen *g)
 
 /* Appends the body (with its size) of defined function `self`. */
 static void gen_body(src *s, buf *code, const sig *sigs, uint32_t nfuncs, uint32_t self,
-                     bool canonical)
+                     bool canonical, bool simd)
 {
     const sig *me = &sigs[self];
     buf body = { 0 };
@@ -788,6 +814,7 @@ static void gen_body(src *s, buf *code, const sig *sigs, uint32_t nfuncs, uint32
     g.s = s;
     g.b = &body;
     g.canonical = canonical;
+    g.simd = simd;
     g.sigs = sigs;
     g.nfuncs = nfuncs;
     g.self = self;
@@ -795,14 +822,17 @@ static void gen_body(src *s, buf *code, const sig *sigs, uint32_t nfuncs, uint32
     uint32_t n = 0;
     for (uint32_t i = 0; i < me->np; i++)
         g.local_type[n++] = me->p[i];
-    /* Free locals, then per type: i32 (with the counters), i64, f32, f64. */
-    uint8_t extra[4];
+    /* Free locals, then per type: i32 (with the counters), i64, f32, f64,
+     * v128. */
+    uint8_t extra[NTYPES] = { 0 };
     uint8_t c = next(s);
     for (int i = 0; i < 4; i++)
         extra[i] = (uint8_t)((c >> (2 * i)) & 3);
+    if (simd)
+        extra[4] = next(s) & 3;
     uint32_t groups = 0;
     buf decl = { 0 };
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < NTYPES; i++) {
         uint32_t count = extra[i];
         for (uint32_t k = 0; k < count; k++)
             g.local_type[n++] = valtypes[i];
@@ -811,7 +841,7 @@ static void gen_body(src *s, buf *code, const sig *sigs, uint32_t nfuncs, uint32
     g.counter0 = n;
     for (uint32_t k = 0; k < NCOUNTERS; k++)
         g.local_type[n++] = I32;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < (simd ? NTYPES : 4); i++) {
         g.scratch[i] = n;
         g.local_type[n++] = valtypes[i];
     }
@@ -846,16 +876,16 @@ static void gen_body(src *s, buf *code, const sig *sigs, uint32_t nfuncs, uint32
     free(body.p);
 }
 
-static void gen_sig(src *s, sig *sg)
+static void gen_sig(src *s, sig *sg, bool simd)
 {
     uint8_t c = next(s);
     sg->np = c % (MAX_PARAMS + 1);
     sg->nr = (c >> 3) % 3;
     for (uint32_t i = 0; i < sg->np; i++)
-        sg->p[i] = valtypes[next(s) & 3];
+        sg->p[i] = pick_type(simd, next(s));
     uint8_t r = next(s);
     for (uint32_t i = 0; i < sg->nr; i++)
-        sg->r[i] = valtypes[(r >> (2 * i)) & 3];
+        sg->r[i] = pick_type(simd, (uint8_t)(((r >> (2 * i)) & 3) | ((r >> (4 + i)) & 1) << 2));
 }
 
 static void put_sig(buf *b, const sig *sg)
@@ -867,7 +897,7 @@ static void put_sig(buf *b, const sig *sg)
     put(b, sg->r, sg->nr);
 }
 
-uint8_t *gen_module(const uint8_t *data, size_t size, bool canonical, size_t *len)
+uint8_t *gen_module(const uint8_t *data, size_t size, bool canonical, bool simd, size_t *len)
 {
     src s = { data, size, 0 };
     sig sigs[MAX_FUNCS + 1];
@@ -875,7 +905,7 @@ uint8_t *gen_module(const uint8_t *data, size_t size, bool canonical, size_t *le
     sigs[0] = (sig){ .np = 2, .nr = 1, .p = { I32, I32 }, .r = { I32 } };
     uint32_t nfuncs = 1 + next(&s) % MAX_FUNCS;
     for (uint32_t i = 1; i <= nfuncs; i++)
-        gen_sig(&s, &sigs[i]);
+        gen_sig(&s, &sigs[i], simd);
 
     buf m = { 0 }, sec = { 0 };
     put(&m, "\0asm\1\0\0\0", 8);
@@ -901,8 +931,9 @@ uint8_t *gen_module(const uint8_t *data, size_t size, bool canonical, size_t *le
     static const uint8_t mem[] = { 0x01, 0x01, 0x01, 0x02 };
     put(&sec, mem, sizeof mem);
     put_section(&m, 5, &sec);
-    put_u32(&sec, 4);                                /* globals */
-    for (int i = 0; i < 4; i++) {
+    uint32_t nglobals = simd ? 5 : 4;
+    put_u32(&sec, nglobals);                         /* globals */
+    for (uint32_t i = 0; i < nglobals; i++) {
         put_byte(&sec, valtypes[i]);
         put_byte(&sec, 0x01);
         gen g;
@@ -913,7 +944,7 @@ uint8_t *gen_module(const uint8_t *data, size_t size, bool canonical, size_t *le
         put_byte(&sec, 0x0b);
     }
     put_section(&m, 6, &sec);
-    put_u32(&sec, nfuncs + 6);                       /* exports */
+    put_u32(&sec, nfuncs + 2 + nglobals);            /* exports */
     for (uint32_t i = 0; i < nfuncs; i++) {
         char name[8] = { 'f', (char)('0' + i), 0 };
         put_name(&sec, name);
@@ -926,7 +957,7 @@ uint8_t *gen_module(const uint8_t *data, size_t size, bool canonical, size_t *le
     put_name(&sec, "t");
     put_byte(&sec, 0x01);
     put_u32(&sec, 0);
-    for (uint32_t i = 0; i < 4; i++) {
+    for (uint32_t i = 0; i < nglobals; i++) {
         char name[8] = { 'g', (char)('0' + i), 0 };
         put_name(&sec, name);
         put_byte(&sec, 0x03);
@@ -943,7 +974,7 @@ uint8_t *gen_module(const uint8_t *data, size_t size, bool canonical, size_t *le
     buf code = { 0 };
     put_u32(&code, nfuncs);
     for (uint32_t i = 1; i <= nfuncs; i++)
-        gen_body(&s, &code, sigs, nfuncs, i, canonical);
+        gen_body(&s, &code, sigs, nfuncs, i, canonical, simd);
     put_section(&m, 10, &code);
     free(code.p);
     static const uint8_t data_head[] = { 0x01, 0x00, 0x41, 0x00, 0x0b, 64 };

@@ -20,11 +20,23 @@
  * counter of its own from at most 7, so generated code always ends
  * (call_indirect can still recurse until the call stack is exhausted).
  *
+ * With `simd` set, functions also take, return and keep v128 values (in
+ * params, results, locals, block results and a mutable v128 global g4),
+ * and every instruction of the fixed-width SIMD set is generated
+ * (gen_simd.inc): v128.const, splats, lane extract/replace, integer and
+ * float lane arithmetic, comparisons, bitwise ops and bitselect, the
+ * any_true/all_true/bitmask tests, narrow, extend, extmul, dot, q15mulr,
+ * shuffle and swizzle, conversions, and v128 loads and stores of every
+ * kind (whole, extending, splat, zero-filling, single lane) at the same
+ * edge addresses as the scalar ones. A v128 the code does not return is
+ * xored into g4, as integers are into their globals.
+ *
  * NaN: with `canonical` set, the result of every float instruction that
  * may produce a NaN whose bits the spec leaves free (arithmetic, sqrt,
- * rounding, min, max, promote, demote) is replaced by the canonical
- * positive NaN when it is a NaN, so that results, globals and memory can
- * be compared bit for bit between engines.
+ * rounding, min, max, promote, demote; of scalars and of f32x4/f64x2
+ * lanes) is replaced by the canonical positive NaN when it is a NaN, so
+ * that results, globals and memory can be compared bit for bit between
+ * engines.
  *
  * gen_libc_module builds instead the module of the three wasi-libc bodies
  * that the interpreter recognises (libc_match.c), memcpy, memmove (calling
@@ -38,8 +50,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A malloc'd module built from data[0..size); *len receives its size. */
-uint8_t *gen_module(const uint8_t *data, size_t size, bool canonical, size_t *len);
+/* A malloc'd module built from data[0..size); *len receives its size.
+ * simd: v128 values and instructions too (see above). */
+uint8_t *gen_module(const uint8_t *data, size_t size, bool canonical, bool simd, size_t *len);
 uint8_t *gen_libc_module(size_t *len);
 
 /* The bits of one of the edge values of a type (0x7f i32, 0x7e i64, 0x7d

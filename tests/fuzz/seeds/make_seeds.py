@@ -301,6 +301,13 @@ def tier_seeds():
         argv = bytes(rng.randrange(256) for _ in range(48))
         seeds["gen-%d" % i] = tier_input(argv, b"\0" + bytes(rng.randrange(256)
                                                             for _ in range(n)))
+    # The same with v128 values and the SIMD instructions (an odd first
+    # byte); the arguments cover v128 parameters too.
+    rng = random.Random(128)
+    for i, n in enumerate((60, 200, 500, 1000, 1600, 2400)):
+        argv = bytes(rng.randrange(256) for _ in range(96))
+        seeds["simd-%d" % i] = tier_input(argv, b"\1" + bytes(rng.randrange(256)
+                                                              for _ in range(n)))
     # wasi-libc's bodies: memcpy, memmove, memset(d, s_or_c, n), twice round.
     def raw(x):
         return tier_arg(3, x)
