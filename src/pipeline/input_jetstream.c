@@ -146,6 +146,13 @@ static wp_status js_in_open(const pl_open_ctx *ctx, const void *cfg, void **stat
     return WP_OK;
 }
 
+/* natsMsgList_Destroy bounded by n, the entries the array really has: the
+ * messages not taken over (not NULL), then the array (the library's calloc). */
+static void drop_fetched(natsMsg **msgs, int n) {
+    for (int i = 0; i < n; i++) natsMsg_Destroy(msgs[i]);
+    free(msgs);
+}
+
 static wp_status js_in_read(void *state, pl_batch *b, wp_error *err) {
     js_in *s = state;
     (void)err;
@@ -154,6 +161,14 @@ static wp_status js_in_read(void *state, pl_batch *b, wp_error *err) {
         if (s->wait.idle) s->wait.idle(s->wait.user);
         natsMsgList list = { 0 };
         int want = (int)(b->limit > (size_t)1 << 20 ? (size_t)1 << 20 : b->limit);
+        /* Messages already queued in the subscription (delivered for an
+         * earlier fetch after it expired) are taken one fetch of one at a
+         * time: the library's fetch of a larger batch, started with queued
+         * messages, can count past the array it allocated for the batch,
+         * which corrupted the heap under load. A batch of one cannot. */
+        int queued = 0, queued_bytes = 0;
+        if (natsSubscription_GetPending(s->sub, &queued, &queued_bytes) == NATS_OK && queued > 0)
+            want = 1;
         jsErrCode jerr = 0;
         natsStatus ns = natsSubscription_Fetch(&list, s->sub, want, FETCH_WAIT_MS, &jerr);
         if (ns == NATS_TIMEOUT) continue;
@@ -169,12 +184,21 @@ static wp_status js_in_read(void *state, pl_batch *b, wp_error *err) {
             continue;
         }
         s->warned = false;
-        for (int i = 0; i < list.Count; i++) {
+        /* The array holds `want` entries. A count above that has been seen
+         * under load (AddressSanitizer caught the read past the array): only
+         * the first `want` are read, and anything the library meant beyond
+         * them is never acknowledged, so the server redelivers it. */
+        int n = list.Count <= want ? list.Count : want;
+        if (list.Count > want)
+            wp_log(s->log, WP_LOG_WARN, "input_fetch",
+                   "%s: the NATS library returned %d messages for a fetch of %d; the rest "
+                   "are redelivered after ack_wait", s->name, list.Count, want);
+        for (int i = 0; i < n; i++) {
             natsMsg *nm = list.Msgs[i];
             wp_message *m = pl_batch_push(b, (const uint8_t *)natsMsg_GetData(nm),
                                           (size_t)natsMsg_GetDataLength(nm));
             if (!m) {
-                natsMsgList_Destroy(&list);   /* unacked: redelivered */
+                drop_fetched(list.Msgs, n);   /* unacked: redelivered */
                 return pl_error(err, WP_ERR_NOMEM, "%s: out of memory", s->name);
             }
             if (!pl_nats_headers_to_meta(nm, m))
@@ -182,7 +206,7 @@ static wp_status js_in_read(void *state, pl_batch *b, wp_error *err) {
             pl_batch_set_ack(b, nm);
             list.Msgs[i] = NULL;
         }
-        natsMsgList_Destroy(&list);
+        drop_fetched(list.Msgs, n);
     }
     return WP_OK;
 }
