@@ -11,7 +11,8 @@
  * every free and realloc is told the size that was asked for.
  *
  * Phases, each for two configurations (stdin -> wasm -> file, and
- * file -> wasm -> stdout, with upper.wasm):
+ * file -> wasm -> stdout, with upper.wasm; run also for the first with two
+ * worker threads):
  *   create  loading the YAML file and creating the pipeline (schema,
  *           file check, the processor's compile, the output, the input);
  *           after a failure the same step without failures must succeed.
@@ -85,11 +86,14 @@ typedef struct scenario {
     const char *config;    /* the YAML file in dir */
     const char *out;       /* where the output lands (stdout is redirected to it) */
     bool        uses_stdout;
+    bool        run_only;  /* its creation is that of another scenario */
 } scenario;
 
 static const scenario scenarios[] = {
-    { "stdin->wasm->file", "a.yaml", "out_a.txt", false },
-    { "file->wasm->stdout", "b.yaml", "out_b.txt", true },
+    { "stdin->wasm->file", "a.yaml", "out_a.txt", false, false },
+    { "file->wasm->stdout", "b.yaml", "out_b.txt", true, false },
+    /* A worker thread of its own beside the caller's. */
+    { "stdin->wasm->file, 2 threads", "c.yaml", "out_c.txt", false, true },
 };
 
 /* What the message becomes: upper.wasm uppercases it; "#" sets metadata. */
@@ -306,6 +310,14 @@ int main(int argc, char **argv) {
              "output:\n  file:\n    path: %s\n    append: false\n",
              module_path, out);
     ok = ok && write_file("a.yaml", yaml);
+    path_of(out, sizeof out, "out_c.txt");
+    snprintf(yaml, sizeof yaml,
+             "input:\n  stdin: {}\n"
+             "pipeline:\n  threads: 2\n  processors:\n"
+             "    - wasm:\n        module_path: %s\n        function: process\n"
+             "output:\n  file:\n    path: %s\n    append: false\n",
+             module_path, out);
+    ok = ok && write_file("c.yaml", yaml);
     /* An environment reference, so the substitution buffers are made too. */
     setenv("WP_PLNOMEM_IN", in, 1);
     snprintf(yaml, sizeof yaml,
@@ -320,12 +332,13 @@ int main(int argc, char **argv) {
         return 1;
     }
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
-        phase("create", create_once, &scenarios[i]);
+        if (!scenarios[i].run_only) phase("create", create_once, &scenarios[i]);
         phase("run", run_once, &scenarios[i]);
     }
     CHECK("sizes", A.bad_sizes == 0, "%llu frees or reallocs were given the wrong old size",
           (unsigned long long)A.bad_sizes);
-    const char *files[] = { "in.txt", "a.yaml", "b.yaml", "out_a.txt", "out_b.txt" };
+    const char *files[] = { "in.txt",    "a.yaml",    "b.yaml",   "c.yaml",
+                            "out_a.txt", "out_b.txt", "out_c.txt" };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char p[256];
         path_of(p, sizeof p, files[i]);
