@@ -142,25 +142,37 @@ static void start_background(wp_module *m, const uint8_t *bytes, size_t len)
     m->tier_job = job;
 }
 
+/* Prepares m on the JIT through `how` (its compile, or its cache load) and
+ * switches m to it on success. Only WP_ERR_NOMEM fails; otherwise *on_jit
+ * says whether m now runs native code, and `why` why not. */
+static wp_status try_jit(wp_module *m, wp_status (*how)(wp_module *, const uint8_t *, size_t,
+                                                          wp_error *),
+                         const uint8_t *bytes, size_t len, wp_error *err, wp_error *why,
+                         bool *on_jit)
+{
+    memset(why, 0, sizeof *why);
+    wp_status s = how(m, bytes, len, why);
+    *on_jit = s == WP_OK;
+    if (*on_jit)
+        atomic_store_explicit(&m->tier, &rt_tier_jit, memory_order_release);
+    if (s != WP_ERR_NOMEM)
+        return WP_OK;
+    if (err != NULL)
+        *err = *why;
+    return s;
+}
+
 /* Compiles m with the JIT now. */
 static wp_status compile_now(wp_module *m, const uint8_t *bytes, size_t len, wp_error *err)
 {
     wp_error why;
-    memset(&why, 0, sizeof why);
-    wp_status s = rt_tier_jit.compile(m, bytes, len, &why);
-    if (s == WP_OK) {
-        atomic_store_explicit(&m->tier, &rt_tier_jit, memory_order_release);
-        return WP_OK;
-    }
-    if (s == WP_ERR_NOMEM) {
-        if (err != NULL)
-            *err = why;
-        return s;
-    }
+    bool on_jit;
+    wp_status s = try_jit(m, rt_tier_jit.compile, bytes, len, err, &why, &on_jit);
     /* Refused (or LLVM failed): the interpreter runs it, with the same
      * results. */
-    set_note(m, why.msg);
-    return WP_OK;
+    if (s == WP_OK && !on_jit)
+        set_note(m, why.msg);
+    return s;
 }
 
 #endif
@@ -182,17 +194,10 @@ wp_status rt_tier_prepare(wp_module *m, const uint8_t *bytes, size_t len, wp_err
         /* A cached module starts on native code; only a miss waits for the
          * background compile (which does not read the cache again). */
         wp_error why;
-        memset(&why, 0, sizeof why);
-        s = rt_tier_jit.load_cached(m, bytes, len, &why);
-        if (s == WP_OK) {
-            atomic_store_explicit(&m->tier, &rt_tier_jit, memory_order_release);
-            return WP_OK;
-        }
-        if (s == WP_ERR_NOMEM) {
-            if (err != NULL)
-                *err = why;
+        bool on_jit;
+        s = try_jit(m, rt_tier_jit.load_cached, bytes, len, err, &why, &on_jit);
+        if (s != WP_OK || on_jit)
             return s;
-        }
         memcpy(m->cache_lookup_note, m->cache_note, sizeof m->cache_lookup_note);
     }
     start_background(m, bytes, len);
