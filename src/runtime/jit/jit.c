@@ -57,6 +57,15 @@ static wp_status load_cached(wp_module *m, const uint8_t *bytes, size_t len, rt_
 static wp_status compile_or_load(wp_module *m, const uint8_t *bytes, size_t len,
                                  rt_jit_module *jm, wp_error *err)
 {
+    if (m->cache_dir == NULL && m->tier_want == WP_TIER_JIT) {
+        /* tier jit compiles each function on its first call (jit_lazy.c),
+         * after checking here that the JIT takes the whole module. auto
+         * compiles whole on its background thread, so that calls never
+         * wait for a compile once the module has switched; so does a
+         * module with a compile cache, which stores whole modules. */
+        wp_status s = rt_jit_build(m, bytes, len, NULL, err);
+        return s == WP_OK ? rt_jit_lazy_init(m, jm, err) : s;
+    }
     if (m->cache_dir != NULL && !m->cache_looked) {
         wp_status s = load_cached(m, bytes, len, jm, err);
         if (s != WP_ERR_NOT_FOUND)
@@ -124,7 +133,10 @@ static void jit_release(wp_module *m)
         return;
     if (jm->jit != NULL)
         LLVMOrcDisposeLLJIT((LLVMOrcLLJITRef)jm->jit);
-    rt_free(m->engine, jm->entry, ((size_t)jm->nentries + 1) * sizeof *jm->entry);
+    if (jm->lazy)
+        rt_jit_lazy_release(m, jm);
+    else
+        rt_free(m->engine, jm->entry, ((size_t)jm->nentries + 1) * sizeof *jm->entry);
     rt_free(m->engine, jm, sizeof *jm);
     m->tier_data = NULL;
 }
@@ -134,8 +146,17 @@ static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *
     if (NEVER(f->kind != RT_FUNC_WASM || f->inst == NULL || f->inst->module->tier_data == NULL))
         return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: called with a foreign function");
     wp_instance *inst = f->inst;
-    const rt_jit_module *jm = inst->module->tier_data;
-    rt_jit_entry entry = jm->entry[f->index - inst->module->nfunc_imports];
+    wp_error why;
+    why.code = WP_OK;
+    rt_jit_entry entry = rt_jit_entry_of(inst->module, f->index - inst->module->nfunc_imports,
+                                         &why);
+    if (entry == NULL) {
+        if (why.code == WP_OK)
+            rt_fail(&why, WP_ERR_INTERNAL, UINT32_MAX, "jit: function %u has no code", f->index);
+        if (err != NULL)
+            *err = why;
+        return why.code;
+    }
 
     rt_jit_cx cx;
     cx.exec = exec;

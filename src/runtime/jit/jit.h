@@ -54,13 +54,40 @@ typedef struct rt_jit_cx {
 
 typedef void (*rt_jit_entry)(rt_jit_cx *cx, wp_instance *inst, uint64_t *slots);
 
-/* m->tier_data of a module on this tier. */
+/* m->tier_data of a module on this tier.
+ *
+ * A module compiled whole (tier auto, on its background thread, or any
+ * module with a compile cache) has every entry set before it is
+ * published. A lazy module (tier jit without a cache) is translated whole
+ * once to check that the JIT supports it, and then each function is
+ * compiled on its first call (jit_lazy.c): entry[d] and fns[d] stay NULL
+ * until then, are written under lock and read without it (acquire).
+ * Native code calls the module's other functions through fns (the symbol
+ * wp_fns), compiling them first when the slot is still NULL. */
 typedef struct rt_jit_module {
     void         *jit;         /* LLVMOrcLLJITRef owning the code */
-    rt_jit_entry *entry;       /* per defined function (nentries + 1 allocated) */
+    _Atomic(rt_jit_entry) *entry;  /* per defined function (nentries + 1 allocated) */
     uint32_t      nentries;
-    double        compile_ms;  /* translation + optimisation + code generation */
+    double        compile_ms;  /* translation + optimisation + code generation
+                                * (lazy: the whole-module check only) */
+    bool          lazy;
+    _Atomic(void *) *fns;      /* lazy: f<d> per defined function (nentries + 1) */
+    atomic_uint  *calls;       /* lazy: calls of each function's quick code (wp_calls) */
+    pthread_mutex_t lock;      /* lazy: held while a function compiles */
+    atomic_uint   ncompiled;   /* lazy: compiles so far (tests, statistics) */
+    atomic_uint   nquick;      /* lazy: of which at the quick level */
+    void         *tm_opt, *tm_quick;  /* lazy: LLVMTargetMachineRef of each level */
 } rt_jit_module;
+
+/* A lazy module compiles a function of more than JIT_QUICK_SIZE bytes of
+ * body at the quick level first (no IR optimisation beyond sroa, LLVM's
+ * fast instruction selection and register allocation: about a tenth of
+ * the cost), counting its calls; its JIT_TIER_UP_CALLS-th call compiles it
+ * again optimised, and later calls run that. Large functions are mostly
+ * cold (formatting, the allocator's slow paths); one that is hot within a
+ * single long call keeps its quick code for that call. */
+#define JIT_QUICK_SIZE    6144u
+#define JIT_TIER_UP_CALLS 1000u
 
 /* The object file a compile produces and the cache stores (an
  * LLVMMemoryBufferRef). */
@@ -71,13 +98,22 @@ bool rt_jit_llvm_ready(void);
 
 /* Translates, optimises and compiles m to an object file in memory
  * (jit_emit.c; *obj transferred to the caller). WP_ERR_NOT_FOUND:
- * something in the module is not supported (err says what). */
+ * something in the module is not supported (err says what). obj NULL:
+ * only translates and verifies (the check of a lazy module). */
 wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_object *obj,
                        wp_error *err);
 
 /* ---- called from native code (jit_rt.c); the noreturn ones longjmp */
 _Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint32_t func,
                            uint32_t offset);
+/* Leaves native code with status (cx->err filled in) (jit_rt.c). */
+_Noreturn void rt_jit_fail(rt_jit_cx *cx, wp_status status);
+/* f<def> of inst's (lazy) module, compiled first; a failed compile
+ * leaves native code with its error (jit_lazy.c). */
+void    *rt_jit_lazy_fn(rt_jit_cx *cx, wp_instance *inst, uint32_t def);
+/* Called by quick code on its JIT_TIER_UP_CALLS-th call: compiles def
+ * optimised for the calls after this one (a failure keeps the quick code). */
+void     rt_jit_tier_up(wp_instance *inst, uint32_t def);
 void     rt_jit_call_import(rt_jit_cx *cx, wp_instance *inst, uint32_t func, uint64_t *slots);
 void     rt_jit_call_indirect(rt_jit_cx *cx, wp_instance *inst, uint32_t table,
                               uint32_t type, uint32_t index, uint64_t *slots, uint32_t caller);
@@ -113,7 +149,7 @@ void     rt_jit_elem_drop(wp_instance *inst, uint32_t seg);
     X(rt_jit_memory_init) X(rt_jit_data_drop) X(rt_jit_table_get)           \
     X(rt_jit_table_set) X(rt_jit_table_size) X(rt_jit_table_grow)           \
     X(rt_jit_table_fill) X(rt_jit_table_copy) X(rt_jit_table_init)          \
-    X(rt_jit_elem_drop)
+    X(rt_jit_elem_drop) X(rt_jit_lazy_fn) X(rt_jit_tier_up)
 
 #define RT_JIT_HELPER_ID(fn) RT_JIT_H_##fn,
 enum rt_jit_helper_id { RT_JIT_HELPERS(RT_JIT_HELPER_ID) RT_JIT_NHELPERS };
@@ -125,6 +161,24 @@ enum rt_jit_helper_id { RT_JIT_HELPERS(RT_JIT_HELPER_ID) RT_JIT_NHELPERS };
  * binds the helpers and fills jm->jit and jm->entry. The loaded code is
  * the same whether obj was just compiled or read from the cache. */
 wp_status rt_jit_load(wp_module *m, rt_jit_object obj, rt_jit_module *jm, wp_error *err);
+
+/* A new LLJIT for lazy module m: the helpers bound, and the data symbols
+ * wp_fns and wp_calls bound to jm->fns and jm->calls. */
+wp_status rt_jit_link_new(wp_module *m, rt_jit_module *jm, wp_error *err);
+/* Links obj (transferred, also on error), the compile of one function,
+ * into jm->jit and looks up its f<def> and e<def> under the prefixes
+ * pf and pe. */
+wp_status rt_jit_link_unit(rt_jit_module *jm, rt_jit_object obj, uint32_t def, char pf, char pe,
+                           void **fn, rt_jit_entry *entry, wp_error *err);
+
+/* ---- lazy compiles (jit_lazy.c) */
+
+/* Makes jm a lazy module of m: its JIT and tables (rt_jit_build checked m). */
+wp_status rt_jit_lazy_init(wp_module *m, rt_jit_module *jm, wp_error *err);
+void      rt_jit_lazy_release(wp_module *m, rt_jit_module *jm);
+/* The entry of defined function def, compiled now if it is not yet;
+ * NULL on failure (err says why: no memory, or LLVM failed). */
+rt_jit_entry rt_jit_entry_of(wp_module *m, uint32_t def, wp_error *err);
 
 /* ---- the compile cache (jit_cache.c) */
 

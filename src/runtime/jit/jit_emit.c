@@ -354,7 +354,7 @@ static LLVMTypeRef result_type(jemit *e, const rt_functype *ft)
     return LLVMStructTypeInContext(e->ctx, fields, ft->nresults, 0);
 }
 
-static LLVMTypeRef native_type(jemit *e, const rt_functype *ft)
+LLVMTypeRef jit_native_type(jemit *e, const rt_functype *ft)
 {
     LLVMTypeRef params[2 + ft->nparams];
     params[0] = e->t_ptr;
@@ -364,23 +364,61 @@ static LLVMTypeRef native_type(jemit *e, const rt_functype *ft)
     return LLVMFunctionType(result_type(e, ft), params, 2 + ft->nparams, 0);
 }
 
-static const rt_functype *func_type(jemit *e, uint32_t f)
+const rt_functype *jit_func_type(jemit *e, uint32_t f)
 {
     return &e->m->types[e->m->func_type[f]];
+}
+
+/* Element i of the lazy module's table `name` (jit_link.c binds it). */
+static LLVMValueRef lazy_slot(jemit *e, const char *name, size_t size, uint32_t i)
+{
+    LLVMValueRef g = LLVMGetNamedGlobal(e->mod, name);
+    if (g == NULL)
+        g = LLVMAddGlobal(e->mod, e->t_i8, name);
+    return at(e, g, (size_t)i * size);
+}
+
+/* What a call of defined function def calls: f<def> itself, or in a lazy
+ * module (another function than the one compiled) the address in its slot
+ * of wp_fns, compiled first when the slot is empty (jit_lazy.c). */
+static LLVMValueRef callee(jemit *e, uint32_t def)
+{
+    if (!e->lazy || def == e->unit)
+        return e->fns[def];
+    LLVMBuilderRef B = e->b;
+    LLVMValueRef p = LLVMBuildLoad2(B, e->t_ptr, lazy_slot(e, "wp_fns", sizeof(void *), def), "");
+    LLVMSetOrdering(p, LLVMAtomicOrderingAcquire);
+    LLVMSetAlignment(p, sizeof(void *));
+    LLVMBasicBlockRef here = LLVMGetInsertBlock(B);
+    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "compile");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "");
+    LLVMBuildCondBr(B, LLVMBuildIsNull(B, p, ""), slow, join);
+    LLVMPositionBuilderAtEnd(B, slow);
+    LLVMValueRef args[3] = { e->cx, e->inst, c32(e, def) };
+    LLVMValueRef q = HELPER(rt_jit_lazy_fn, e->t_ptr, e->t_ptr, e->t_ptr, e->t_i32);
+    LLVMAddCallSiteAttribute(q, LLVMAttributeFunctionIndex, e->a_cold);
+    LLVMBuildBr(B, join);
+    LLVMPositionBuilderAtEnd(B, join);
+    LLVMValueRef phi = LLVMBuildPhi(B, e->t_ptr, "");
+    LLVMValueRef vals[2] = { p, q };
+    LLVMBasicBlockRef bbs[2] = { here, slow };
+    LLVMAddIncoming(phi, vals, bbs, 2);
+    return phi;
 }
 
 /* Calls defined function `def` directly; pops its args, pushes results. */
 static void call_direct(jemit *e, uint32_t def)
 {
-    const rt_functype *ft = func_type(e, def + e->m->nfunc_imports);
+    const rt_functype *ft = jit_func_type(e, def + e->m->nfunc_imports);
+    LLVMValueRef fn = callee(e, def);
     store_site(e);
     LLVMValueRef args[2 + ft->nparams];
     args[0] = e->cx;
     args[1] = e->inst;
     for (uint32_t i = ft->nparams; i-- > 0;)
         args[2 + i] = jit_pop(e);
-    LLVMValueRef r = LLVMBuildCall2(e->b, e->fn_types[def], e->fns[def], args,
-                                    2 + ft->nparams, "");
+    LLVMTypeRef fty = e->lazy && def != e->unit ? jit_native_type(e, ft) : e->fn_types[def];
+    LLVMValueRef r = LLVMBuildCall2(e->b, fty, fn, args, 2 + ft->nparams, "");
     if (ft->nresults == 1)
         jit_push(e, r);
     else
@@ -573,7 +611,7 @@ static bool do_end(jemit *e)
     e->nctrl--;
     if (is_func) {
         LLVMBuildStore(e->b, e->depth_in, at(e, e->cx, offsetof(rt_jit_cx, depth)));
-        const rt_functype *ft = func_type(e, e->func);
+        const rt_functype *ft = jit_func_type(e, e->func);
         if (ft->nresults == 0) {
             LLVMBuildRetVoid(e->b);
         } else if (ft->nresults == 1) {
@@ -622,7 +660,7 @@ static LLVMValueRef float_const(jemit *e, LLVMTypeRef ft, LLVMValueRef bits)
 static wp_status emit_prologue(jemit *e, rt_reader *r)
 {
     LLVMBuilderRef B = e->b;
-    const rt_functype *ft = func_type(e, e->func);
+    const rt_functype *ft = jit_func_type(e, e->func);
     uint32_t ngroups;
     U32(ngroups);
     /* Count first: the body was validated, so the total fits the limits. */
@@ -690,6 +728,23 @@ static wp_status emit_prologue(jemit *e, rt_reader *r)
                 WP_TRAP_STACK_EXHAUSTED);
     interrupt_check(e);
     LLVMBuildStore(B, d1, at(e, e->cx, offsetof(rt_jit_cx, depth)));
+    if (e->count_calls) {
+        /* Quick code counts its calls; one of them has it compiled again
+         * optimised (jit_lazy.c). */
+        LLVMValueRef slot = lazy_slot(e, "wp_calls", sizeof(atomic_uint), e->unit);
+        LLVMValueRef old = LLVMBuildAtomicRMW(B, LLVMAtomicRMWBinOpAdd, slot, c32(e, 1),
+                                              LLVMAtomicOrderingMonotonic, 0);
+        LLVMBasicBlockRef up = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "tier_up");
+        LLVMBasicBlockRef go = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "");
+        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntEQ, old, c32(e, JIT_TIER_UP_CALLS - 1), ""),
+                        up, go);
+        LLVMPositionBuilderAtEnd(B, up);
+        LLVMValueRef args[2] = { e->inst, c32(e, e->unit) };
+        LLVMValueRef call = HELPER(rt_jit_tier_up, e->t_void, e->t_ptr, e->t_i32);
+        LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, e->a_cold);
+        LLVMBuildBr(B, go);
+        LLVMPositionBuilderAtEnd(B, go);
+    }
     if (e->m->nmemories > 0) {
         e->mem_obj = load_elem(e, e->inst, offsetof(wp_instance, memories), 0);
         reload_memory(e);
@@ -767,7 +822,7 @@ static wp_status emit_body(jemit *e, rt_reader *r)
     jctrl *fc = push_ctrl(e);
     if (fc == NULL)
         return rt_fail(e->err, WP_ERR_NOMEM, UINT32_MAX, "jit: out of memory");
-    const rt_functype *ft = func_type(e, e->func);
+    const rt_functype *ft = jit_func_type(e, e->func);
     fc->kind = JC_FUNC;
     fc->height = 0;
     fc->results = ft->results;
@@ -885,7 +940,7 @@ static wp_status emit_body(jemit *e, rt_reader *r)
         case 0x10: {
             U32(x);
             if (dead) break;
-            const rt_functype *t = func_type(e, x);
+            const rt_functype *t = jit_func_type(e, x);
             if (!stack_reserve(e, t->nresults))
                 return rt_fail(e->err, WP_ERR_NOMEM, UINT32_MAX, "jit: out of memory");
             if (x >= e->m->nfunc_imports) {
@@ -1170,7 +1225,7 @@ static wp_status emit_body(jemit *e, rt_reader *r)
 }
 
 /* Translates defined function `def` whose body is body[0..len). */
-static wp_status emit_function(jemit *e, uint32_t def, const uint8_t *body, size_t len,
+wp_status jit_emit_function(jemit *e, uint32_t def, const uint8_t *body, size_t len,
                                uint32_t offset)
 {
     e->func = def + e->m->nfunc_imports;
@@ -1197,12 +1252,12 @@ static wp_status emit_function(jemit *e, uint32_t def, const uint8_t *body, size
 }
 
 /* e<i>(cx, inst, slots): slots in, f<i>, slots out. */
-static void emit_entry(jemit *e, uint32_t def)
+void jit_emit_entry(jemit *e, uint32_t def)
 {
-    const rt_functype *ft = func_type(e, def + e->m->nfunc_imports);
+    const rt_functype *ft = jit_func_type(e, def + e->m->nfunc_imports);
     LLVMTypeRef params[3] = { e->t_ptr, e->t_ptr, e->t_ptr };
     char name[24];
-    snprintf(name, sizeof name, "e%u", def);
+    snprintf(name, sizeof name, "%c%u", e->name_e ? e->name_e : 'e', def);
     LLVMValueRef fn = LLVMAddFunction(e->mod, name, LLVMFunctionType(e->t_void, params, 3, 0));
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(e->ctx, fn, "");
     LLVMPositionBuilderAtEnd(e->b, bb);
@@ -1286,7 +1341,7 @@ static wp_status llvm_error(wp_error *err, LLVMErrorRef le, const char *what)
  * position-independent, small code model. FastISel was measured and left
  * off: it cut code generation by about a third but made the byte loop of
  * the `upper` kernel run about 3x slower. */
-static wp_status host_machine(LLVMTargetMachineRef *out, wp_error *err)
+wp_status jit_host_machine(LLVMCodeGenOptLevel level, LLVMTargetMachineRef *out, wp_error *err)
 {
     LLVMOrcJITTargetMachineBuilderRef jtmb = NULL;
     LLVMErrorRef le = LLVMOrcJITTargetMachineBuilderDetectHost(&jtmb);
@@ -1304,8 +1359,8 @@ static wp_status host_machine(LLVMTargetMachineRef *out, wp_error *err)
         return WP_ERR_INTERNAL;
     }
     char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
-    *out = LLVMCreateTargetMachine(target, triple, cpu, features, LLVMCodeGenLevelDefault,
-                                   LLVMRelocPIC, LLVMCodeModelSmall);
+    *out = LLVMCreateTargetMachine(target, triple, cpu, features, level, LLVMRelocPIC,
+                                   LLVMCodeModelSmall);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
     LLVMDisposeMessage(triple);
@@ -1320,12 +1375,10 @@ static wp_status host_machine(LLVMTargetMachineRef *out, wp_error *err)
  * translated code needs: locals to registers (sroa), the inliner, the
  * folds, loop-invariant hoisting (memory base and size, the interrupt
  * flag's address), redundant-load removal and CFG clean-up. */
-#define JIT_PIPELINE                                                       \
-    "cgscc(inline),function(sroa,early-cse,simplifycfg,"                  \
-    "instcombine<no-verify-fixpoint>,loop-mssa(licm),gvn,dse,simplifycfg)"
 
-/* Optimises mod for tm's target. */
-static wp_status optimise(LLVMTargetMachineRef tm, LLVMModuleRef mod, wp_error *err)
+/* Runs pipeline over mod for tm's target. */
+wp_status jit_optimise(LLVMTargetMachineRef tm, LLVMModuleRef mod, const char *pipeline,
+                       wp_error *err)
 {
     char *triple = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(mod, triple);
@@ -1334,13 +1387,13 @@ static wp_status optimise(LLVMTargetMachineRef tm, LLVMModuleRef mod, wp_error *
     LLVMSetModuleDataLayout(mod, td);
     LLVMDisposeTargetData(td);
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef le = LLVMRunPasses(mod, JIT_PIPELINE, tm, opts);
+    LLVMErrorRef le = LLVMRunPasses(mod, pipeline, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     return le ? llvm_error(err, le, "optimisation") : WP_OK;
 }
 
 /* Generates mod's object file in memory. */
-static wp_status emit_object(LLVMTargetMachineRef tm, LLVMModuleRef mod, rt_jit_object *out,
+wp_status jit_emit_object(LLVMTargetMachineRef tm, LLVMModuleRef mod, rt_jit_object *out,
                              wp_error *err)
 {
     char *msg = NULL;
@@ -1368,7 +1421,7 @@ static wp_status build_ir(jemit *e, const uint8_t *bytes, size_t len)
     for (uint32_t d = 0; d < ndefs; d++) {
         char name[24];
         snprintf(name, sizeof name, "f%u", d);
-        e->fn_types[d] = native_type(e, func_type(e, d + m->nfunc_imports));
+        e->fn_types[d] = jit_native_type(e, jit_func_type(e, d + m->nfunc_imports));
         e->fns[d] = LLVMAddFunction(e->mod, name, e->fn_types[d]);
         LLVMSetLinkage(e->fns[d], LLVMInternalLinkage);
     }
@@ -1384,78 +1437,94 @@ static wp_status build_ir(jemit *e, const uint8_t *bytes, size_t len)
         uint32_t offset = rt_reader_offset(&code);
         const uint8_t *body;
         TRY(rt_read_bytes(&code, size, &body, e->err));
-        TRY(emit_function(e, d, body, size, offset));
+        TRY(jit_emit_function(e, d, body, size, offset));
     }
     for (uint32_t d = 0; d < ndefs; d++)
-        emit_entry(e, d);
+        jit_emit_entry(e, d);
     return WP_OK;
+}
+
+void jit_emit_init(jemit *e, wp_module *m, LLVMContextRef ctx, wp_error *err)
+{
+    memset(e, 0, sizeof *e);
+    e->m = m;
+    e->err = err;
+    rt_arena_init(&e->scratch, m->engine);
+    e->ctx = ctx;
+    e->mod = LLVMModuleCreateWithNameInContext("wasm", e->ctx);
+    e->b = LLVMCreateBuilderInContext(e->ctx);
+    e->t_i1 = LLVMInt1TypeInContext(e->ctx);
+    e->t_i8 = LLVMInt8TypeInContext(e->ctx);
+    e->t_i16 = LLVMInt16TypeInContext(e->ctx);
+    e->t_i32 = LLVMInt32TypeInContext(e->ctx);
+    e->t_i64 = LLVMInt64TypeInContext(e->ctx);
+    e->t_f32 = LLVMFloatTypeInContext(e->ctx);
+    e->t_f64 = LLVMDoubleTypeInContext(e->ctx);
+    e->t_ptr = LLVMPointerTypeInContext(e->ctx, 0);
+    e->t_v128 = LLVMVectorType(e->t_i64, 2);
+    e->t_void = LLVMVoidTypeInContext(e->ctx);
+    e->a_noreturn = LLVMCreateEnumAttribute(e->ctx, LLVMGetEnumAttributeKindForName("noreturn", 8), 0);
+    e->a_cold = LLVMCreateEnumAttribute(e->ctx, LLVMGetEnumAttributeKindForName("cold", 4), 0);
+    e->a_nounwind = LLVMCreateEnumAttribute(e->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0);
+    e->a_willreturn = LLVMCreateEnumAttribute(e->ctx,
+                                              LLVMGetEnumAttributeKindForName("willreturn", 10), 0);
+    /* memory(none): the encoded MemoryEffects of no access is 0. */
+    e->a_nomem = LLVMCreateEnumAttribute(e->ctx, LLVMGetEnumAttributeKindForName("memory", 6), 0);
+#if defined(__x86_64__) || defined(__i386__)
+    e->fp_constraint = "=x,0";
+#elif defined(__aarch64__)
+    e->fp_constraint = "=w,0";
+#else
+    e->fp_constraint = NULL;   /* float_exprs' no-fold cases may then fold */
+#endif
+}
+
+wp_status jit_emit_done(jemit *e, wp_status s)
+{
+    LLVMDisposeBuilder(e->b);
+    rt_free(e->m->engine, e->stack, e->cap * sizeof *e->stack);
+    rt_free(e->m->engine, e->ctrls, e->capctrl * sizeof *e->ctrls);
+    rt_arena_release(&e->scratch);
+    if (s == WP_OK) {
+        char *msg = NULL;
+        if (LLVMVerifyModule(e->mod, LLVMReturnStatusAction, &msg)) {
+            /* A translator bug: never run the code, let the interpreter. */
+            s = rt_fail(e->err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: invalid IR: %.150s",
+                        msg ? msg : "");
+        }
+        LLVMDisposeMessage(msg);
+    }
+    return s;
 }
 
 wp_status rt_jit_build(wp_module *m, const uint8_t *bytes, size_t len, rt_jit_object *obj,
                        wp_error *err)
 {
-    *obj = NULL;
+    if (obj != NULL)
+        *obj = NULL;
     if (!rt_jit_llvm_ready())
         return rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: LLVM has no native target");
 
     jemit e;
-    memset(&e, 0, sizeof e);
-    e.m = m;
-    e.err = err;
-    rt_arena_init(&e.scratch, m->engine);
-    e.ctx = LLVMContextCreate();
-    e.mod = LLVMModuleCreateWithNameInContext("wasm", e.ctx);
-    e.b = LLVMCreateBuilderInContext(e.ctx);
-    e.t_i1 = LLVMInt1TypeInContext(e.ctx);
-    e.t_i8 = LLVMInt8TypeInContext(e.ctx);
-    e.t_i16 = LLVMInt16TypeInContext(e.ctx);
-    e.t_i32 = LLVMInt32TypeInContext(e.ctx);
-    e.t_i64 = LLVMInt64TypeInContext(e.ctx);
-    e.t_f32 = LLVMFloatTypeInContext(e.ctx);
-    e.t_f64 = LLVMDoubleTypeInContext(e.ctx);
-    e.t_ptr = LLVMPointerTypeInContext(e.ctx, 0);
-    e.t_v128 = LLVMVectorType(e.t_i64, 2);
-    e.t_void = LLVMVoidTypeInContext(e.ctx);
-    e.a_noreturn = LLVMCreateEnumAttribute(e.ctx, LLVMGetEnumAttributeKindForName("noreturn", 8), 0);
-    e.a_cold = LLVMCreateEnumAttribute(e.ctx, LLVMGetEnumAttributeKindForName("cold", 4), 0);
-    e.a_nounwind = LLVMCreateEnumAttribute(e.ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0);
-    e.a_willreturn = LLVMCreateEnumAttribute(e.ctx,
-                                             LLVMGetEnumAttributeKindForName("willreturn", 10), 0);
-    /* memory(none): the encoded MemoryEffects of no access is 0. */
-    e.a_nomem = LLVMCreateEnumAttribute(e.ctx, LLVMGetEnumAttributeKindForName("memory", 6), 0);
-#if defined(__x86_64__) || defined(__i386__)
-    e.fp_constraint = "=x,0";
-#elif defined(__aarch64__)
-    e.fp_constraint = "=w,0";
-#else
-    e.fp_constraint = NULL;   /* float_exprs' no-fold cases may then fold */
-#endif
-
-    wp_status s = build_ir(&e, bytes, len);
-    LLVMDisposeBuilder(e.b);
-    rt_free(m->engine, e.stack, e.cap * sizeof *e.stack);
-    rt_free(m->engine, e.ctrls, e.capctrl * sizeof *e.ctrls);
-    rt_arena_release(&e.scratch);
-    if (s == WP_OK) {
-        char *msg = NULL;
-        if (LLVMVerifyModule(e.mod, LLVMReturnStatusAction, &msg)) {
-            /* A translator bug: never run the code, let the interpreter. */
-            s = rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: invalid IR: %.150s",
-                        msg ? msg : "");
-        }
-        LLVMDisposeMessage(msg);
-    }
+    jit_emit_init(&e, m, LLVMContextCreate(), err);
+    wp_status s = jit_emit_done(&e, build_ir(&e, bytes, len));
     LLVMTargetMachineRef tm = NULL;
+    if (obj == NULL) {
+        /* Only the check of a lazy module. */
+        LLVMDisposeModule(e.mod);
+        LLVMContextDispose(e.ctx);
+        return s;
+    }
     if (s == WP_OK && atomic_load_explicit(&m->tier_cancel, memory_order_relaxed))
         s = rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: compile cancelled");
     if (s == WP_OK)
-        s = host_machine(&tm, err);
+        s = jit_host_machine(LLVMCodeGenLevelDefault, &tm, err);
     if (s == WP_OK)
-        s = optimise(tm, e.mod, err);
+        s = jit_optimise(tm, e.mod, JIT_PIPELINE, err);
     if (s == WP_OK && atomic_load_explicit(&m->tier_cancel, memory_order_relaxed))
         s = rt_fail(err, WP_ERR_NOT_FOUND, UINT32_MAX, "jit: compile cancelled");
     if (s == WP_OK)
-        s = emit_object(tm, e.mod, obj, err);
+        s = jit_emit_object(tm, e.mod, obj, err);
     if (tm != NULL)
         LLVMDisposeTargetMachine(tm);
     LLVMDisposeModule(e.mod);

@@ -4,6 +4,7 @@
 #define WP_JIT_EMIT_H
 
 #include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
 
 #include "jit.h"
 #include "../reader.h"
@@ -37,7 +38,11 @@ typedef struct jemit {
     LLVMBuilderRef     b;
     LLVMTypeRef        t_i1, t_i8, t_i16, t_i32, t_i64, t_f32, t_f64, t_ptr, t_void;
     LLVMTypeRef        t_v128;       /* <2 x i64>, bitcast to the shape each op needs */
-    LLVMValueRef      *fns;          /* per defined function: f<i> */
+    LLVMValueRef      *fns;          /* per defined function: f<i> (lazy: only unit's) */
+    bool               lazy;         /* one function of a lazy module (jit_lazy.c) */
+    bool               count_calls;  /* lazy, quick code: counts its calls in wp_calls */
+    uint32_t           unit;         /* lazy: the defined function being compiled */
+    char               name_e;       /* symbol prefix of e<i> (0: 'e') */
     LLVMTypeRef       *fn_types;
     LLVMAttributeRef   a_noreturn, a_cold, a_nounwind, a_willreturn, a_nomem;
     const char        *fp_constraint;  /* inline asm constraint of a float register */
@@ -91,5 +96,36 @@ bool jit_emit_numeric(jemit *e, uint32_t op);
  * prefix's offset); only reads its immediates when dead. Refuses the
  * instructions it does not translate, naming them (jit_simd.c). */
 wp_status jit_emit_simd(jemit *e, rt_reader *r, uint32_t at_off, bool dead);
+
+/* The optimisation pipeline. Not default<O2>: on the benchmark kernels
+ * (wasi-libc linked in, 30-45 KB of code) O2 cost about 1 s of CPU per
+ * module for little run-time gain over this list, which keeps what the
+ * translated code needs: locals to registers (sroa), the inliner, the
+ * folds, loop-invariant hoisting (memory base and size, the interrupt
+ * flag's address), redundant-load removal and CFG clean-up. */
+#define JIT_PIPELINE                                                       \
+    "cgscc(inline),function(sroa,early-cse,simplifycfg,"                  \
+    "instcombine<no-verify-fixpoint>,loop-mssa(licm),gvn,dse,simplifycfg)"
+/* The quick level's (jit_lazy.c): locals to registers only. */
+#define JIT_QUICK_PIPELINE "function(sroa)"
+
+/* The translator's pieces the lazy compiles use (jit_emit.c). e gets a
+ * new module in ctx; jit_emit_done frees the translation's memory and
+ * verifies the module when s is WP_OK, returning the outcome. */
+void         jit_emit_init(jemit *e, wp_module *m, LLVMContextRef ctx, wp_error *err);
+wp_status    jit_emit_done(jemit *e, wp_status s);
+LLVMTypeRef  jit_native_type(jemit *e, const rt_functype *ft);
+const rt_functype *jit_func_type(jemit *e, uint32_t f);
+/* f<def> (e->fns[def], declared) from its body, and e<def> calling it. */
+wp_status    jit_emit_function(jemit *e, uint32_t def, const uint8_t *body, size_t len,
+                               uint32_t offset);
+void         jit_emit_entry(jemit *e, uint32_t def);
+/* A target machine for the host at level, for object files ORC links. */
+wp_status    jit_host_machine(LLVMCodeGenOptLevel level, LLVMTargetMachineRef *out,
+                              wp_error *err);
+wp_status    jit_optimise(LLVMTargetMachineRef tm, LLVMModuleRef mod, const char *pipeline,
+                          wp_error *err);
+wp_status    jit_emit_object(LLVMTargetMachineRef tm, LLVMModuleRef mod, rt_jit_object *out,
+                             wp_error *err);
 
 #endif

@@ -27,10 +27,11 @@ static wp_status link_error(wp_error *err, LLVMErrorRef le, const char *what)
     return WP_ERR_INTERNAL;
 }
 
-/* Defines every helper in the JIT's main library as an absolute symbol. */
-static wp_status define_helpers(LLVMOrcLLJITRef jit, wp_error *err)
+/* Defines every helper in the JIT's main library as an absolute symbol,
+ * and for a lazy module (jm) its tables wp_fns and wp_calls. */
+static wp_status define_helpers(LLVMOrcLLJITRef jit, const rt_jit_module *jm, wp_error *err)
 {
-    LLVMOrcCSymbolMapPair syms[RT_JIT_NHELPERS];
+    LLVMOrcCSymbolMapPair syms[RT_JIT_NHELPERS + 2];
     for (unsigned i = 0; i < RT_JIT_NHELPERS; i++) {
         syms[i].Name = LLVMOrcLLJITMangleAndIntern(jit, helper_name[i]);
         syms[i].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)helper_addr[i];
@@ -38,8 +39,19 @@ static wp_status define_helpers(LLVMOrcLLJITRef jit, wp_error *err)
                                          LLVMJITSymbolGenericFlagsCallable;
         syms[i].Sym.Flags.TargetFlags = 0;
     }
+    size_t n = RT_JIT_NHELPERS;
+    if (jm != NULL) {
+        const char *names[2] = { "wp_fns", "wp_calls" };
+        const void *addrs[2] = { (const void *)jm->fns, (const void *)jm->calls };
+        for (unsigned i = 0; i < 2; i++, n++) {
+            syms[n].Name = LLVMOrcLLJITMangleAndIntern(jit, names[i]);
+            syms[n].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)addrs[i];
+            syms[n].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported;
+            syms[n].Sym.Flags.TargetFlags = 0;
+        }
+    }
     /* The unit takes over the names. */
-    LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(syms, RT_JIT_NHELPERS);
+    LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(syms, n);
     LLVMErrorRef le = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(jit), mu);
     if (le) {
         LLVMOrcDisposeMaterializationUnit(mu);
@@ -56,7 +68,7 @@ wp_status rt_jit_load(wp_module *m, rt_jit_object obj, rt_jit_module *jm, wp_err
         LLVMDisposeMemoryBuffer(obj);
         return link_error(err, le, "creating the JIT");
     }
-    wp_status s = define_helpers(jit, err);
+    wp_status s = define_helpers(jit, NULL, err);
     if (s != WP_OK) {
         LLVMDisposeMemoryBuffer(obj);
         LLVMOrcDisposeLLJIT(jit);
@@ -68,7 +80,7 @@ wp_status rt_jit_load(wp_module *m, rt_jit_object obj, rt_jit_module *jm, wp_err
         return link_error(err, le, "adding the object file");
     }
     uint32_t ndefs = m->nfuncs - m->nfunc_imports;
-    rt_jit_entry *entry = rt_alloc(m->engine, ((size_t)ndefs + 1) * sizeof *entry);
+    _Atomic(rt_jit_entry) *entry = rt_alloc(m->engine, ((size_t)ndefs + 1) * sizeof *entry);
     if (entry == NULL) {
         LLVMOrcDisposeLLJIT(jit);
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "jit: out of memory");
@@ -84,10 +96,56 @@ wp_status rt_jit_load(wp_module *m, rt_jit_object obj, rt_jit_module *jm, wp_err
             return le ? link_error(err, le, "linking")
                       : rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: %s has no address", name);
         }
-        entry[d] = (rt_jit_entry)(uintptr_t)addr;
+        atomic_init(&entry[d], (rt_jit_entry)(uintptr_t)addr);
     }
     jm->jit = jit;
     jm->entry = entry;
     jm->nentries = ndefs;
     return WP_OK;
+}
+
+wp_status rt_jit_link_new(wp_module *m, rt_jit_module *jm, wp_error *err)
+{
+    (void)m;
+    LLVMOrcLLJITRef jit = NULL;
+    LLVMErrorRef le = LLVMOrcCreateLLJIT(&jit, NULL);
+    if (le)
+        return link_error(err, le, "creating the JIT");
+    wp_status s = define_helpers(jit, jm, err);
+    if (s != WP_OK) {
+        LLVMOrcDisposeLLJIT(jit);
+        return s;
+    }
+    jm->jit = jit;
+    return WP_OK;
+}
+
+static wp_status lookup(LLVMOrcLLJITRef jit, char prefix, uint32_t d, void **out, wp_error *err)
+{
+    char name[24];
+    snprintf(name, sizeof name, "%c%u", prefix, d);
+    LLVMOrcExecutorAddress addr = 0;
+    LLVMErrorRef le = LLVMOrcLLJITLookup(jit, &addr, name);
+    if (le)
+        return link_error(err, le, "linking");
+    if (addr == 0)
+        return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: %s has no address", name);
+    *out = (void *)(uintptr_t)addr;
+    return WP_OK;
+}
+
+wp_status rt_jit_link_unit(rt_jit_module *jm, rt_jit_object obj, uint32_t def, char pf, char pe,
+                           void **fn, rt_jit_entry *entry, wp_error *err)
+{
+    LLVMOrcLLJITRef jit = jm->jit;
+    LLVMErrorRef le = LLVMOrcLLJITAddObjectFile(jit, LLVMOrcLLJITGetMainJITDylib(jit), obj);
+    if (le)
+        return link_error(err, le, "adding a function's object file");
+    void *ep = NULL;
+    wp_status s = lookup(jit, pf, def, fn, err);
+    if (s == WP_OK)
+        s = lookup(jit, pe, def, &ep, err);
+    if (s == WP_OK)
+        *entry = (rt_jit_entry)(uintptr_t)ep;
+    return s;
 }

@@ -8,7 +8,7 @@
 #include "jit.h"
 
 /* Records status (err already filled in cx->err) and leaves native code. */
-static _Noreturn void jit_fail(rt_jit_cx *cx, wp_status status)
+_Noreturn void rt_jit_fail(rt_jit_cx *cx, wp_status status)
 {
     cx->status = status;
     longjmp(cx->trap, 1);
@@ -50,7 +50,7 @@ _Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint
         uint32_t at = func >= m->nfunc_imports && func < m->nfuncs
                           ? m->codes[func - m->nfunc_imports].body_offset : UINT32_MAX;
         rt_trap_at(&cx->err, (wp_trap_kind)kind, m, func, at);
-        jit_fail(cx, WP_ERR_TRAP);
+        rt_jit_fail(cx, WP_ERR_TRAP);
     }
     if (offset != RT_JIT_AT_CALL && offset != RT_JIT_AT_SITE)
         cx->sites[top - 1].site = (uint64_t)func << 32 | offset;
@@ -58,7 +58,7 @@ _Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint
     site_frame(cx, top - 1, &m, &f, &at);
     rt_trap_at(&cx->err, (wp_trap_kind)kind, m, f, at);
     add_sites(cx, &cx->err, m, top - 1);
-    jit_fail(cx, WP_ERR_TRAP);
+    rt_jit_fail(cx, WP_ERR_TRAP);
 }
 
 /* Calls f (any kind, any tier) with raw slots on behalf of caller. */
@@ -88,18 +88,20 @@ static void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *
         /* A trap gets this entry's frames, from the call of the host
          * function out. */
         add_sites(cx, &cx->err, caller->module, cx->depth);
-        jit_fail(cx, s);
+        rt_jit_fail(cx, s);
     }
     wp_module *m = f->inst->module;
     if (rt_module_tier(m) == &rt_tier_jit) {
-        const rt_jit_module *jm = m->tier_data;
-        jm->entry[f->index - m->nfunc_imports](cx, f->inst, slots);
+        rt_jit_entry entry = rt_jit_entry_of(m, f->index - m->nfunc_imports, &cx->err);
+        if (entry == NULL)
+            rt_jit_fail(cx, cx->err.code != WP_OK ? cx->err.code : WP_ERR_INTERNAL);
+        entry(cx, f->inst, slots);
         return;
     }
     wp_status s = rt_interp_call(cx->exec, f, slots, &cx->err);
     if (s != WP_OK) {
         add_sites(cx, &cx->err, caller->module, cx->depth);
-        jit_fail(cx, s);
+        rt_jit_fail(cx, s);
     }
 }
 
