@@ -10,9 +10,9 @@ For each module it runs, interleaved, RUNS times each:
   exec-e   wasmpipe exec --eager FILE
   ref      REF exec FILE, when --ref names another wasmpipe binary
 With --tiers, also:
-  load-j   startup_load jit FILE: wp_module_compile on the JIT tier (LLVM
-           at O2); (its compile_ms - load's) / MB of code section is the
-           JIT's compile rate
+  load-j   startup_load jit FILE: wp_module_compile on tier auto and
+           wp_module_wait_tier (the whole module through LLVM); (its
+           compile_ms - load's) / MB of code section is the JIT's compile rate
   exec-i   wasmpipe exec --tier interp FILE
   exec-j   wasmpipe exec --tier jit FILE
   exec-a   wasmpipe exec --tier auto FILE
