@@ -454,6 +454,21 @@ static int guard_stop(sig_guard *g) {
     return atomic_load(&g->sig);
 }
 
+/* Under auto, a compile cache miss is compiled in the background and
+ * stored when that compile ends. A short run would end first and leave the
+ * cache empty, so after the guest exec waits for the compile (the next
+ * start then loads native code) and prints what the store added to the
+ * cache's note past the `reported` bytes already printed. */
+static void finish_cache(wp_module *mod, size_t reported) {
+    wp_module_wait_tier(mod, NULL);
+    const char *warning = NULL;
+    wp_module_cache(mod, &warning);
+    if (warning == NULL || strlen(warning) <= reported) return;
+    const char *rest = warning + reported;
+    if (reported > 0 && strncmp(rest, "; ", 2) == 0) rest += 2;
+    fprintf(stderr, "wasmpipe exec: warning: compile cache: %s\n", rest);
+}
+
 static int run(const options *o, const uint8_t *bytes, size_t len) {
     wp_error err;
     wp_engine *engine = NULL;
@@ -485,6 +500,8 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
     }
     wp_engine_config ecfg = { .eager_translation = o->eager, .tier = o->tier,
                               .cache_dir = o->cache_dir };
+    bool cache_pending = false;   /* auto's background compile will store it */
+    size_t cache_reported = 0;    /* how much of the cache's note was printed */
     wp_status st = wp_engine_create(&ecfg, &engine, &err);
     if (st == WP_OK) {
         st = wp_module_compile(engine, bytes, len, &mod, &err);
@@ -497,9 +514,11 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
             fprintf(stderr, "wasmpipe exec: %s: warning: runs on the interpreter: %s\n",
                     o->module, why != NULL ? why : "the JIT refused it");
         const char *cache_warning = NULL;
-        wp_module_cache(mod, &cache_warning);
-        if (cache_warning != NULL)
+        cache_pending = strcmp(wp_module_cache(mod, &cache_warning), "pending") == 0;
+        if (cache_warning != NULL) {
             fprintf(stderr, "wasmpipe exec: warning: compile cache: %s\n", cache_warning);
+            cache_reported = strlen(cache_warning);
+        }
     }
     if (st == WP_OK) st = wp_wasi_create(engine, &cfg, &wasi, &err);
     if (st == WP_OK) st = wp_imports_create(engine, &im, &err);
@@ -544,6 +563,8 @@ static int run(const options *o, const uint8_t *bytes, size_t len) {
         fprintf(stderr, "wasmpipe exec: %s: timed out (--timeout)\n", o->module);
         rc = CLI_EXIT_TIMEOUT;
     }
+    if (cache_pending && sig == 0 && !atomic_load(&guard.timed_out))
+        finish_cache(mod, cache_reported);
 done:
     if (guarded) guard_stop(&guard);
     wp_instance_destroy(in);

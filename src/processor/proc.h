@@ -233,6 +233,10 @@ struct wp_processor {
     bool            stopping;
 
     atomic_uint_fast64_t compiles, messages, errors;
+    /* Under auto a compile cache miss is stored when the background
+     * compile ends; the first batch after that reports how it went. */
+    atomic_bool    cache_pending;
+    size_t         cache_reported; /* bytes of the cache's note already logged */
     atomic_bool    cancel_waits;   /* wp_processor_cancel_waits: new entries too */
 
     /* Guest output caps (0: none) and the per-second budget: a token

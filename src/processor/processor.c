@@ -383,6 +383,24 @@ static void watchdog_stop(wp_processor *p)
     p->watching = false;
 }
 
+/* Logs what the compile cache did once auto's background compile has
+ * ended: the store's warning (past what the lookup logged), then the
+ * outcome. Called per batch while a compile is pending, by one thread. */
+static void cache_settled(wp_processor *p)
+{
+    const char *warning = NULL;
+    const char *cache = wp_module_cache(p->module, &warning);
+    if (strcmp(cache, "pending") == 0 || !atomic_exchange(&p->cache_pending, false))
+        return;
+    if (warning != NULL && strlen(warning) > p->cache_reported) {
+        const char *rest = warning + p->cache_reported;
+        if (p->cache_reported > 0 && strncmp(rest, "; ", 2) == 0)
+            rest += 2;
+        pr_log(p, WP_LOG_WARN, "compile_cache", "%s: %s", p->path, rest);
+    }
+    pr_log(p, WP_LOG_DEBUG, "compile_cache", "%s: %s", p->path, cache);
+}
+
 /* ---------------------------------------------------------------- create / destroy */
 
 void wp_processor_destroy(wp_processor *p)
@@ -390,6 +408,8 @@ void wp_processor_destroy(wp_processor *p)
     if (p == NULL)
         return;
     watchdog_stop(p);
+    if (atomic_load(&p->cache_pending))
+        cache_settled(p);
     if (p->pool_ready)
         pr_pool_fini(&p->pool);
     if (p->rate_ready)
@@ -428,10 +448,13 @@ static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_erro
                why != NULL ? why : "the JIT refused it");
     const char *cache_warning = NULL;
     const char *cache = wp_module_cache(p->module, &cache_warning);
-    if (cache_warning != NULL)
+    if (cache_warning != NULL) {
         pr_log(p, WP_LOG_WARN, "compile_cache", "%s: %s", p->path, cache_warning);
+        p->cache_reported = strlen(cache_warning);
+    }
     if (strcmp(cache, "off") != 0)
         pr_log(p, WP_LOG_DEBUG, "compile_cache", "%s: %s", p->path, cache);
+    atomic_store(&p->cache_pending, strcmp(cache, "pending") == 0);
     atomic_fetch_add(&p->compiles, 1);
     if (cfg->eager_translation && (s = wp_module_translate_all(p->module, err)) != WP_OK)
         return s;
@@ -508,6 +531,7 @@ wp_status wp_processor_create(wp_engine *eng, const wp_processor_config *cfg, wp
     atomic_init(&p->messages, 0);
     atomic_init(&p->errors, 0);
     atomic_init(&p->cancel_waits, false);
+    atomic_init(&p->cache_pending, false);
     if (p->path == NULL || p->function == NULL || p->label == NULL || !p->rate_ready) {
         wp_processor_destroy(p);
         return pr_fail(err, WP_ERR_NOMEM, "wasm processor: out of memory");
@@ -629,6 +653,8 @@ wp_status wp_processor_process(wp_processor *p, wp_message **msgs, size_t n, wp_
         err = &scratch;
     if (p == NULL || (msgs == NULL && n > 0))
         return pr_fail(err, WP_ERR_ARG, "wp_processor_process: processor or messages is NULL");
+    if (atomic_load_explicit(&p->cache_pending, memory_order_relaxed))
+        cache_settled(p);
     pr_entry *e = NULL;
     uint64_t done = 0, errors = 0;
     for (size_t i = 0; i < n; i++) {
