@@ -454,7 +454,7 @@ uint64_t wp_engine_stack_bytes(const wp_engine *e, const wp_instance_config *cfg
     uint32_t slots, depth;
     stack_size(e, cfg, &slots, &depth);
     return (uint64_t)slots * sizeof(uint64_t) +
-           (uint64_t)depth * (sizeof(rt_frame) + sizeof(rt_native_site));
+           (uint64_t)depth * sizeof(rt_frame) + ((uint64_t)depth + 1) * sizeof(rt_native_site);
 }
 
 static wp_status make_exec(wp_instance *in, const wp_instance_config *cfg, wp_error *err)
@@ -480,11 +480,13 @@ static wp_status make_exec(wp_instance *in, const wp_instance_config *cfg, wp_er
                        "cannot map a call stack of %u frames", depth);
     x->frames_end = x->frames + depth;
     x->frame_top = x->frames;
-    x->sites = map_zeroed((size_t)depth * sizeof *x->sites);
+    /* Native code records a call site in each function that calls: the
+     * outermost and `depth` nested ones, as the interpreter lets run. */
+    x->sites = map_zeroed(((size_t)depth + 1) * sizeof *x->sites);
     if (x->sites == NULL)
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX,
                        "cannot map the call sites of %u frames", depth);
-    x->sites_end = x->sites + depth;
+    x->sites_end = x->sites + depth + 1;
     x->jit_cx = NULL;
     x->depth = 0;
     atomic_init(&x->interrupt, 0);

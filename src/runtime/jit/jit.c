@@ -169,11 +169,14 @@ static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *
     cx.err.depth = 0;
     /* A nested entry (a host function called back into wasm) records its
      * calls above those of the entry it runs under; together they may go
-     * as deep as the exec has sites. */
+     * as deep as the exec has sites. As in the interpreter, the entry's
+     * first function may nest max_call_depth calls: one site more. */
     rt_jit_cx *outer = exec->jit_cx;
     cx.sites = outer != NULL ? outer->sites + outer->depth : exec->sites;
     size_t room = (size_t)(exec->sites_end - cx.sites);
-    cx.max_depth = inst->max_call_depth < room ? inst->max_call_depth : (uint32_t)room;
+    cx.max_depth = room == 0 ? 0
+                 : inst->max_call_depth < room - 1 ? inst->max_call_depth : (uint32_t)(room - 1);
+    cx.sites_end = cx.sites + cx.max_depth;
 
     char *here = __builtin_frame_address(0);
     bool outermost = exec->jit_stack_limit == NULL;
@@ -184,7 +187,7 @@ static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *
     exec->depth++;
     exec->jit_cx = &cx;
     wp_status status = WP_OK;
-    if (exec->depth > WP_MAX_REENTRY_DEPTH || here < cx.stack_limit) {
+    if (exec->depth > WP_MAX_REENTRY_DEPTH || here < cx.stack_limit || room == 0) {
         wp_module *m = inst->module;
         rt_trap_at(&cx.err, WP_TRAP_STACK_EXHAUSTED, m, f->index,
                    m->codes[f->index - m->nfunc_imports].body_offset);

@@ -1,7 +1,8 @@
 /* Internals of the LLVM tier, shared by its files.
  *
  * Every defined function i of a module becomes two native functions:
- *   f<i>(rt_jit_cx *cx, wp_instance *inst, params...) -> results
+ *   f<i>(rt_jit_cx *cx, wp_instance *inst, rt_native_site *site, params...)
+ *     -> results
  * (one result: that value; several: a struct), called directly by the
  * module's own calls, and the entry
  *   e<i>(rt_jit_cx *cx, wp_instance *inst, uint64_t *slots)
@@ -14,12 +15,18 @@
  * and no call has to test a status on the way back, which keeps every
  * wasm call a plain native call. Only rt_jit_* helpers (jit_rt.c) jump.
  *
- * For a trap's call stack, each function stores one word before each call
- * it makes (direct, or through a helper): its index and the call's module
- * offset, in sites[depth] of the entry (rt_native_site, rt.h), where depth
- * is the cx->depth it read on entry. A trap block receives the offset of
- * the instruction that branched to it (a phi), and rt_jit_trap walks the
- * sites from there out. Nothing else about positions is kept.
+ * The call depth travels as the site argument: &cx->sites[d] for the d-th
+ * nested call under the entry (d from 0), so a call passes its callee
+ * site + 1 and nothing is stored or restored around it. The prologue
+ * traps when site is past cx->sites_end, which is the interpreter's
+ * depth limit (max_call_depth calls under the first function). For a trap's call stack, each function stores one word in
+ * *site before each call it makes (direct, or through a helper): its
+ * index and the call's module offset (rt_native_site, rt.h). C code
+ * learns the depth from cx->depth, which native code stores (d + 1, its
+ * own frame counted) only just before it calls a helper or rt_jit_trap;
+ * at other times cx->depth is stale. A trap block receives the offset
+ * of the instruction that branched to it (a phi), and rt_jit_trap walks
+ * the sites from there out. Nothing else about positions is kept.
  */
 #ifndef WP_JIT_H
 #define WP_JIT_H
@@ -34,19 +41,22 @@ typedef struct rt_jit_cx {
     jmp_buf      trap;
     rt_exec     *exec;
     atomic_int  *interrupt;    /* &exec->interrupt */
-    uint32_t     depth;        /* wasm calls in progress under this entry */
-    uint32_t     max_depth;
+    uint32_t     depth;        /* wasm calls in progress under this entry, as
+                                * stored by native code before a helper call */
+    uint32_t     max_depth;    /* calls the first function may nest */
     char        *stack_limit;  /* native code traps below this C stack address */
     wp_status    status;       /* why trap was jumped to */
     rt_native_site *sites;     /* sites[d]: the call in progress at depth d
-                                * (max_depth of them); from exec->sites */
+                                * (max_depth + 1 of them); from exec->sites */
+    rt_native_site *sites_end; /* sites + max_depth: a call past it traps */
     wp_error     err;
 } rt_jit_cx;
 
 /* The offset argument of rt_jit_trap when it is not a module offset:
  * the trap is in the function's prologue, so it is reported at the call
- * into the function (in the caller); or it is in a helper, at the site
- * the function stored before calling it. */
+ * into the function (in the caller: the frame at cx->depth - 1 is not
+ * counted); or it is in a helper, at the site the function stored before
+ * calling it. */
 #define RT_JIT_AT_CALL UINT32_MAX
 #define RT_JIT_AT_SITE (UINT32_MAX - 1)
 /* Bit 63 of rt_native_site.site. */

@@ -118,6 +118,31 @@ static void store_site(jemit *e)
     LLVMBuildStore(e->b, LLVMConstInt(e->t_i64, site, 0), e->site);
 }
 
+/* A load of a field of cx that does not change while native code runs
+ * under it (the limits and the site array): marked invariant, so the
+ * optimiser may keep it across calls and stores. */
+static LLVMValueRef load_cx_const(jemit *e, LLVMTypeRef t, size_t off)
+{
+    LLVMValueRef v = load_at(e, t, e->cx, off);
+    LLVMSetMetadata(v, e->md_invariant, e->md_empty);
+    return v;
+}
+
+/* Stores the function's depth (its frame counted) in cx->depth, for the
+ * C code it is about to call: helpers and rt_jit_trap read it there
+ * (jit.h). Native code itself carries the depth as its site pointer. */
+static void store_depth(jemit *e)
+{
+    LLVMBuilderRef B = e->b;
+    LLVMValueRef sites = load_cx_const(e, e->t_ptr, offsetof(rt_jit_cx, sites));
+    LLVMValueRef bytes = LLVMBuildSub(B, LLVMBuildPtrToInt(B, e->site, e->t_i64, ""),
+                                      LLVMBuildPtrToInt(B, sites, e->t_i64, ""), "");
+    LLVMValueRef d = LLVMBuildExactUDiv(B, bytes,
+                                        LLVMConstInt(e->t_i64, sizeof(rt_native_site), 0), "");
+    d = LLVMBuildAdd(B, LLVMBuildTrunc(B, d, e->t_i32, ""), LLVMConstInt(e->t_i32, 1, 0), "");
+    LLVMBuildStore(B, d, at(e, e->cx, offsetof(rt_jit_cx, depth)));
+}
+
 /* Calls the C helper `name` of type (ret)(params...), declared on first
  * use, without a site; jit_link.c binds the name when the code is loaded. */
 static LLVMValueRef call_c(jemit *e, const char *name, LLVMTypeRef ret, LLVMTypeRef *params,
@@ -136,6 +161,7 @@ static LLVMValueRef call_helper(jemit *e, const char *name, LLVMTypeRef ret, LLV
                                 unsigned n, LLVMValueRef *args)
 {
     store_site(e);
+    store_depth(e);
     return call_c(e, name, ret, params, n, args);
 }
 
@@ -160,6 +186,7 @@ static LLVMBasicBlockRef trap_block(jemit *e, wp_trap_kind kind)
         LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "trap");
         LLVMPositionBuilderAtEnd(e->b, bb);
         e->trap_at[kind] = LLVMBuildPhi(e->b, e->t_i32, "at");
+        store_depth(e);
         LLVMValueRef args[5] = { e->cx, e->inst, c32(e, kind), c32(e, e->func),
                                  e->trap_at[kind] };
         LLVMTypeRef params[5] = { e->t_ptr, e->t_ptr, e->t_i32, e->t_i32, e->t_i32 };
@@ -184,7 +211,7 @@ void jit_trap_if(jemit *e, LLVMValueRef cond, wp_trap_kind kind)
 
 static void interrupt_check(jemit *e)
 {
-    LLVMValueRef flag = load_at(e, e->t_ptr, e->cx, offsetof(rt_jit_cx, interrupt));
+    LLVMValueRef flag = load_cx_const(e, e->t_ptr, offsetof(rt_jit_cx, interrupt));
     LLVMValueRef v = LLVMBuildLoad2(e->b, e->t_i32, flag, "");
     LLVMSetOrdering(v, LLVMAtomicOrderingMonotonic);
     LLVMSetAlignment(v, 4);
@@ -356,12 +383,13 @@ static LLVMTypeRef result_type(jemit *e, const rt_functype *ft)
 
 LLVMTypeRef jit_native_type(jemit *e, const rt_functype *ft)
 {
-    LLVMTypeRef params[2 + ft->nparams];
+    LLVMTypeRef params[JIT_FIXED_PARAMS + ft->nparams];
     params[0] = e->t_ptr;
     params[1] = e->t_ptr;
+    params[2] = e->t_ptr;
     for (uint32_t i = 0; i < ft->nparams; i++)
-        params[2 + i] = jit_type(e, ft->params[i]);
-    return LLVMFunctionType(result_type(e, ft), params, 2 + ft->nparams, 0);
+        params[JIT_FIXED_PARAMS + i] = jit_type(e, ft->params[i]);
+    return LLVMFunctionType(result_type(e, ft), params, JIT_FIXED_PARAMS + ft->nparams, 0);
 }
 
 const rt_functype *jit_func_type(jemit *e, uint32_t f)
@@ -412,13 +440,14 @@ static void call_direct(jemit *e, uint32_t def)
     const rt_functype *ft = jit_func_type(e, def + e->m->nfunc_imports);
     LLVMValueRef fn = callee(e, def);
     store_site(e);
-    LLVMValueRef args[2 + ft->nparams];
+    LLVMValueRef args[JIT_FIXED_PARAMS + ft->nparams];
     args[0] = e->cx;
     args[1] = e->inst;
+    args[2] = at(e, e->site, sizeof(rt_native_site));   /* the callee's: one deeper */
     for (uint32_t i = ft->nparams; i-- > 0;)
-        args[2 + i] = jit_pop(e);
+        args[JIT_FIXED_PARAMS + i] = jit_pop(e);
     LLVMTypeRef fty = e->lazy && def != e->unit ? jit_native_type(e, ft) : e->fn_types[def];
-    LLVMValueRef r = LLVMBuildCall2(e->b, fty, fn, args, 2 + ft->nparams, "");
+    LLVMValueRef r = LLVMBuildCall2(e->b, fty, fn, args, JIT_FIXED_PARAMS + ft->nparams, "");
     if (ft->nresults == 1)
         jit_push(e, r);
     else
@@ -610,7 +639,6 @@ static bool do_end(jemit *e)
         e->stack[e->sp++] = c->end_phis[i];
     e->nctrl--;
     if (is_func) {
-        LLVMBuildStore(e->b, e->depth_in, at(e, e->cx, offsetof(rt_jit_cx, depth)));
         const rt_functype *ft = jit_func_type(e, e->func);
         if (ft->nresults == 0) {
             LLVMBuildRetVoid(e->b);
@@ -698,7 +726,7 @@ static wp_status emit_prologue(jemit *e, rt_reader *r)
     for (uint32_t i = 0; i < e->nlocals; i++) {
         LLVMTypeRef t = jit_type(e, e->local_types[i]);
         e->locals[i] = LLVMBuildAlloca(B, t, "");
-        LLVMValueRef init = i < ft->nparams ? LLVMGetParam(e->fn, 2 + i) : LLVMConstNull(t);
+        LLVMValueRef init = i < ft->nparams ? LLVMGetParam(e->fn, JIT_FIXED_PARAMS + i) : LLVMConstNull(t);
         LLVMBuildStore(B, init, e->locals[i]);
     }
     e->mem_obj = NULL;
@@ -709,25 +737,21 @@ static wp_status emit_prologue(jemit *e, rt_reader *r)
     LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(e->ctx, e->fn, "body");
     LLVMPositionBuilderAtEnd(B, body);
 
-    /* Depth and C stack, then the interrupt flag, all before the depth is
-     * raised: a trap here is reported at the call into the function. */
+    /* Depth (the site is past the last one) and C stack, then the
+     * interrupt flag: a trap here is reported at the call into the
+     * function. */
     e->at = RT_JIT_AT_CALL;
-    e->depth_in = load_at(e, e->t_i32, e->cx, offsetof(rt_jit_cx, depth));
-    LLVMValueRef sites = load_at(e, e->t_ptr, e->cx, offsetof(rt_jit_cx, sites));
-    LLVMValueRef site_off = LLVMBuildMul(B, LLVMBuildZExt(B, e->depth_in, e->t_i64, ""),
-                                         LLVMConstInt(e->t_i64, sizeof(rt_native_site), 0), "");
-    e->site = LLVMBuildInBoundsGEP2(B, e->t_i8, sites, &site_off, 1, "site");
-    LLVMValueRef d1 = LLVMBuildAdd(B, e->depth_in, c32(e, 1), "");
-    LLVMValueRef max = load_at(e, e->t_i32, e->cx, offsetof(rt_jit_cx, max_depth));
-    jit_trap_if(e, LLVMBuildICmp(B, LLVMIntUGT, d1, max, ""), WP_TRAP_STACK_EXHAUSTED);
+    LLVMValueRef end = load_cx_const(e, e->t_ptr, offsetof(rt_jit_cx, sites_end));
+    jit_trap_if(e, LLVMBuildICmp(B, LLVMIntUGT, LLVMBuildPtrToInt(B, e->site, e->t_i64, ""),
+                                 LLVMBuildPtrToInt(B, end, e->t_i64, ""), ""),
+                WP_TRAP_STACK_EXHAUSTED);
     LLVMTypeRef pt = e->t_ptr;
     LLVMValueRef sp = jit_intrinsic(e, "llvm.stacksave", &pt, 1, NULL, 0);
-    LLVMValueRef limit = load_at(e, e->t_ptr, e->cx, offsetof(rt_jit_cx, stack_limit));
+    LLVMValueRef limit = load_cx_const(e, e->t_ptr, offsetof(rt_jit_cx, stack_limit));
     jit_trap_if(e, LLVMBuildICmp(B, LLVMIntULT, LLVMBuildPtrToInt(B, sp, e->t_i64, ""),
                                  LLVMBuildPtrToInt(B, limit, e->t_i64, ""), ""),
                 WP_TRAP_STACK_EXHAUSTED);
     interrupt_check(e);
-    LLVMBuildStore(B, d1, at(e, e->cx, offsetof(rt_jit_cx, depth)));
     if (e->count_calls) {
         /* Quick code counts its calls; one of them has it compiled again
          * optimised (jit_lazy.c). */
@@ -767,10 +791,10 @@ static void emit_libc_guard(jemit *e, const uint8_t *body, size_t len)
     if (op == 0)
         return;
     LLVMBuilderRef B = e->b;
-    LLVMValueRef d32 = LLVMGetParam(e->fn, 2);
+    LLVMValueRef d32 = LLVMGetParam(e->fn, JIT_FIXED_PARAMS);
     LLVMValueRef d = LLVMBuildZExt(B, d32, e->t_i64, "");
-    LLVMValueRef s = LLVMBuildZExt(B, LLVMGetParam(e->fn, 3), e->t_i64, "");
-    LLVMValueRef n = LLVMBuildZExt(B, LLVMGetParam(e->fn, 4), e->t_i64, "");
+    LLVMValueRef s = LLVMBuildZExt(B, LLVMGetParam(e->fn, JIT_FIXED_PARAMS + 1), e->t_i64, "");
+    LLVMValueRef n = LLVMBuildZExt(B, LLVMGetParam(e->fn, JIT_FIXED_PARAMS + 2), e->t_i64, "");
     LLVMValueRef size = LLVMBuildLoad2(B, e->t_i64, e->mem_size_var, "");
     LLVMValueRef dend = LLVMBuildAdd(B, d, n, ""), send = LLVMBuildAdd(B, s, n, "");
     LLVMValueRef bad = LLVMBuildICmp(B, LLVMIntUGT, dend, size, "");
@@ -791,7 +815,7 @@ static void emit_libc_guard(jemit *e, const uint8_t *body, size_t len)
     LLVMValueRef base = LLVMBuildLoad2(B, e->t_ptr, e->mem_base_var, "");
     LLVMValueRef dp = LLVMBuildInBoundsGEP2(B, e->t_i8, base, &d, 1, "");
     if (op == IOP_libc_fill) {
-        LLVMValueRef c = LLVMBuildTrunc(B, LLVMGetParam(e->fn, 3), e->t_i8, "");
+        LLVMValueRef c = LLVMBuildTrunc(B, LLVMGetParam(e->fn, JIT_FIXED_PARAMS + 1), e->t_i8, "");
         LLVMBuildMemSet(B, dp, c, n, 1);
     } else {
         LLVMValueRef sp = LLVMBuildInBoundsGEP2(B, e->t_i8, base, &s, 1, "");
@@ -800,7 +824,6 @@ static void emit_libc_guard(jemit *e, const uint8_t *body, size_t len)
         else
             LLVMBuildMemMove(B, dp, 1, sp, 1, n);
     }
-    LLVMBuildStore(B, e->depth_in, at(e, e->cx, offsetof(rt_jit_cx, depth)));
     LLVMBuildRet(B, d32);
     LLVMPositionBuilderAtEnd(B, loop);
 }
@@ -1232,6 +1255,7 @@ wp_status jit_emit_function(jemit *e, uint32_t def, const uint8_t *body, size_t 
     e->fn = e->fns[def];
     e->cx = LLVMGetParam(e->fn, 0);
     e->inst = LLVMGetParam(e->fn, 1);
+    e->site = LLVMGetParam(e->fn, 2);
     memset(e->trap_bb, 0, sizeof e->trap_bb);
     memset(e->trap_at, 0, sizeof e->trap_at);
     e->sp = 0;
@@ -1262,12 +1286,23 @@ void jit_emit_entry(jemit *e, uint32_t def)
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(e->ctx, fn, "");
     LLVMPositionBuilderAtEnd(e->b, bb);
     LLVMValueRef slots = LLVMGetParam(fn, 2);
-    LLVMValueRef args[2 + ft->nparams];
+    LLVMValueRef args[JIT_FIXED_PARAMS + ft->nparams];
     args[0] = LLVMGetParam(fn, 0);
     args[1] = LLVMGetParam(fn, 1);
+    /* The first function's site: sites[cx->depth], the depth of the C
+     * code that entered (0, or that of the native function whose helper
+     * call comes back into this module). */
+    LLVMValueRef cx = args[0];
+    LLVMValueRef depth = load_at(e, e->t_i32, cx, offsetof(rt_jit_cx, depth));
+    LLVMValueRef off = LLVMBuildMul(e->b, LLVMBuildZExt(e->b, depth, e->t_i64, ""),
+                                    LLVMConstInt(e->t_i64, sizeof(rt_native_site), 0), "");
+    LLVMValueRef sites = load_at(e, e->t_ptr, cx, offsetof(rt_jit_cx, sites));
+    args[2] = LLVMBuildInBoundsGEP2(e->b, e->t_i8, sites, &off, 1, "site");
     for (uint32_t i = 0; i < ft->nparams; i++)
-        args[2 + i] = load_slot(e, slot_ptr(e, slots, slot_index(ft->params, i)), ft->params[i]);
-    LLVMValueRef r = LLVMBuildCall2(e->b, e->fn_types[def], e->fns[def], args, 2 + ft->nparams, "");
+        args[JIT_FIXED_PARAMS + i] = load_slot(e, slot_ptr(e, slots, slot_index(ft->params, i)),
+                                               ft->params[i]);
+    LLVMValueRef r = LLVMBuildCall2(e->b, e->fn_types[def], e->fns[def], args,
+                                    JIT_FIXED_PARAMS + ft->nparams, "");
     for (uint32_t i = 0; i < ft->nresults; i++) {
         LLVMValueRef v = ft->nresults == 1 ? r : LLVMBuildExtractValue(e->b, r, i, "");
         store_slot(e, v, slot_ptr(e, slots, slot_index(ft->results, i)), ft->results[i]);
@@ -1470,6 +1505,8 @@ void jit_emit_init(jemit *e, wp_module *m, LLVMContextRef ctx, wp_error *err)
                                               LLVMGetEnumAttributeKindForName("willreturn", 10), 0);
     /* memory(none): the encoded MemoryEffects of no access is 0. */
     e->a_nomem = LLVMCreateEnumAttribute(e->ctx, LLVMGetEnumAttributeKindForName("memory", 6), 0);
+    e->md_invariant = LLVMGetMDKindIDInContext(e->ctx, "invariant.load", 14);
+    e->md_empty = LLVMMetadataAsValue(e->ctx, LLVMMDNodeInContext2(e->ctx, NULL, 0));
 #if defined(__x86_64__) || defined(__i386__)
     e->fp_constraint = "=x,0";
 #elif defined(__aarch64__)

@@ -45,6 +45,8 @@ typedef struct jemit {
     char               name_e;       /* symbol prefix of e<i> (0: 'e') */
     LLVMTypeRef       *fn_types;
     LLVMAttributeRef   a_noreturn, a_cold, a_nounwind, a_willreturn, a_nomem;
+    unsigned           md_invariant;   /* metadata kind invariant.load */
+    LLVMValueRef       md_empty;       /* its operand, an empty node */
     const char        *fp_constraint;  /* inline asm constraint of a float register */
 
     /* The function being translated. */
@@ -55,19 +57,21 @@ typedef struct jemit {
     LLVMValueRef       trap_at[WP_TRAP_NULL_REFERENCE + 1];  /* each block's offset phi */
     uint32_t           at;           /* module offset of the instruction being
                                       * translated, or RT_JIT_AT_CALL (prologue) */
-    LLVMValueRef       site;         /* &cx->sites[depth on entry] */
+    LLVMValueRef       site;         /* parameter 2: &cx->sites[depth on entry] */
     LLVMValueRef      *locals;       /* allocas */
     rt_valtype        *local_types;
     uint32_t           nlocals;
     LLVMValueRef       mem_obj;      /* wp_memory * of memory 0, or NULL */
     LLVMValueRef       mem_base_var, mem_size_var;   /* allocas: i8 *, i64 */
-    LLVMValueRef       depth_in;     /* cx->depth on entry */
 
     LLVMValueRef      *stack;
     uint32_t           sp, cap;
     jctrl             *ctrls;
     uint32_t           nctrl, capctrl;
 } jemit;
+
+/* Parameters of f<i> before the wasm params: cx, inst, site (jit.h). */
+#define JIT_FIXED_PARAMS 3
 
 /* Marks an unsupported construct: the module goes to the interpreter. */
 wp_status jit_refuse(jemit *e, uint32_t offset, const char *what);

@@ -40,10 +40,10 @@ static void add_sites(const rt_jit_cx *cx, wp_error *err, wp_module *m, uint32_t
 _Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint32_t func,
                            uint32_t offset)
 {
-    /* In the body of func, cx->depth counts it: its site is sites[depth - 1].
-     * In its prologue (RT_JIT_AT_CALL) the depth is not raised yet, and
-     * sites[depth - 1] is its caller's call of it. */
-    uint32_t top = cx->depth;
+    /* cx->depth counts func: its site is sites[depth - 1]. A trap in its
+     * prologue (RT_JIT_AT_CALL) is its caller's, whose call of it is
+     * sites[depth - 2]. */
+    uint32_t top = offset == RT_JIT_AT_CALL ? cx->depth - 1 : cx->depth;
     wp_module *m = inst->module;
     if (top == 0) {
         /* The prologue of the entry's first function: no caller. */
