@@ -12,8 +12,12 @@
  * warm instance, is the cost of one instance.
  *
  * usage: processor_bench [--seconds S] [--batch N] [--size B] [--threads T]
- *                        UPPERCASE.wasm [TRAP.wasm]
+ *                        [--rounds R] UPPERCASE.wasm [TRAP.wasm]
  * --size and --threads run that one case instead of all six (for profiling).
+ * --rounds runs exactly R rounds of 16 batches per thread instead of S
+ * seconds, so that two runs under callgrind differ only in the number of
+ * messages: (Ir(R2) - Ir(R1)) / (64 * 16 * (R2 - R1)) is the cost of one
+ * message without the first call's compile.
  * Not part of CI: numbers from a shared machine are for comparison only.
  */
 #include <wasmpipe/processor.h>
@@ -42,6 +46,7 @@ typedef struct worker {
     wp_processor *proc;
     size_t        size, batch;
     double        seconds;
+    unsigned      rounds;      /* 0: run for seconds */
     uint64_t      messages;
     double        wall, cpu;
     int           failed;
@@ -66,6 +71,7 @@ static void *run_worker(void *arg)
     wp_error err;
     double t0 = now_s(), c0 = cpu_s(), t;
     uint64_t n = 0;
+    unsigned round = 0;
     do {
         for (int r = 0; r < 16; r++) {
             if (wp_processor_process(w->proc, msgs, w->batch, &err) != WP_OK) {
@@ -76,7 +82,8 @@ static void *run_worker(void *arg)
             n += w->batch;
         }
         t = now_s();
-    } while (!w->failed && t - t0 < w->seconds);
+        round++;
+    } while (!w->failed && (w->rounds > 0 ? round < w->rounds : t - t0 < w->seconds));
     w->wall = t - t0;
     w->cpu = cpu_s() - c0;
     w->messages = n;
@@ -97,7 +104,7 @@ static void *run_worker(void *arg)
 }
 
 static int throughput(wp_engine *e, const char *path, size_t size, int threads, size_t batch,
-                      double seconds)
+                      double seconds, unsigned rounds)
 {
     wp_processor_config cfg = { .module_path = path };
     wp_processor *p;
@@ -109,7 +116,8 @@ static int throughput(wp_engine *e, const char *path, size_t size, int threads, 
     worker w[8];
     pthread_t tid[8];
     for (int i = 0; i < threads; i++) {
-        w[i] = (worker){ .proc = p, .size = size, .batch = batch, .seconds = seconds };
+        w[i] = (worker){ .proc = p, .size = size, .batch = batch, .seconds = seconds,
+                         .rounds = rounds };
         pthread_create(&tid[i], NULL, run_worker, &w[i]);
     }
     uint64_t total = 0;
@@ -186,6 +194,7 @@ int main(int argc, char **argv)
 {
     double seconds = 1.0;
     size_t batch = 64, only_size = 0;
+    unsigned rounds = 0;
     int only_threads = 0;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i += 2) {
@@ -199,10 +208,12 @@ int main(int argc, char **argv)
             only_size = (size_t)atol(argv[i + 1]);
         else if (strcmp(argv[i], "--threads") == 0)
             only_threads = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--rounds") == 0)
+            rounds = (unsigned)atol(argv[i + 1]);
     }
     if (i >= argc || batch == 0 || only_threads < 0 || only_threads > 8) {
         fprintf(stderr, "usage: processor_bench [--seconds S] [--batch N] [--size B] "
-                        "[--threads 1-8] UPPERCASE.wasm [TRAP.wasm]\n");
+                        "[--threads 1-8] [--rounds R] UPPERCASE.wasm [TRAP.wasm]\n");
         return 2;
     }
     const char *upper = argv[i];
@@ -218,11 +229,11 @@ int main(int argc, char **argv)
     static const size_t sizes[] = { 16, 1024, 65536 };
     if (only_size > 0 || only_threads > 0)
         failed |= throughput(e, upper, only_size > 0 ? only_size : 16,
-                             only_threads > 0 ? only_threads : 1, batch, seconds);
+                             only_threads > 0 ? only_threads : 1, batch, seconds, rounds);
     else
         for (int t = 1; t <= 2; t++)
             for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-                failed |= throughput(e, upper, sizes[s], t, batch, seconds);
+                failed |= throughput(e, upper, sizes[s], t, batch, seconds, rounds);
     if (trap != NULL)
         failed |= instance_cost(e, trap, 500);
     wp_engine_destroy(e);

@@ -152,30 +152,14 @@ wp_status pr_alloc_bind(wp_instance *in, const pr_alloc_plan *plan, pr_alloc_fun
     return s;
 }
 
-wp_status pr_guest_alloc(const pr_alloc_funcs *f, uint32_t size, uint32_t *ptr, wp_error *err)
+wp_status pr_guest_alloc_null(const pr_alloc_funcs *f, uint32_t size, wp_error *err)
 {
-    uint64_t slots[1] = { size };
-    wp_status s = wp_func_call_raw(f->alloc, slots, err);
-    if (s != WP_OK)
-        return s;
-    *ptr = (uint32_t)slots[0];
-    if (*ptr == 0 && size > 0) {
-        err->code = WP_ERR_TRAP;
-        err->detail = WP_TRAP_HOST;
-        err->offset = UINT32_MAX;
-        snprintf(err->msg, sizeof err->msg, "the guest's %s returned 0 for %u bytes",
-                 f->kind == PR_ALLOC_MALLOC ? "malloc" : "allocate", (unsigned)size);
-        return WP_ERR_TRAP;
-    }
-    return WP_OK;
-}
-
-wp_status pr_guest_release(const pr_alloc_funcs *f, uint32_t ptr, uint32_t size, wp_error *err)
-{
-    if (f->release == NULL)
-        return WP_OK;
-    uint64_t slots[2] = { ptr, size };
-    return wp_func_call_raw(f->release, slots, err);
+    err->code = WP_ERR_TRAP;
+    err->detail = WP_TRAP_HOST;
+    err->offset = UINT32_MAX;
+    snprintf(err->msg, sizeof err->msg, "the guest's %s returned 0 for %u bytes",
+             f->kind == PR_ALLOC_MALLOC ? "malloc" : "allocate", (unsigned)size);
+    return WP_ERR_TRAP;
 }
 
 wp_status pr_guest_dealloc(const pr_alloc_funcs *f, uint32_t ptr, uint32_t size, wp_error *err)

@@ -92,11 +92,34 @@ typedef struct pr_alloc_funcs {
 
 wp_status pr_alloc_bind(wp_instance *in, const pr_alloc_plan *plan, pr_alloc_funcs *out,
                         wp_error *err);
+/* The error of an allocator that returned 0 for size bytes (WP_ERR_TRAP). */
+wp_status pr_guest_alloc_null(const pr_alloc_funcs *f, uint32_t size, wp_error *err);
+
 /* Allocates size bytes in the guest. A pointer of 0 for a nonzero size is
- * an error here. err gets the guest's trap, if any. */
-wp_status pr_guest_alloc(const pr_alloc_funcs *f, uint32_t size, uint32_t *ptr, wp_error *err);
+ * an error here. err gets the guest's trap, if any. Inline, as is
+ * pr_guest_release: both run for every message. */
+static inline wp_status pr_guest_alloc(const pr_alloc_funcs *f, uint32_t size, uint32_t *ptr,
+                                       wp_error *err)
+{
+    uint64_t slots[1] = { size };
+    wp_status s = wp_func_call_raw(f->alloc, slots, err);
+    if (s != WP_OK)
+        return s;
+    *ptr = (uint32_t)slots[0];
+    if (*ptr == 0 && size > 0)
+        return pr_guest_alloc_null(f, size, err);
+    return WP_OK;
+}
+
 /* Releases an in-bound buffer with the function paired with its allocator. */
-wp_status pr_guest_release(const pr_alloc_funcs *f, uint32_t ptr, uint32_t size, wp_error *err);
+static inline wp_status pr_guest_release(const pr_alloc_funcs *f, uint32_t ptr, uint32_t size,
+                                         wp_error *err)
+{
+    if (f->release == NULL)
+        return WP_OK;
+    uint64_t slots[2] = { ptr, size };
+    return wp_func_call_raw(f->release, slots, err);
+}
 /* Releases an out-bound buffer the guest handed over (deallocate modules). */
 wp_status pr_guest_dealloc(const pr_alloc_funcs *f, uint32_t ptr, uint32_t size, wp_error *err);
 

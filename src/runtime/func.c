@@ -121,28 +121,35 @@ const char *wp_func_name(const wp_func *f)
 
 /* ---------------------------------------------------------------- calls */
 
+/* A host function called from C (not from wasm). Out of line, so that
+ * its error record does not make every call of a wasm function set up a
+ * frame that large. */
+static wp_status call_host(wp_func *f, uint64_t *slots, wp_error *err)
+{
+    /* The host may return an error without going through wp_call_trap; a
+     * local error record lets us tell and still report something useful,
+     * even when err is NULL. */
+    wp_error local;
+    local.code = WP_OK;
+    wp_call call = { NULL, NULL, &local };
+    wp_status s = f->host(&call, f->user, slots);
+    if (s == WP_OK)
+        return WP_OK;
+    if (local.code == WP_OK) {
+        rt_fail(&local, s, UINT32_MAX, "host function %s failed: %s",
+                f->name ? f->name : "(unnamed)", wp_status_text(s));
+        if (s == WP_ERR_TRAP)
+            local.detail = WP_TRAP_HOST;
+    }
+    if (err != NULL)
+        *err = local;
+    return local.code;
+}
+
 wp_status rt_call(wp_func *f, uint64_t *slots, wp_error *err)
 {
-    if (f->kind == RT_FUNC_HOST) {
-        /* The host may return an error without going through
-         * wp_call_trap; a local error record lets us tell and still
-         * report something useful, even when err is NULL. */
-        wp_error local;
-        local.code = WP_OK;
-        wp_call call = { NULL, NULL, &local };
-        wp_status s = f->host(&call, f->user, slots);
-        if (s == WP_OK)
-            return WP_OK;
-        if (local.code == WP_OK) {
-            rt_fail(&local, s, UINT32_MAX, "host function %s failed: %s",
-                    f->name ? f->name : "(unnamed)", wp_status_text(s));
-            if (s == WP_ERR_TRAP)
-                local.detail = WP_TRAP_HOST;
-        }
-        if (err != NULL)
-            *err = local;
-        return local.code;
-    }
+    if (f->kind == RT_FUNC_HOST)
+        return call_host(f, slots, err);
     if (NEVER(f->inst == NULL || f->code == NULL))
         return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "wasm function without an instance");
     rt_exec *exec = &f->inst->exec;

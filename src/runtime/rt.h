@@ -450,8 +450,6 @@ typedef struct rt_exec {
     rt_frame   *frame_top;           /* first free frame */
     uint32_t    depth;               /* nested host->guest entries */
     atomic_int  interrupt;
-    void       *jit_stack_limit;     /* lowest C stack address native code may use;
-                                      * set by the outermost native call (jit/) */
     rt_native_site *sites, *sites_end; /* one per call depth (jit/) */
     void       *jit_cx;              /* the innermost native entry running, or NULL */
 } rt_exec;

@@ -141,66 +141,88 @@ static void jit_release(wp_module *m)
     m->tier_data = NULL;
 }
 
-static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *err)
+/* The entry of f, compiled first on a lazy module's first call; NULL
+ * with *err filled when it cannot be had. */
+static rt_jit_entry entry_of(wp_func *f, wp_error *err)
 {
-    if (NEVER(f->kind != RT_FUNC_WASM || f->inst == NULL || f->inst->module->tier_data == NULL))
-        return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: called with a foreign function");
-    wp_instance *inst = f->inst;
+    wp_module *m = f->inst->module;
     wp_error why;
     why.code = WP_OK;
-    rt_jit_entry entry = rt_jit_entry_of(inst->module, f->index - inst->module->nfunc_imports,
-                                         &why);
+    rt_jit_entry entry = rt_jit_entry_of(m, f->index - m->nfunc_imports, &why);
     if (entry == NULL) {
         if (why.code == WP_OK)
             rt_fail(&why, WP_ERR_INTERNAL, UINT32_MAX, "jit: function %u has no code", f->index);
         if (err != NULL)
             *err = why;
-        return why.code;
     }
+    return entry;
+}
 
+/* A call that cannot start: the exec's re-entries or its C stack are used
+ * up. Reported at the entry of f, as the interpreter does. */
+static wp_status exhausted(wp_func *f, wp_error *err)
+{
+    wp_module *m = f->inst->module;
+    return rt_trap_at(err, WP_TRAP_STACK_EXHAUSTED, m, f->index,
+                      m->codes[f->index - m->nfunc_imports].body_offset);
+}
+
+/* Enters native code for f. Per call this only links a context on the C
+ * stack to the exec and sets the catch point: the entry is one load, and
+ * the limits come from the exec or, for a nested entry (a host function
+ * called from native code calling back into wasm), from the entry it runs
+ * under. */
+static wp_status jit_call(rt_exec *exec, wp_func *f, uint64_t *slots, wp_error *err)
+{
+    if (NEVER(f->kind != RT_FUNC_WASM || f->inst == NULL || f->inst->module->tier_data == NULL))
+        return rt_fail(err, WP_ERR_INTERNAL, UINT32_MAX, "jit: called with a foreign function");
+    wp_instance *inst = f->inst;
+    wp_module *m = inst->module;
+    rt_jit_entry entry = rt_jit_entry_ready(m, f->index - m->nfunc_imports);
+    if (entry == NULL && (entry = entry_of(f, err)) == NULL)
+        return err != NULL ? err->code : WP_ERR_INTERNAL;
+
+    char *here = __builtin_frame_address(0);
     rt_jit_cx cx;
+    rt_jit_cx *outer = exec->jit_cx;
+    if (outer == NULL) {
+        /* The outermost entry of the exec: its stack budget starts here. */
+        cx.sites = exec->sites;
+        cx.stack_limit = here - JIT_STACK_BUDGET;
+    } else {
+        /* A nested entry records its calls above those of the entry it
+         * runs under (whose depth native code stored before it called
+         * the host); together they may go as deep as the exec has
+         * sites, within the outermost entry's stack budget. */
+        cx.sites = outer->sites + outer->depth;
+        cx.stack_limit = outer->stack_limit;
+    }
+    /* The exec has max_call_depth + 1 sites (instance.c): as in the
+     * interpreter, the entry's first function may nest max_call_depth
+     * calls, one site more. A nested entry has what is left. */
+    size_t room = (size_t)(exec->sites_end - cx.sites);
+    if (exec->depth >= WP_MAX_REENTRY_DEPTH || here < cx.stack_limit || room == 0)
+        return exhausted(f, err);
+    cx.max_depth = (uint32_t)(room - 1);
+    cx.sites_end = exec->sites_end - 1;
     cx.exec = exec;
     cx.interrupt = &exec->interrupt;
     cx.depth = 0;
-    cx.status = WP_OK;
+    /* What a host function's error or a trap starts from (rt_jit_fail
+     * sets status; the rest of err is written with its message). */
     cx.err.code = WP_OK;
-    cx.err.msg[0] = '\0';
     cx.err.nframes = 0;
     cx.err.depth = 0;
-    /* A nested entry (a host function called back into wasm) records its
-     * calls above those of the entry it runs under; together they may go
-     * as deep as the exec has sites. As in the interpreter, the entry's
-     * first function may nest max_call_depth calls: one site more. */
-    rt_jit_cx *outer = exec->jit_cx;
-    cx.sites = outer != NULL ? outer->sites + outer->depth : exec->sites;
-    size_t room = (size_t)(exec->sites_end - cx.sites);
-    cx.max_depth = room == 0 ? 0
-                 : inst->max_call_depth < room - 1 ? inst->max_call_depth : (uint32_t)(room - 1);
-    cx.sites_end = cx.sites + cx.max_depth;
-
-    char *here = __builtin_frame_address(0);
-    bool outermost = exec->jit_stack_limit == NULL;
-    if (outermost)
-        exec->jit_stack_limit = here - JIT_STACK_BUDGET;
-    cx.stack_limit = exec->jit_stack_limit;
 
     exec->depth++;
     exec->jit_cx = &cx;
     wp_status status = WP_OK;
-    if (exec->depth > WP_MAX_REENTRY_DEPTH || here < cx.stack_limit || room == 0) {
-        wp_module *m = inst->module;
-        rt_trap_at(&cx.err, WP_TRAP_STACK_EXHAUSTED, m, f->index,
-                   m->codes[f->index - m->nfunc_imports].body_offset);
-        status = WP_ERR_TRAP;
-    } else if (setjmp(cx.trap) == 0) {
+    if (RT_JIT_CATCH(cx.trap) == 0)
         entry(&cx, inst, slots);
-    } else {
+    else
         status = cx.status;
-    }
     exec->jit_cx = outer;
     exec->depth--;
-    if (outermost)
-        exec->jit_stack_limit = NULL;
     if (status != WP_OK && err != NULL)
         *err = cx.err;
     return status;

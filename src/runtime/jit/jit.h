@@ -10,10 +10,11 @@
  * wp_func_call_raw does. Native code is per module; the instance comes in
  * as an argument, so every instance of the module shares it.
  *
- * Traps leave native code by longjmp to the one setjmp of the call that
- * entered it (jit.c, jit_call): native frames hold nothing to clean up,
- * and no call has to test a status on the way back, which keeps every
- * wasm call a plain native call. Only rt_jit_* helpers (jit_rt.c) jump.
+ * Traps leave native code by a jump to the one catch point of the call
+ * that entered it (RT_JIT_CATCH, jit.c's jit_call): native frames hold
+ * nothing to clean up, and no call has to test a status on the way back,
+ * which keeps every wasm call a plain native call. Only rt_jit_* helpers
+ * (jit_rt.c) jump.
  *
  * The call depth travels as the site argument: &cx->sites[d] for the d-th
  * nested call under the entry (d from 0), so a call passes its callee
@@ -35,10 +36,37 @@
 
 #include "../tier.h"
 
+/* Where a trap leaves native code to: the catch point of the entry that
+ * entered it. With GCC or Clang on x86-64 and AArch64 it is the compiler's
+ * own setjmp, which stores only the frame and stack pointers and the
+ * resume address (the function holding it saves its callee-saved
+ * registers in its frame, as for any call): about 10 instructions where
+ * the C library's setjmp takes 60, on each of the three entries of a
+ * message. It does not save the signal mask; neither does setjmp on
+ * glibc. The sanitizer build keeps setjmp and longjmp, which
+ * AddressSanitizer knows to unpoison the frames they leave. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RT_JIT_PLAIN_SETJMP 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define RT_JIT_PLAIN_SETJMP 1
+#endif
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__)) && \
+    !defined(RT_JIT_PLAIN_SETJMP)
+typedef void *rt_jit_catch[5];
+#define RT_JIT_CATCH(buf) __builtin_setjmp(buf)
+#define RT_JIT_THROW(buf) __builtin_longjmp(buf, 1)
+#else
+typedef jmp_buf rt_jit_catch;
+#define RT_JIT_CATCH(buf) setjmp(buf)
+#define RT_JIT_THROW(buf) longjmp(buf, 1)
+#endif
+
 /* What one entry into native code carries: where to jump on a trap, the
  * call depth and the limits. Allocated on the C stack by jit_call. */
 typedef struct rt_jit_cx {
-    jmp_buf      trap;
     rt_exec     *exec;
     atomic_int  *interrupt;    /* &exec->interrupt */
     uint32_t     depth;        /* wasm calls in progress under this entry, as
@@ -50,6 +78,10 @@ typedef struct rt_jit_cx {
                                 * (max_depth + 1 of them); from exec->sites */
     rt_native_site *sites_end; /* sites + max_depth: a call past it traps */
     wp_error     err;
+    /* Last: native code reads the fields above (at offsets compiled into
+     * it, and into the compile cache's files), which thus do not depend
+     * on the kind of catch point the build uses. */
+    rt_jit_catch trap;
 } rt_jit_cx;
 
 /* The offset argument of rt_jit_trap when it is not a module offset:
@@ -189,6 +221,15 @@ void      rt_jit_lazy_release(wp_module *m, rt_jit_module *jm);
 /* The entry of defined function def, compiled now if it is not yet;
  * NULL on failure (err says why: no memory, or LLVM failed). */
 rt_jit_entry rt_jit_entry_of(wp_module *m, uint32_t def, wp_error *err);
+
+/* The entry of defined function def if it has one already, else NULL
+ * (then rt_jit_entry_of compiles it or says why there is none): the load
+ * a call makes, without a call. */
+static inline rt_jit_entry rt_jit_entry_ready(const wp_module *m, uint32_t def)
+{
+    const rt_jit_module *jm = m->tier_data;
+    return atomic_load_explicit(&jm->entry[def], memory_order_acquire);
+}
 
 /* ---- the compile cache (jit_cache.c) */
 

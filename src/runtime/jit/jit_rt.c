@@ -11,7 +11,7 @@
 _Noreturn void rt_jit_fail(rt_jit_cx *cx, wp_status status)
 {
     cx->status = status;
-    longjmp(cx->trap, 1);
+    RT_JIT_THROW(cx->trap);
 }
 
 /* The frame recorded at depth d: *m is the module of the function one
@@ -61,39 +61,36 @@ _Noreturn void rt_jit_trap(rt_jit_cx *cx, wp_instance *inst, uint32_t kind, uint
     rt_jit_fail(cx, WP_ERR_TRAP);
 }
 
-/* Calls f (any kind, any tier) with raw slots on behalf of caller. */
-static void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *slots)
+/* A host function called from native code failed with s: the error gets
+ * this entry's frames, from the call of the host function out, and
+ * leaves native code. */
+_Noreturn static void host_failed(rt_jit_cx *cx, wp_instance *caller, wp_func *f, wp_status s)
 {
-    if (atomic_load_explicit(cx->interrupt, memory_order_relaxed) != 0)
-        rt_jit_trap(cx, caller, WP_TRAP_INTERRUPTED, 0, RT_JIT_AT_SITE);
+    if (cx->err.code == WP_OK) {
+        rt_fail(&cx->err, s, UINT32_MAX, "host function %s failed: %s",
+                f->name != NULL ? f->name : "(unnamed)", wp_status_text(s));
+        if (s == WP_ERR_TRAP)
+            cx->err.detail = WP_TRAP_HOST;
+    }
+    add_sites(cx, &cx->err, caller->module, cx->depth);
+    rt_jit_fail(cx, s);
+}
+
+/* Calls the wasm function f of another module or tier (an import). */
+static void call_wasm(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *slots)
+{
     /* The caller's site is sites[depth - 1]; a call into another module
      * marks it, so that the frames above it are named from theirs. */
-    rt_native_site *site = &cx->sites[cx->depth - 1];
-    if (f->kind == RT_FUNC_WASM && f->inst->module != caller->module) {
+    wp_module *m = f->inst->module;
+    if (m != caller->module) {
+        rt_native_site *site = &cx->sites[cx->depth - 1];
         site->site |= RT_SITE_LEFT_MODULE;
         site->mod = caller->module;
     }
-    if (f->kind == RT_FUNC_HOST) {
-        struct wp_call call = { .inst = caller, .exec = cx->exec, .err = &cx->err };
-        cx->err.code = WP_OK;
-        wp_status s = f->host(&call, f->user, slots);
-        if (s == WP_OK)
-            return;
-        if (cx->err.code == WP_OK) {
-            rt_fail(&cx->err, s, UINT32_MAX, "host function %s failed: %s",
-                    f->name != NULL ? f->name : "(unnamed)", wp_status_text(s));
-            if (s == WP_ERR_TRAP)
-                cx->err.detail = WP_TRAP_HOST;
-        }
-        /* A trap gets this entry's frames, from the call of the host
-         * function out. */
-        add_sites(cx, &cx->err, caller->module, cx->depth);
-        rt_jit_fail(cx, s);
-    }
-    wp_module *m = f->inst->module;
     if (rt_module_tier(m) == &rt_tier_jit) {
-        rt_jit_entry entry = rt_jit_entry_of(m, f->index - m->nfunc_imports, &cx->err);
-        if (entry == NULL)
+        uint32_t def = f->index - m->nfunc_imports;
+        rt_jit_entry entry = rt_jit_entry_ready(m, def);
+        if (entry == NULL && (entry = rt_jit_entry_of(m, def, &cx->err)) == NULL)
             rt_jit_fail(cx, cx->err.code != WP_OK ? cx->err.code : WP_ERR_INTERNAL);
         entry(cx, f->inst, slots);
         return;
@@ -103,6 +100,24 @@ static void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *
         add_sites(cx, &cx->err, caller->module, cx->depth);
         rt_jit_fail(cx, s);
     }
+}
+
+/* Calls f (any kind, any tier) with raw slots on behalf of caller. The
+ * host function, the common case, is called from here; the rest is out
+ * of line. */
+static inline void call_func(rt_jit_cx *cx, wp_instance *caller, wp_func *f, uint64_t *slots)
+{
+    if (atomic_load_explicit(cx->interrupt, memory_order_relaxed) != 0)
+        rt_jit_trap(cx, caller, WP_TRAP_INTERRUPTED, 0, RT_JIT_AT_SITE);
+    if (f->kind != RT_FUNC_HOST) {
+        call_wasm(cx, caller, f, slots);
+        return;
+    }
+    struct wp_call call = { .inst = caller, .exec = cx->exec, .err = &cx->err };
+    cx->err.code = WP_OK;
+    wp_status s = f->host(&call, f->user, slots);
+    if (s != WP_OK)
+        host_failed(cx, caller, f, s);
 }
 
 void rt_jit_call_import(rt_jit_cx *cx, wp_instance *inst, uint32_t func, uint64_t *slots)
