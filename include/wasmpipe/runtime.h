@@ -306,6 +306,10 @@ typedef struct wp_module_config {
     wp_tier     tier;        /* WP_TIER_AUTO: the engine's (wp_module_compile_tier) */
     const char *cache_dir;   /* NULL: the engine's cache_dir; "": no cache.
                               * Borrowed (copied). */
+    /* On tier jit, compile every function before wp_module_compile_ex
+     * returns (as the engine's eager_translation also does) instead of
+     * each on its first call, so that no call waits for a compile. */
+    bool        compile_all;
 } wp_module_config;
 /* wp_module_compile with cfg's settings (cfg may be NULL). */
 WP_API wp_status wp_module_compile_ex(wp_engine *e, const uint8_t *bytes, size_t len,

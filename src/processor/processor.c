@@ -437,7 +437,10 @@ static wp_status create(wp_processor *p, const wp_processor_config *cfg, wp_erro
     wp_status s = read_module(p->engine, p->path, &bytes, &len, &size, err);
     if (s != WP_OK)
         return s;
-    wp_module_config mc = { .tier = cfg->tier, .cache_dir = cfg->cache_dir };
+    /* On tier jit the whole module is compiled here: a compile on a
+     * function's first call would be charged to a message, and could time
+     * it out. */
+    wp_module_config mc = { .tier = cfg->tier, .cache_dir = cfg->cache_dir, .compile_all = true };
     s = wp_module_compile_ex(p->engine, bytes, len, &mc, &p->module, err);
     wp_engine_free(p->engine, bytes, size);
     if (s != WP_OK)

@@ -44,6 +44,7 @@ wp_status wp_module_compile_ex(wp_engine *e, const uint8_t *bytes, size_t len,
         return rt_fail(err, WP_ERR_NOMEM, UINT32_MAX, "out of memory for a module");
     m->engine = e;
     m->tier_want = (uint8_t)(tier != WP_TIER_AUTO ? tier : e->cfg.tier);
+    m->compile_all = e->cfg.eager_translation || (cfg != NULL && cfg->compile_all);
     rt_arena_init(&m->arena, e);
     if (pthread_mutex_init(&m->lock, NULL) != 0) {
         rt_free(e, m, sizeof *m);

@@ -287,6 +287,8 @@ struct wp_module {
     char          tier_note[256];  /* why the configured tier refused it, or "";
                                     * final once tier_pending is false */
     uint8_t       tier_want;       /* wp_tier asked for this module (tier.c) */
+    bool          compile_all;     /* tier jit: the whole module up front, not
+                                    * each function on its first call */
     atomic_bool   tier_pending;    /* a background compile is running */
     atomic_bool   tier_cancel;     /* set by wp_module_destroy: stop compiling */
     struct rt_tier_job *tier_job;  /* the background compile, or NULL (tier.c) */

@@ -221,6 +221,43 @@ static void test_only_what_runs(void)
     wp_module_destroy(m);
 }
 
+/* compile_all (the wasm processor asks for it) and the engine's
+ * eager_translation compile the whole module up front: nothing lazy, and
+ * no call waits for a compile. */
+static void test_compile_all(void)
+{
+    wp_module_config mc = { .tier = WP_TIER_JIT, .compile_all = true };
+    wp_module *m = NULL;
+    wp_error err;
+    CHECK(wp_module_compile_ex(engine, mod.p, mod.n, &mc, &m, &err) == WP_OK, "compile_all: %s",
+          err.msg);
+    if (m == NULL)
+        return;
+    CHECK(strcmp(wp_module_tier(m, NULL), "jit") == 0, "compile_all: on %s",
+          wp_module_tier(m, NULL));
+    CHECK(!jit_of(m)->lazy, "compile_all: compiled lazily");
+    wp_instance *in = instantiate(m);
+    uint32_t r = 0;
+    CHECK(call(in, "a", 5, &r, &err) == WP_OK && r == 11, "compile_all: a(5) = %u", r);
+    CHECK(compiled(m) == 0, "compile_all: %u compiled on a call", compiled(m));
+    wp_instance_destroy(in);
+    wp_module_destroy(m);
+
+    wp_engine_config ec = { .tier = WP_TIER_JIT, .eager_translation = true };
+    wp_engine *eager = NULL;
+    CHECK(wp_engine_create(&ec, &eager, &err) == WP_OK, "eager engine: %s", err.msg);
+    if (eager == NULL)
+        return;
+    m = NULL;
+    CHECK(wp_module_compile(eager, mod.p, mod.n, &m, &err) == WP_OK, "eager: %s", err.msg);
+    if (m != NULL) {
+        CHECK(strcmp(wp_module_tier(m, NULL), "jit") == 0 && !jit_of(m)->lazy,
+              "eager_translation: compiled lazily");
+        wp_module_destroy(m);
+    }
+    wp_engine_destroy(eager);
+}
+
 #define NTHREADS 8
 
 typedef struct worker {
@@ -342,6 +379,7 @@ int main(void)
     test_threads();
     test_tier_up();
     test_compile_failure();
+    test_compile_all();
     free(mod.p);
     wp_engine_destroy(engine);
     printf("%d checks, %d failures\n", checks, failures);

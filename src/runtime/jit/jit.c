@@ -57,9 +57,10 @@ static wp_status load_cached(wp_module *m, const uint8_t *bytes, size_t len, rt_
 static wp_status compile_or_load(wp_module *m, const uint8_t *bytes, size_t len,
                                  rt_jit_module *jm, wp_error *err)
 {
-    if (m->cache_dir == NULL && m->tier_want == WP_TIER_JIT) {
+    if (m->cache_dir == NULL && m->tier_want == WP_TIER_JIT && !m->compile_all) {
         /* tier jit compiles each function on its first call (jit_lazy.c),
-         * after checking here that the JIT takes the whole module. auto
+         * after checking here that the JIT takes the whole module, unless
+         * it was asked for all of them up front (compile_all). auto
          * compiles whole on its background thread, so that calls never
          * wait for a compile once the module has switched; so does a
          * module with a compile cache, which stores whole modules. */
