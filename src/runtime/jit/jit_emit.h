@@ -106,10 +106,14 @@ wp_status jit_emit_simd(jemit *e, rt_reader *r, uint32_t at_off, bool dead);
  * module for little run-time gain over this list, which keeps what the
  * translated code needs: locals to registers (sroa), the inliner, the
  * folds, loop-invariant hoisting (memory base and size, the interrupt
- * flag's address), redundant-load removal and CFG clean-up. */
+ * flag's address), redundant-load removal, the removal of bounds checks
+ * that an earlier check on the same path implies (constraint-elimination: an access at p + 28 that passed
+ * makes those at p + 24 ... p + 0 after it safe; each remaining check
+ * still traps at its own offset) and CFG clean-up. */
 #define JIT_PIPELINE                                                       \
     "cgscc(inline),function(sroa,early-cse,simplifycfg,"                  \
-    "instcombine<no-verify-fixpoint>,loop-mssa(licm),gvn,dse,simplifycfg)"
+    "instcombine<no-verify-fixpoint>,loop-mssa(licm),gvn,"                \
+    "constraint-elimination,dse,simplifycfg)"
 /* The quick level's (jit_lazy.c): locals to registers only. */
 #define JIT_QUICK_PIPELINE "function(sroa)"
 
