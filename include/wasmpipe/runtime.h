@@ -315,6 +315,9 @@ typedef struct wp_module_config {
 WP_API wp_status wp_module_compile_ex(wp_engine *e, const uint8_t *bytes, size_t len,
                                       const wp_module_config *cfg, wp_module **out,
                                       wp_error *err);
+/* Stops m's background compile (tier auto) and waits for it. Destroy
+ * modules before the process exits: a compile still running when exit()
+ * tears the JIT's libraries down can crash the process. */
 WP_API void wp_module_destroy(wp_module *m);
 /* Translates every function of m that is not translated yet, as
  * eager_translation would have at compile time, so that no later call

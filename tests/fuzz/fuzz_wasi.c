@@ -94,8 +94,11 @@ static void setup_once(void)
     if (fx.engine != NULL)
         return;
     wp_error err;
+    /* The interpreter: the module lives until the process exits, and an
+     * auto background compile still running then would race LLVM's
+     * teardown at exit. The WASI calls are the same on every tier. */
     wp_engine_config cfg = { .max_memory_pages = 1, .stack_slots = 1u << 14,
-                             .max_call_depth = 100 };
+                             .max_call_depth = 100, .tier = WP_TIER_INTERP };
     if (wp_engine_create(&cfg, &fx.engine, &err) != WP_OK)
         fuzz_fail("wp_engine_create: %s", err.msg);
     size_t len;
