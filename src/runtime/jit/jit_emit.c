@@ -209,13 +209,30 @@ void jit_trap_if(jemit *e, LLVMValueRef cond, wp_trap_kind kind)
     LLVMPositionBuilderAtEnd(e->b, ok);
 }
 
-static void interrupt_check(jemit *e)
+/* Traps when the interrupt flag is set. The load is volatile, not
+ * atomic: it must happen at every check, and x86 then folds it into the
+ * compare. Returns the load, which a loop's end may remove (do_end). */
+static LLVMValueRef interrupt_check(jemit *e)
 {
     LLVMValueRef flag = load_cx_const(e, e->t_ptr, offsetof(rt_jit_cx, interrupt));
     LLVMValueRef v = LLVMBuildLoad2(e->b, e->t_i32, flag, "");
-    LLVMSetOrdering(v, LLVMAtomicOrderingMonotonic);
+    LLVMSetVolatile(v, 1);
     LLVMSetAlignment(v, 4);
     jit_trap_if(e, LLVMBuildICmp(e->b, LLVMIntNE, v, c32(e, 0), ""), WP_TRAP_INTERRUPTED);
+    return v;
+}
+
+/* Removes the interrupt check at the head of loop c: the loop calls a
+ * function of the module on every iteration, whose entry checks. */
+static void drop_loop_check(jemit *e, jctrl *c)
+{
+    LLVMValueRef load = c->head_check;
+    LLVMValueRef cmp = LLVMGetFirstUse(load) ? LLVMGetUser(LLVMGetFirstUse(load)) : NULL;
+    if (NEVER(cmp == NULL || LLVMGetNextUse(LLVMGetFirstUse(load)) != NULL))
+        return;
+    LLVMReplaceAllUsesWith(cmp, LLVMConstInt(e->t_i1, 0, 0));
+    LLVMInstructionEraseFromParent(cmp);
+    LLVMInstructionEraseFromParent(load);
 }
 
 /* ---------------------------------------------------------------- memory */
@@ -438,6 +455,9 @@ static LLVMValueRef callee(jemit *e, uint32_t def)
 static void call_direct(jemit *e, uint32_t def)
 {
     const rt_functype *ft = jit_func_type(e, def + e->m->nfunc_imports);
+    jctrl *c = &e->ctrls[e->nctrl - 1];
+    if (c->kind == JC_LOOP && !c->back_edge)
+        c->calls_first = true;
     LLVMValueRef fn = callee(e, def);
     store_site(e);
     LLVMValueRef args[JIT_FIXED_PARAMS + ft->nparams];
@@ -492,6 +512,7 @@ static void branch_to(jemit *e, uint32_t depth)
     if (c->kind == JC_LOOP) {
         add_incoming(e, c->head_phis, c->nparams);
         LLVMBuildBr(e->b, c->head_bb);
+        c->back_edge = true;
     } else {
         add_incoming(e, c->end_phis, c->nresults);
         c->end_preds++;
@@ -567,7 +588,7 @@ static wp_status enter_block(jemit *e, jctrl *c, uint8_t kind)
         LLVMPositionBuilderAtEnd(e->b, c->head_bb);
         for (uint32_t i = 0; i < c->nparams; i++)
             e->stack[c->height + i] = c->head_phis[i];
-        interrupt_check(e);
+        c->head_check = interrupt_check(e);
     } else if (kind == JC_IF) {
         LLVMValueRef cond = jit_pop(e);
         c->height = e->sp - c->nparams;
@@ -607,6 +628,8 @@ static void do_else(jemit *e)
 static bool do_end(jemit *e)
 {
     jctrl *c = ctrl_top(e);
+    if (c->kind == JC_LOOP && c->calls_first)
+        drop_loop_check(e, c);
     if (!c->dead) {
         add_incoming(e, c->end_phis, c->nresults);
         c->end_preds++;

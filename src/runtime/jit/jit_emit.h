@@ -27,6 +27,14 @@ typedef struct jctrl {
     LLVMValueRef      *head_phis;   /* loop: nparams */
     LLVMValueRef      *if_params;   /* if: the params, for the else arm */
     uint32_t           end_preds;   /* edges into end_bb so far */
+    /* A loop checks the interrupt flag at its head (head_check, the load)
+     * unless every iteration calls a function of the module, whose entry
+     * checks: calls_first is set by a direct call in the loop's own body
+     * (not in a block inside it) before any branch back to the head
+     * (back_edge), so every path from the head to a back edge passes
+     * through that call. */
+    LLVMValueRef       head_check;
+    bool               back_edge, calls_first;
 } jctrl;
 
 typedef struct jemit {
@@ -109,10 +117,12 @@ wp_status jit_emit_simd(jemit *e, rt_reader *r, uint32_t at_off, bool dead);
  * flag's address), redundant-load removal, the removal of bounds checks
  * that an earlier check on the same path implies (constraint-elimination: an access at p + 28 that passed
  * makes those at p + 24 ... p + 0 after it safe; each remaining check
- * still traps at its own offset) and CFG clean-up. */
+ * still traps at its own offset), self tail calls to loops (tailcallelim:
+ * the loop still passes site + 1, so exhaustion stays exact) and CFG
+ * clean-up. */
 #define JIT_PIPELINE                                                       \
     "cgscc(inline),function(sroa,early-cse,simplifycfg,"                  \
-    "instcombine<no-verify-fixpoint>,loop-mssa(licm),gvn,"                \
+    "instcombine<no-verify-fixpoint>,tailcallelim,loop-mssa(licm),gvn,"   \
     "constraint-elimination,dse,simplifycfg)"
 /* The quick level's (jit_lazy.c): locals to registers only. */
 #define JIT_QUICK_PIPELINE "function(sroa)"
